@@ -1,0 +1,31 @@
+# connsec — the two commands a new machine needs are `make run` and `make test`.
+GO ?= go
+EXAMPLE := fixtures/example/snapshot.json
+
+.PHONY: run test test-go vet bench fuzz
+
+## run: the CLI over the example snapshot — its lint findings and staff security report.
+run:
+	$(GO) run ./tools/connsec lint --snapshot $(EXAMPLE)
+	$(GO) run ./tools/connsec report --snapshot $(EXAMPLE) --agency ag-alb
+	$(GO) run ./tools/connsec report --snapshot $(EXAMPLE) --agency ag-sta
+
+## test: everything (vet, Go tests with every scenario file, the CLI over the corpus).
+test: vet test-go
+	$(GO) run ./tools/connsec validate fixtures/scenarios/*.json
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l evaluator tools fixtures)" || { echo "gofmt needed:"; gofmt -l evaluator tools fixtures; exit 1; }
+
+test-go:
+	$(GO) test -count=1 ./...
+
+## bench: benchmarks on the example and the generated 5,000-staff / 50,000-page snapshot.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./evaluator/
+
+## fuzz: the loader fuzz target, ten minutes (FUZZTIME=30s for a short run).
+FUZZTIME ?= 10m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./evaluator/

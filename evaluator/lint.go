@@ -1,0 +1,262 @@
+package evaluator
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Finding is a lint finding (SPEC §7): not an error, something a coordinator should look at.
+// Target is typed (agency:, unit:, person:, function:, page:); Section names the section of a
+// page finding where it is about one.
+type Finding struct {
+	Code    string `json:"code"`
+	Target  string `json:"target"`
+	Section string `json:"section,omitempty"`
+	Message string `json:"message"`
+}
+
+// Lint lists every finding of SPEC §7 on the snapshot's day, in a stable order.
+func (m *Model) Lint() []Finding {
+	l := linter{m: m, d: m.snap.AsOf}
+	for a := range m.agencies {
+		l.agency(int32(a))
+	}
+	l.people()
+	l.build()
+	for x := range m.pages {
+		l.page(int32(x))
+	}
+	sortFindings(l.out)
+	return l.out
+}
+
+type linter struct {
+	m   *Model
+	d   Date
+	out []Finding
+}
+
+func (l *linter) add(code, target, section, format string, args ...any) {
+	l.out = append(l.out, Finding{Code: code, Target: target, Section: section, Message: fmt.Sprintf(format, args...)})
+}
+
+// active: in lint, a person is active in an agency when they have a record there active on
+// as_of and an active Person ID (SPEC §7).
+func (l *linter) active(p, a int32) bool {
+	return p >= 0 && l.m.people[p].active && l.m.activeRecord(p, a, l.d) >= 0
+}
+
+func (l *linter) agency(a int32) {
+	m := l.m
+	ac := &m.agencies[a]
+	primary, backup := false, false
+	for p, role := range ac.coordinator {
+		if l.active(p, a) {
+			primary = primary || role == "primary"
+			backup = backup || role == "backup"
+		}
+	}
+	t := "agency:" + ac.src.ID
+	if !primary {
+		l.add("no_primary_coordinator", t, "", "%s has no active primary Security Coordinator: establish one", m.agencyName(a))
+	}
+	if !backup {
+		l.add("no_backup_coordinator", t, "", "%s has no active backup Security Coordinator: establish one, so security work goes on when the primary is away", m.agencyName(a))
+	}
+	for i := range ac.records {
+		rec := &ac.records[i]
+		if rec.person < 0 || !activeOn(rec.start, rec.end, l.d) {
+			continue
+		}
+		if rec.unit >= 0 && m.units[rec.unit].src.Temporary && m.people[rec.person].active {
+			l.add("staff_in_temporary_unit", "person:"+m.people[rec.person].src.ID, "", "%s is still in the temporary unit %s: move them to their unit",
+				m.personName(rec.person), m.unitName(rec.unit))
+		}
+		for _, o := range rec.outs {
+			if o.end <= l.d {
+				l.add("out_assignment_expired", "person:"+m.people[rec.person].src.ID, "", "%s's out-assignment to %s ended on %s: end-date or remove it from the record",
+					m.personName(rec.person), m.unitName(o.unit), o.end)
+			}
+		}
+	}
+	for _, u := range ac.units {
+		l.unit(a, u)
+	}
+}
+
+func (l *linter) unit(a, u int32) {
+	m := l.m
+	uc := &m.units[u]
+	t := "unit:" + uc.src.ID
+	if !uc.src.Temporary {
+		empty := true
+		for i := range m.agencies[a].records {
+			rec := &m.agencies[a].records[i]
+			if rec.person < 0 || !activeOn(rec.start, rec.end, l.d) || !m.people[rec.person].active {
+				continue
+			}
+			if inUnits(rec, u, l.d) {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			l.add("empty_unit", t, "", "the unit %s has no active staff and no active out-assignment: consolidate or delete it", m.unitName(u))
+		}
+		if uc.approver < 0 {
+			l.add("unit_without_approver", t, "", "the unit %s has no approver: set one", m.unitName(u))
+		}
+	}
+	if uc.approver >= 0 && !l.active(uc.approver, a) {
+		l.add("approver_not_active", t, "", "the approver of %s, %s, is not active staff of the agency: change the approver", m.unitName(u), m.personName(uc.approver))
+	}
+	for _, p := range uc.leaders {
+		if ok, _ := m.memberOfUnit(p, u, l.d); !ok || !m.people[p].active {
+			l.add("leader_not_member", t, "", "%s leads %s but is not an active member of it", m.personName(p), m.unitName(u))
+		}
+	}
+}
+
+// people finds leavers whose Person ID is still active: every record ended on or before as_of.
+func (l *linter) people() {
+	m := l.m
+	for p := range m.people {
+		pc := &m.people[p]
+		if !pc.active || len(pc.records) == 0 {
+			continue
+		}
+		left := true
+		var last Date
+		for _, r := range pc.records {
+			rec := &m.agencies[r.agency].records[r.rec]
+			if rec.end > l.d {
+				left = false
+				break
+			}
+			if rec.end > last {
+				last = rec.end
+			}
+		}
+		if left {
+			l.add("end_dated_person_id_active", "person:"+pc.src.ID, "", "%s left on %s but their Person ID is still active: disable it", m.personName(int32(p)), last)
+		}
+	}
+}
+
+// build finds functions of the newest build that no active staff holds.
+func (l *linter) build() {
+	m := l.m
+	newest := ""
+	var newestDate string
+	for i := range m.snap.Builds {
+		b := &m.snap.Builds[i]
+		if newest == "" || b.Date >= newestDate {
+			newest, newestDate = b.ID, b.Date
+		}
+	}
+	if newest == "" {
+		return
+	}
+	held := make([]bool, len(m.functions))
+	for a := range m.agencies {
+		for i := range m.agencies[a].records {
+			rec := &m.agencies[a].records[i]
+			if rec.person >= 0 && activeOn(rec.start, rec.end, l.d) && m.people[rec.person].active {
+				for _, f := range rec.functions {
+					held[f] = true
+				}
+			}
+		}
+	}
+	for f := range m.functions {
+		src := m.functions[f].src
+		if src.Build == newest && !held[f] {
+			l.add("build_functions_unassigned", "function:"+src.Code, "", "%s (%s) came with the newest build %s and nobody holds it yet: see its candidates", src.Code, src.Name, newest)
+		}
+	}
+}
+
+func (l *linter) page(x int32) {
+	m := l.m
+	P := &m.pages[x]
+	if !P.kind.ownSecurity() {
+		return
+	}
+	t := "page:" + P.src.ID
+	if !hasEveryone(P.own) {
+		l.add("missing_everyone_entry", t, "security", "the security of the %s has no Everyone entry", m.pageName(x))
+	}
+	for _, d := range P.defaults {
+		if !hasEveryone(d.sec) {
+			l.add("missing_everyone_entry", t, d.kind.String(), "the default section for %ss of the %s has no Everyone entry", d.kind.label(), m.pageName(x))
+		}
+	}
+	if tmpl, from := m.templateFor(P.kind, P.parent); tmpl != nil && !sameEntries(tmpl, P.own) {
+		l.add("differs_from_defaults", t, "security", "the security of the %s differs from %s: propagating the defaults would change it", m.pageName(x), from)
+	}
+}
+
+func hasEveryone(s *sectionC) bool {
+	for i := range s.entries {
+		if s.entries[i].principal == pEveryone {
+			return true
+		}
+	}
+	return false
+}
+
+// templateFor is the section a new page of kind k under parent would copy its security from
+// (SPEC §5.5): the nearest page with own security at or above parent with a default section
+// for k, else the site template for k; nil when there is none. from describes it.
+func (m *Model) templateFor(k kind, parent int32) (*sectionC, string) {
+	for y := parent; y >= 0; y = m.pages[y].parent {
+		if !m.pages[y].kind.ownSecurity() {
+			continue
+		}
+		if d := m.defaultsOf(y, k); d != nil {
+			return d, m.sectionLabel(y, k)
+		}
+	}
+	if parent >= 0 {
+		if t := m.siteDefaults[k]; t != nil {
+			return &t.security, "the site template for " + k.label() + " pages"
+		}
+	}
+	return nil, ""
+}
+
+// sameEntries compares two sections as sets of entries (SPEC §7).
+func sameEntries(a, b *sectionC) bool {
+	set := func(s *sectionC) map[string]bool {
+		out := map[string]bool{}
+		for i := range s.entries {
+			e := &s.entries[i]
+			out[e.src.Principal+"|"+e.src.Role+"|"+strings.Join(e.create.names(), ",")] = true
+		}
+		return out
+	}
+	x, y := set(a), set(b)
+	if len(x) != len(y) {
+		return false
+	}
+	for k := range x {
+		if !y[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// sortFindings orders findings by code, target and section.
+func sortFindings(f []Finding) {
+	sort.SliceStable(f, func(i, j int) bool {
+		if f[i].Code != f[j].Code {
+			return f[i].Code < f[j].Code
+		}
+		if f[i].Target != f[j].Target {
+			return f[i].Target < f[j].Target
+		}
+		return f[i].Section < f[j].Section
+	})
+}

@@ -1,0 +1,381 @@
+package evaluator
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// Load validates a snapshot document (SPEC §2) and compiles it. A snapshot that breaks any
+// rule is refused as a whole: the error is a *SnapshotError listing every problem with its
+// JSON path, and no Model is returned. The document is kept as it is, unknown fields included,
+// so that edits can save it back faithfully.
+func Load(data []byte) (*Model, error) {
+	if !gjson.ValidBytes(data) {
+		return nil, &SnapshotError{Problems: []Problem{{Code: CodeInvalidSnapshot, Path: "", Message: "this is not a JSON document" + syntaxHint(data)}}}
+	}
+	r := &reader{}
+	s := r.parseSnapshot(gjson.ParseBytes(data))
+	if len(r.problems) > 0 {
+		return nil, &SnapshotError{Problems: r.problems}
+	}
+	c := &compiler{reader: r, m: &Model{raw: data, snap: s}, owners: map[string]string{}}
+	c.compile()
+	if len(r.problems) > 0 {
+		return nil, &SnapshotError{Problems: r.problems}
+	}
+	return c.m, nil
+}
+
+// syntaxHint names the line where the JSON stops making sense, as far as the standard
+// library's decoder can tell.
+func syntaxHint(data []byte) string {
+	line, col, ok := jsonSyntaxPosition(data)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf(" (the problem is near line %d, column %d)", line, col)
+}
+
+// compiler checks cross-references and builds the model's indexes.
+type compiler struct {
+	*reader
+	m      *Model
+	owners map[string]string // id → path of what holds it (ids are unique across sorts, §1)
+}
+
+func (c *compiler) claim(id, path, what string) bool {
+	if id == "" {
+		return false
+	}
+	if prev, ok := c.owners[id]; ok {
+		c.add(CodeDuplicateID, path, "the id %q is already used at %s (person, agency, unit, page and group ids are unique across the snapshot)", id, prev)
+		return false
+	}
+	c.owners[id] = path
+	return true
+}
+
+func (c *compiler) person(id, path string) int32 {
+	if id == "" {
+		return -1
+	}
+	if p, ok := c.m.personIdx[id]; ok {
+		return p
+	}
+	c.add(CodeUnknownReference, path, "no person has the id %q", id)
+	return -1
+}
+
+func (c *compiler) personList(ids []string, path string) []int32 {
+	out := make([]int32, 0, len(ids))
+	for i, id := range ids {
+		if p := c.person(id, index(path, i)); p >= 0 {
+			out = append(out, p)
+		}
+	}
+	return sortedIDs(out)
+}
+
+func (c *compiler) compile() {
+	m, s := c.m, c.m.snap
+	m.personIdx = make(map[string]int32, len(s.People))
+	m.people = make([]personC, 0, len(s.People))
+	for i := range s.People {
+		p := &s.People[i]
+		if c.claim(p.ID, index("people", i), "person") {
+			m.personIdx[p.ID] = int32(len(m.people))
+			m.people = append(m.people, personC{src: p, active: p.Status == "active"})
+		}
+	}
+	for i, id := range s.Administrators {
+		if p := c.person(id, index("administrators", i)); p >= 0 {
+			m.people[p].admin = true
+		}
+	}
+	c.compileCatalog()
+
+	m.agencyIdx = map[string]int32{}
+	m.unitIdx = map[string]int32{}
+	m.groupIdx = map[string]int32{}
+	m.pageIdx = map[string]int32{}
+	// First pass: the ids every agency declares, so that references may point forward.
+	for ai := range s.Agencies {
+		a := &s.Agencies[ai]
+		at := index("agencies", ai)
+		c.claim(a.ID, field(at, "id"), "agency")
+		m.agencyIdx[a.ID] = int32(ai)
+		ac := agencyC{src: a, org: -1, coordinator: map[int32]string{}}
+		for ui := range a.Units {
+			u := &a.Units[ui]
+			if c.claim(u.ID, field(index(field(at, "units"), ui), "id"), "unit") {
+				m.unitIdx[u.ID] = int32(len(m.units))
+				ac.units = append(ac.units, int32(len(m.units)))
+				m.units = append(m.units, unitC{src: u, agency: int32(ai), approver: -1, deptPage: -1})
+			}
+		}
+		for gi := range a.Groups {
+			g := &a.Groups[gi]
+			if c.claim(g.ID, field(index(field(at, "groups"), gi), "id"), "group") {
+				m.groupIdx[g.ID] = int32(len(m.groups))
+				m.groups = append(m.groups, groupC{src: g, agency: int32(ai)})
+			}
+		}
+		for pi := range a.Pages {
+			p := &a.Pages[pi]
+			if c.claim(p.ID, field(index(field(at, "pages"), pi), "id"), "page") {
+				m.pageIdx[p.ID] = int32(len(m.pages))
+				ac.pages = append(ac.pages, int32(len(m.pages)))
+				m.pages = append(m.pages, pageC{src: p, agency: int32(ai), parent: -1,
+					deptUnit: -1, metric: -1, task: -1, individual: -1, project: -1, person: -1, secOwner: -1})
+			}
+		}
+		m.agencies = append(m.agencies, ac)
+	}
+	for ai := range s.Agencies {
+		c.compileAgency(int32(ai))
+	}
+	c.compileSiteDefaults()
+	if len(c.problems) > 0 {
+		return
+	}
+	c.checkReportsToCycles()
+	c.compilePages()
+}
+
+func (c *compiler) compileCatalog() {
+	m, s := c.m, c.m.snap
+	m.builds = map[string]*build{}
+	for i := range s.Builds {
+		b := &s.Builds[i]
+		if _, dup := m.builds[b.ID]; dup && b.ID != "" {
+			c.add(CodeDuplicateID, field(index("builds", i), "id"), "the build %q is listed twice", b.ID)
+		}
+		m.builds[b.ID] = b
+	}
+	m.functionIdx = map[string]int32{}
+	m.capIdx = map[string]int32{}
+	for i := range s.Functions {
+		f := &s.Functions[i]
+		at := index("business_functions", i)
+		if _, dup := m.functionIdx[f.Code]; dup {
+			c.add(CodeDuplicateID, field(at, "code"), "the business function %q is listed twice", f.Code)
+			continue
+		}
+		if f.Build != "" && m.builds[f.Build] == nil {
+			c.add(CodeUnknownReference, field(at, "build"), "no build has the id %q", f.Build)
+		}
+		fc := functionC{src: f}
+		for j := range f.Attributes {
+			a := &f.Attributes[j]
+			if a.Capability == "" {
+				continue
+			}
+			capID, ok := m.capIdx[a.Capability]
+			if !ok {
+				capID = int32(len(m.capIdx))
+				m.capIdx[a.Capability] = capID
+			}
+			fc.attrs = append(fc.attrs, attrC{capability: capID, scope: scopeByName[a.Scope], src: a})
+		}
+		m.functionIdx[f.Code] = int32(len(m.functions))
+		m.functions = append(m.functions, fc)
+	}
+	for i := range s.Functions {
+		f := &s.Functions[i]
+		for j, code := range f.SuggestFunctions {
+			if _, ok := m.functionIdx[code]; !ok {
+				c.add(CodeUnknownReference, index(field(index("business_functions", i), "suggest_for.functions"), j), "no business function has the code %q", code)
+			}
+		}
+	}
+}
+
+var scopeByName = map[string]scope{"self": scopeSelf, "unit": scopeUnit, "agency": scopeAgency, "system": scopeSystem}
+
+// unitOf resolves a unit id that must belong to agency ai.
+func (c *compiler) unitOf(id string, ai int32, path string) int32 {
+	if id == "" {
+		return -1
+	}
+	u, ok := c.m.unitIdx[id]
+	if !ok {
+		c.add(CodeUnknownReference, path, "no unit has the id %q", id)
+		return -1
+	}
+	if c.m.units[u].agency != ai {
+		c.add(CodeInvalidValue, path, "the unit %q belongs to another agency (%s)", id, c.m.agencies[c.m.units[u].agency].src.ID)
+		return -1
+	}
+	return u
+}
+
+func (c *compiler) compileAgency(ai int32) {
+	m := c.m
+	ac := &m.agencies[ai]
+	a := ac.src
+	at := index("agencies", int(ai))
+	ac.orgEditors = c.personList(a.OrgEditors, field(at, "org_editors"))
+	ac.orgLeaders = c.personList(a.OrgLeaders, field(at, "org_leaders"))
+	for i, co := range a.Coordinators {
+		if p := c.person(co.Person, field(index(field(at, "coordinators"), i), "person")); p >= 0 {
+			if _, dup := ac.coordinator[p]; dup {
+				c.add(CodeInvalidValue, index(field(at, "coordinators"), i), "%s is designated coordinator twice", co.Person)
+			}
+			ac.coordinator[p] = co.Role
+		}
+	}
+	for gi := range a.Groups {
+		g := &a.Groups[gi]
+		if gx, ok := m.groupIdx[g.ID]; ok && m.groups[gx].src == g {
+			m.groups[gx].members = c.personList(g.Members, field(index(field(at, "groups"), gi), "members"))
+		}
+	}
+	for _, u := range ac.units {
+		uc := &m.units[u]
+		up := index(field(at, "units"), indexOfUnit(a, uc.src))
+		uc.editors = c.personList(uc.src.Editors, field(up, "editors"))
+		uc.leaders = c.personList(uc.src.Leaders, field(up, "leaders"))
+		uc.approver = c.person(uc.src.Approver, field(up, "approver"))
+	}
+	ac.records = make([]recordC, len(a.Staff))
+	for si := range a.Staff {
+		st := &a.Staff[si]
+		sp := index(field(at, "staff"), si)
+		rec := recordC{src: st, person: c.person(st.Person, field(sp, "person")), unit: -1, start: st.Start, end: st.End}
+		if st.Unit == "" {
+			if st.End == openEnd {
+				c.add(CodeInvalidValue, field(sp, "unit"), "a staff record without an end date needs a unit")
+			}
+		} else {
+			rec.unit = c.unitOf(st.Unit, ai, field(sp, "unit"))
+		}
+		if st.End <= st.Start {
+			c.add(CodeInvalidValue, field(sp, "end"), "the record ends (%s) on or before it starts (%s)", st.End, st.Start)
+		}
+		for i, code := range st.Functions {
+			if f, ok := m.functionIdx[code]; ok {
+				rec.functions = append(rec.functions, f)
+			} else {
+				c.add(CodeUnknownReference, index(field(sp, "functions"), i), "no business function has the code %q", code)
+			}
+		}
+		rec.reportsTo = c.personList(st.ReportsTo, field(sp, "reports_to"))
+		for oi, o := range st.OutAssignments {
+			op := index(field(sp, "out_assignments"), oi)
+			u := c.unitOf(o.Unit, ai, field(op, "unit"))
+			if o.End <= o.Start {
+				c.add(CodeInvalidValue, field(op, "end"), "the out-assignment ends (%s) on or before it starts (%s)", o.End, o.Start)
+			}
+			if u >= 0 {
+				rec.outs = append(rec.outs, outC{unit: u, start: o.Start, end: o.End})
+			}
+		}
+		if rec.person >= 0 {
+			pc := &m.people[rec.person]
+			for _, other := range pc.records {
+				if other.agency != ai {
+					continue
+				}
+				o := &ac.records[other.rec]
+				if o.start < rec.end && rec.start < o.end {
+					c.add(CodeInvalidValue, sp, "%s already has a record in this agency for an overlapping period (staff[%d])", st.Person, other.rec)
+				}
+			}
+			pc.records = append(pc.records, recRef{agency: ai, rec: int32(si)})
+		}
+		ac.records[si] = rec
+	}
+	c.compilePageFields(ai)
+}
+
+func indexOfUnit(a *agency, u *unit) int {
+	for i := range a.Units {
+		if &a.Units[i] == u {
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *compiler) compileSiteDefaults() {
+	m := c.m
+	m.siteDefaults = map[kind]*templateC{}
+	for name, t := range m.snap.SiteDefaults {
+		at := field("site_defaults", name)
+		k := parseKind(name)
+		tc := &templateC{}
+		tc.security = *c.section(&t.Security, -1, field(at, "security"))
+		tc.defaults = c.defaults(t.Defaults, k, -1, field(at, "defaults"))
+		m.siteDefaults[k] = tc
+	}
+}
+
+// section compiles a list of entries of agency ai (-1: site defaults, valid in any agency).
+func (c *compiler) section(s *section, ai int32, path string) *sectionC {
+	sc := &sectionC{entries: make([]entryC, 0, len(s.Entries))}
+	for i := range s.Entries {
+		e := &s.Entries[i]
+		ep := index(path, i)
+		ec := entryC{src: e, role: roleByName[e.Role], ref: -1}
+		pk, ref := splitPrincipal(e.Principal)
+		ec.principal = pk
+		switch pk {
+		case pInvalid:
+			c.add(CodeInvalidValue, field(ep, "principal"), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Principal)
+			continue
+		case pUser:
+			ec.ref = c.person(ref, field(ep, "principal"))
+		case pGroup:
+			g, ok := c.m.groupIdx[ref]
+			switch {
+			case !ok:
+				c.add(CodeUnknownReference, field(ep, "principal"), "no group has the id %q", ref)
+			case ai < 0:
+				c.add(CodeInvalidValue, field(ep, "principal"), "site defaults serve every agency, so they cannot name the group %q of one agency", ref)
+			case c.m.groups[g].agency != ai:
+				c.add(CodeUnknownReference, field(ep, "principal"), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
+			default:
+				ec.ref = g
+			}
+		case pUnit:
+			u, ok := c.m.unitIdx[ref]
+			if !ok {
+				c.add(CodeUnknownReference, field(ep, "principal"), "no unit has the id %q", ref)
+			}
+			ec.ref = u
+		case pFunction:
+			f, ok := c.m.functionIdx[ref]
+			if !ok {
+				c.add(CodeUnknownReference, field(ep, "principal"), "no business function has the code %q", ref)
+			}
+			ec.ref = f
+		}
+		for j, kn := range e.Create {
+			k := parseKind(kn)
+			if k == kindInvalid {
+				c.add(CodeInvalidValue, index(field(ep, "create"), j), "%q is not a page kind", kn)
+				continue
+			}
+			ec.create |= setOf(k)
+		}
+		sc.entries = append(sc.entries, ec)
+	}
+	return sc
+}
+
+func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path string) []defaultC {
+	var out []defaultC
+	for i := range ds {
+		d := &ds[i]
+		k := parseKind(d.Kind)
+		if k == kindInvalid || !kindRules[owner].defaults.has(k) {
+			c.add(CodeInvalidValue, field(path, d.Kind), "a %s page has no default section for %q; its default sections are %s",
+				owner, d.Kind, strings.Join(kindRules[owner].defaults.names(), ", "))
+			continue
+		}
+		out = append(out, defaultC{kind: k, sec: c.section(&d.section, ai, field(path, d.Kind))})
+	}
+	return out
+}

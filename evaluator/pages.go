@@ -1,0 +1,249 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// compilePageFields checks each page of agency ai on its own (kind, parent, kind-specific
+// fields, sections) and records its parent (SPEC §2–3).
+func (c *compiler) compilePageFields(ai int32) {
+	m := c.m
+	ac := &m.agencies[ai]
+	at := field(index("agencies", int(ai)), "pages")
+	for pi := range ac.src.Pages {
+		pg := &ac.src.Pages[pi]
+		pp := index(at, pi)
+		x, ok := m.pageIdx[pg.ID]
+		if !ok || m.pages[x].src != pg {
+			continue
+		}
+		P := &m.pages[x]
+		P.kind = parseKind(pg.Kind)
+		if P.kind == kindInvalid {
+			c.add(CodeInvalidValue, field(pp, "kind"), "%q is not a page kind", pg.Kind)
+			continue
+		}
+		if pg.Parent == "" {
+			if P.kind != kindOrganization {
+				c.add(CodeInvalidParent, field(pp, "parent"), "only the organization page has no parent; a %s page needs one", pg.Kind)
+			} else if ac.org >= 0 {
+				c.add(CodeInvalidValue, pp, "the agency already has an organization page (%s); it has exactly one", m.pages[ac.org].src.ID)
+			} else {
+				ac.org = x
+			}
+		} else if par, ok := m.pageIdx[pg.Parent]; !ok {
+			c.add(CodeUnknownReference, field(pp, "parent"), "no page has the id %q", pg.Parent)
+		} else if m.pages[par].agency != ai {
+			c.add(CodeInvalidParent, field(pp, "parent"), "the parent %q belongs to another agency", pg.Parent)
+		} else if P.kind == kindOrganization {
+			c.add(CodeInvalidParent, field(pp, "parent"), "an organization page has no parent")
+		} else {
+			pk := parseKind(m.pages[par].src.Kind)
+			if pk != kindInvalid && !kindRules[pk].children.has(P.kind) {
+				c.add(CodeInvalidParent, field(pp, "parent"), "a %s page cannot hang under a %s page (%s); under a %s come: %s",
+					pg.Kind, pk, pg.Parent, pk, strings.Join(kindRules[pk].children.names(), ", "))
+			}
+			P.parent = par
+			m.pages[par].children = append(m.pages[par].children, x)
+		}
+		if P.kind.ownSecurity() {
+			P.own = c.section(&pg.Security, ai, field(pp, "security"))
+			P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
+		} else {
+			if pg.Security.Present {
+				c.add(CodeInvalidValue, field(pp, "security"), "a %s has no security of its own (it follows the section that governs it); remove this section", pg.Kind)
+			}
+			if pg.Defaults != nil {
+				c.add(CodeInvalidValue, field(pp, "defaults"), "a %s has no default sections; remove them", pg.Kind)
+			}
+		}
+		if pg.CreatedBy != "" {
+			if p := c.person(pg.CreatedBy, field(pp, "created_by")); p >= 0 {
+				P.creators = []int32{p}
+			}
+		}
+		switch {
+		case P.kind == kindDepartment:
+			if pg.Unit == "" {
+				c.add(CodeInvalidValue, field(pp, "unit"), "a department page needs the unit it stands for")
+			} else if u := c.unitOf(pg.Unit, ai, field(pp, "unit")); u >= 0 {
+				if prev := m.units[u].deptPage; prev >= 0 {
+					c.add(CodeInvalidValue, field(pp, "unit"), "the unit %q already has a department page (%s); a unit has one", pg.Unit, m.pages[prev].src.ID)
+				} else {
+					m.units[u].deptPage = x
+				}
+			}
+		case P.kind == kindIndividual:
+			if pg.Person == "" {
+				c.add(CodeInvalidValue, field(pp, "person"), "an individual page needs the person it is about")
+			}
+			P.person = c.person(pg.Person, field(pp, "person"))
+		case P.kind == kindProject:
+			for i, r := range projectRoleNames {
+				P.roles[i] = c.personList(pg.Roles[r], field(field(pp, "roles"), r))
+			}
+		case P.kind.isMetric():
+			P.owners = c.personList(pg.Owners, field(pp, "owners"))
+		case P.kind.isTask():
+			P.responsible = c.personList(pg.Responsible, field(pp, "responsible"))
+		}
+	}
+	if ac.org < 0 && ac.src.ID != "" {
+		c.add(CodeInvalidValue, at, "the agency %s has no organization page (a page of kind organization with parent null)", ac.src.ID)
+	}
+}
+
+// compilePages finds parent cycles, then resolves every page's context and effective section
+// (SPEC §3, §4.2), parents before children.
+func (c *compiler) compilePages() {
+	m := c.m
+	const (
+		todo = iota
+		doing
+		done
+	)
+	state := make([]uint8, len(m.pages))
+	var visit func(x int32) bool
+	visit = func(x int32) bool {
+		switch state[x] {
+		case done:
+			return true
+		case doing:
+			return false
+		}
+		state[x] = doing
+		P := &m.pages[x]
+		if P.parent >= 0 && !visit(P.parent) {
+			return false
+		}
+		c.resolvePage(x)
+		state[x] = done
+		return true
+	}
+	for x := range m.pages {
+		if !visit(int32(x)) {
+			ai := m.pages[x].agency
+			c.add(CodeCycle, field(index(field(index("agencies", int(ai)), "pages"), indexOfPage(m.agencies[ai].src, m.pages[x].src)), "parent"),
+				"the page %s is its own ancestor: follow the parents and they come back to it", m.pages[x].src.ID)
+			return
+		}
+	}
+}
+
+func indexOfPage(a *agency, p *page) int {
+	for i := range a.Pages {
+		if &a.Pages[i] == p {
+			return i
+		}
+	}
+	return -1
+}
+
+// resolvePage fills in a page's context and effective section from its (resolved) parent.
+func (c *compiler) resolvePage(x int32) {
+	m := c.m
+	P := &m.pages[x]
+	if P.parent >= 0 {
+		par := &m.pages[P.parent]
+		P.deptUnit, P.metric, P.task, P.individual, P.project = par.deptUnit, par.metric, par.task, par.individual, par.project
+		if P.kind == kindItem {
+			P.creators = append(P.creators, par.creators...)
+			P.perf = par.perf
+		}
+	}
+	switch {
+	case P.kind == kindDepartment:
+		if u, ok := m.unitIdx[P.src.Unit]; ok {
+			P.deptUnit = u
+		}
+	case P.kind == kindIndividual:
+		P.individual = x
+	case P.kind == kindProject:
+		P.project = x
+	case P.kind.isMetric():
+		P.metric = x
+	case P.kind.isTask():
+		P.task = x
+	case P.kind == kindPerformanceReport:
+		P.perf = true
+	}
+	switch {
+	case P.kind.ownSecurity():
+		P.sec, P.secOwner, P.secKind = P.own, x, kindInvalid
+	case P.parent < 0:
+		// only a malformed tree gets here; it is refused before use
+	case P.kind == kindItem:
+		par := &m.pages[P.parent]
+		P.sec, P.secOwner, P.secKind = par.sec, par.secOwner, par.secKind
+	default:
+		s := m.nearestOwnSecurity(P.parent)
+		if d := m.defaultsOf(s, P.kind); d != nil {
+			P.sec, P.secOwner, P.secKind = d, s, P.kind
+		} else {
+			par := &m.pages[P.parent]
+			P.sec, P.secOwner, P.secKind = par.sec, par.secOwner, par.secKind
+		}
+	}
+}
+
+// nearestOwnSecurity is the nearest page at or above x with security of its own.
+func (m *Model) nearestOwnSecurity(x int32) int32 {
+	for x >= 0 && !m.pages[x].kind.ownSecurity() {
+		x = m.pages[x].parent
+	}
+	return x
+}
+
+// checkReportsToCycles refuses reports-to loops as they read on the snapshot's day (SPEC §2).
+func (c *compiler) checkReportsToCycles() {
+	m := c.m
+	d := m.snap.AsOf
+	for ai := range m.agencies {
+		a := int32(ai)
+		for ri := range m.agencies[ai].records {
+			rec := &m.agencies[ai].records[ri]
+			if rec.person < 0 || m.readRecord(rec.person, a, d) != int32(ri) {
+				continue
+			}
+			if m.reportsToAbove(rec.person, rec.person, a, d) {
+				chain := m.reportsChainLoop(rec.person, a, d)
+				c.add(CodeCycle, field(index(field(index("agencies", ai), "staff"), ri), "reports_to"),
+					"reports-to goes round in a loop: %s", chain)
+				return
+			}
+		}
+	}
+}
+
+func (m *Model) reportsChainLoop(p, a int32, d Date) string {
+	names := []string{m.people[p].src.ID}
+	for _, mgr := range m.managersOf(p, a, d) {
+		if path := m.reportsChain(p, mgr, a, d); path != nil {
+			for _, x := range path {
+				names = append(names, m.people[x].src.ID)
+			}
+			break
+		}
+	}
+	return strings.Join(names, " → ")
+}
+
+// jsonSyntaxPosition finds the line and column where the standard decoder gives up.
+func jsonSyntaxPosition(data []byte) (line, col int, ok bool) {
+	var v any
+	err := json.Unmarshal(data, &v)
+	se, isSyntax := err.(*json.SyntaxError)
+	if !isSyntax {
+		return 0, 0, false
+	}
+	line, col = 1, 1
+	for i := 0; i < int(se.Offset) && i < len(data); i++ {
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col, true
+}

@@ -1,0 +1,107 @@
+package evaluator
+
+// The snapshot as read from its JSON document (SPEC §2). Ids stay strings here; the model
+// (model.go) interns them and builds the indexes that decisions use.
+
+type person struct {
+	ID, Name, NTAccount string
+	Status              string // active | disabled | deleted
+}
+
+type build struct{ ID, Date, Notes string }
+
+type attribute struct{ Name, Capability, Scope string }
+
+type function struct {
+	Code, Name, Build string
+	Tasks             []string
+	Attributes        []attribute
+	SuggestFunctions  []string
+	SuggestSpecs      []string
+	Restricted        bool
+}
+
+type entry struct {
+	Principal string
+	Role      string
+	Create    []string
+}
+
+// section is a list of entries; present distinguishes an empty section from a missing one
+// (SPEC §3: a present but empty default section grants nothing).
+type section struct {
+	Entries []entry
+	Present bool
+}
+
+type defaultSection struct {
+	Kind string
+	section
+}
+
+type page struct {
+	ID, Kind, Parent, Title, CreatedBy string
+	Security                           section
+	Defaults                           []defaultSection
+	Unit                               string              // department
+	Roles                              map[string][]string // project: sponsor, leader, member, consultant
+	Owners                             []string            // *_metric
+	Responsible                        []string            // *_task
+	Person                             string              // individual
+}
+
+type outAssignment struct {
+	Unit       string
+	Start, End Date
+}
+
+type staffRecord struct {
+	Person, Unit   string // Unit is empty for an end-dated record whose unit was deleted
+	Start, End     Date
+	Functions      []string
+	ReportsTo      []string
+	OutAssignments []outAssignment
+}
+
+type unit struct {
+	ID, Name, Specialization string
+	Temporary                bool
+	Approver                 string
+	Editors, Leaders         []string
+}
+
+type group struct {
+	ID, Name string
+	Members  []string
+}
+
+type coordinator struct{ Person, Role string }
+
+type agency struct {
+	ID, Name     string
+	Coordinators []coordinator
+	OrgEditors   []string
+	OrgLeaders   []string
+	Groups       []group
+	Units        []unit
+	Staff        []staffRecord
+	Pages        []page
+}
+
+type siteTemplate struct {
+	Security section
+	Defaults []defaultSection
+}
+
+type snapshot struct {
+	Version        int64
+	AsOf           Date
+	Administrators []string
+	Builds         []build
+	Functions      []function
+	People         []person
+	SiteDefaults   map[string]*siteTemplate // department, individual
+	Agencies       []agency
+}
+
+var projectRoleNames = []string{"sponsor", "leader", "member", "consultant"}
