@@ -139,8 +139,8 @@ func (m *Model) resolve(r Request) (query, error) {
 	if q.action == actCreate {
 		pk := m.pages[q.ref].kind
 		if q.create == kindInvalid || !kindRules[pk].children.has(q.create) {
-			return q, requestErr(CodeInvalidValue, "a %s cannot be created under a %s page; what can: %s",
-				r.Action[len("create:"):], pk, strings.Join(kindRules[pk].children.names(), ", "))
+			return q, requestErr(CodeInvalidValue, "%s cannot be created under %s page; what can: %s",
+				article(r.Action[len("create:"):]), article(pk.String()), strings.Join(kindRules[pk].children.names(), ", "))
 		}
 	}
 	return q, nil

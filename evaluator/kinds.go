@@ -1,5 +1,7 @@
 package evaluator
 
+import "strings"
+
 // kind is a page kind of SPEC §3, interned so that create rights fit in a bit mask.
 type kind uint8
 
@@ -140,4 +142,12 @@ func (k kind) isTask() bool {
 		return true
 	}
 	return false
+}
+
+// article puts "a" or "an" before a kind name for a message ("an org_dialog", "a department").
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

@@ -371,8 +371,8 @@ func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path stri
 		d := &ds[i]
 		k := parseKind(d.Kind)
 		if k == kindInvalid || !kindRules[owner].defaults.has(k) {
-			c.add(CodeInvalidValue, field(path, d.Kind), "a %s page has no default section for %q; its default sections are %s",
-				owner, d.Kind, strings.Join(kindRules[owner].defaults.names(), ", "))
+			c.add(CodeInvalidValue, field(path, d.Kind), "%s page has no default section for %q; its default sections are %s",
+				article(owner.String()), d.Kind, strings.Join(kindRules[owner].defaults.names(), ", "))
 			continue
 		}
 		out = append(out, defaultC{kind: k, sec: c.section(&d.section, ai, field(path, d.Kind))})

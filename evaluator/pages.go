@@ -26,7 +26,7 @@ func (c *compiler) compilePageFields(ai int32) {
 		}
 		if pg.Parent == "" {
 			if P.kind != kindOrganization {
-				c.add(CodeInvalidParent, field(pp, "parent"), "only the organization page has no parent; a %s page needs one", pg.Kind)
+				c.add(CodeInvalidParent, field(pp, "parent"), "only the organization page has no parent; %s page needs one", article(pg.Kind))
 			} else if ac.org >= 0 {
 				c.add(CodeInvalidValue, pp, "the agency already has an organization page (%s); it has exactly one", m.pages[ac.org].src.ID)
 			} else {
@@ -41,8 +41,8 @@ func (c *compiler) compilePageFields(ai int32) {
 		} else {
 			pk := parseKind(m.pages[par].src.Kind)
 			if pk != kindInvalid && !kindRules[pk].children.has(P.kind) {
-				c.add(CodeInvalidParent, field(pp, "parent"), "a %s page cannot hang under a %s page (%s); under a %s come: %s",
-					pg.Kind, pk, pg.Parent, pk, strings.Join(kindRules[pk].children.names(), ", "))
+				c.add(CodeInvalidParent, field(pp, "parent"), "%s page cannot hang under %s page (%s); under %s come: %s",
+					article(pg.Kind), article(pk.String()), pg.Parent, article(pk.String()), strings.Join(kindRules[pk].children.names(), ", "))
 			}
 			P.parent = par
 			m.pages[par].children = append(m.pages[par].children, x)
@@ -52,10 +52,10 @@ func (c *compiler) compilePageFields(ai int32) {
 			P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
 		} else {
 			if pg.Security.Present {
-				c.add(CodeInvalidValue, field(pp, "security"), "a %s has no security of its own (it follows the section that governs it); remove this section", pg.Kind)
+				c.add(CodeInvalidValue, field(pp, "security"), "%s has no security of its own (it follows the section that governs it); remove this section", article(pg.Kind))
 			}
 			if pg.Defaults != nil {
-				c.add(CodeInvalidValue, field(pp, "defaults"), "a %s has no default sections; remove them", pg.Kind)
+				c.add(CodeInvalidValue, field(pp, "defaults"), "%s has no default sections; remove them", article(pg.Kind))
 			}
 		}
 		if pg.CreatedBy != "" {
