@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const example = "../../fixtures/example/snapshot.json"
+
+func runCLI(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// The CLI runs the whole scenario corpus, and the last line counts the expectations.
+func TestValidateCorpus(t *testing.T) {
+	files, _ := filepath.Glob("../../fixtures/scenarios/*.json")
+	if len(files) == 0 {
+		t.Fatal("no scenario files")
+	}
+	code, out, errOut := runCLI(append([]string{"validate"}, files...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if last := lines[len(lines)-1]; !strings.HasSuffix(last, " passed, 0 failed") {
+		t.Errorf("last line %q", last)
+	}
+}
+
+func TestValidateExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	failing := filepath.Join(dir, "failing.json")
+	snap, _ := filepath.Abs(example)
+	os.WriteFile(failing, []byte(`{"format": "connsec.scenario/v1", "title": "t", "snapshot_file": "`+snap+`",
+	  "steps": [{"checks": [{"subject": "p-admin", "action": "read", "resource": "page:pg-alb-org", "allowed": false}]}]}`), 0o644)
+	code, out, _ := runCLI("validate", failing)
+	if code != 1 || !strings.Contains(out, "steps[0].checks[0]") || !strings.HasSuffix(strings.TrimSpace(out), "0 passed, 1 failed") {
+		t.Errorf("a failing expectation: exit %d, output:\n%s", code, out)
+	}
+	broken := filepath.Join(dir, "broken.json")
+	os.WriteFile(broken, []byte(`{"format": "connsec.scenario/v1",`), 0o644)
+	code, out, errOut := runCLI("validate", broken)
+	if code != 2 || !strings.Contains(errOut, "broken.json") || !strings.HasSuffix(strings.TrimSpace(out), "0 passed, 0 failed") {
+		t.Errorf("a malformed file: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, _ := runCLI("validate", filepath.Join(dir, "missing.json")); code != 2 {
+		t.Errorf("a missing file: exit %d", code)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	code, out, _ := runCLI("check", "--snapshot", example, "--subject", "p-admin", "--action", "read", "--resource", "page:pg-alb-org")
+	if code != 0 || !strings.HasPrefix(out, "ALLOWED") || !strings.Contains(out, "administrator") {
+		t.Errorf("administrator check: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI("check", "--snapshot", example, "--subject", "p-1012", "--action", "manage_security", "--resource", "page:pg-alb-org", "--json")
+	var d struct {
+		Allowed bool
+		Reasons []struct{ Kind, Message string }
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, out)
+	}
+	if code != 1 || d.Allowed || len(d.Reasons) == 0 {
+		t.Errorf("a caseworker managing the organization's security: exit %d, %+v", code, d)
+	}
+	code, _, errOut := runCLI("check", "--snapshot", example, "--subject", "p-nobody", "--action", "read", "--resource", "page:pg-alb-org")
+	if code != 2 || !strings.Contains(errOut, "unknown_reference") {
+		t.Errorf("unknown person: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = runCLI("check", "--snapshot", example, "--subject", "p-admin")
+	if code != 2 || !strings.Contains(errOut, "--action") || !strings.Contains(errOut, "--resource") {
+		t.Errorf("missing flags: exit %d, %s", code, errOut)
+	}
+}
+
+// A refused snapshot prints every problem with its JSON path and exits 2.
+func TestRefusedSnapshot(t *testing.T) {
+	data, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), `"as_of": "2026-11-22"`, `"as_of": "2026-02-30"`, 1)
+	if bad == string(data) {
+		t.Fatal("the example's as_of changed; update this test")
+	}
+	file := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(file, []byte(bad), 0o644)
+	for _, args := range [][]string{
+		{"lint", "--snapshot", file},
+		{"who", "--snapshot", file, "--action", "read", "--resource", "page:pg-alb-org"},
+		{"report", "--snapshot", file, "--agency", "ag-alb"},
+	} {
+		code, out, errOut := runCLI(args...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "as_of: invalid_value") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", args[0], code, out, errOut)
+		}
+	}
+}
+
+func TestQueries(t *testing.T) {
+	code, out, _ := runCLI("who", "--snapshot", example, "--action", "edit", "--resource", "page:pg-alb-org", "--json")
+	var who []struct{ Person, Level, Reason string }
+	if err := json.Unmarshal([]byte(out), &who); code != 0 || err != nil || len(who) == 0 {
+		t.Fatalf("who: exit %d, %v\n%s", code, err, out)
+	}
+	for _, a := range who {
+		if a.Reason == "" || a.Level == "" {
+			t.Errorf("who row without level or reason: %+v", a)
+		}
+	}
+	code, out, _ = runCLI("what", "--snapshot", example, "--person", "p-1012", "--action", "read")
+	if code != 0 || !strings.Contains(out, "p-1012 may read") {
+		t.Errorf("what: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI("profile", "--snapshot", example, "--person", "p-1012")
+	if code != 0 || !strings.Contains(out, "Viewing rights") || !strings.Contains(out, "out-assigned until") {
+		t.Errorf("profile: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI("report", "--snapshot", example, "--agency", "ag-alb", "--csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(rows) < 2 || rows[0][0] != "unit" {
+		t.Fatalf("report --csv: exit %d, %v\n%s", code, err, out)
+	}
+	code, out, _ = runCLI("lint", "--snapshot", example, "--strict")
+	if code != 1 || !strings.Contains(out, "lint finding") {
+		t.Errorf("lint --strict on a snapshot with findings: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI("nonsense"); code != 2 {
+		t.Errorf("an unknown command exits 2, got %d", code)
+	}
+}
