@@ -1,7 +1,36 @@
 package evaluator
 
-// EditError refuses an edit batch (SPEC §5): the code, the index of the first failing edit,
-// the JSON path inside the batch and a message for the coordinator.
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+)
+
+// Refusal codes of coordinator edits (SPEC §5), besides those of §2.
+const (
+	CodeNotAuthorized    = "not_authorized"
+	CodeActiveElsewhere  = "active_elsewhere"
+	CodeAlreadyStaff     = "already_staff"
+	CodeUnitNotEmpty     = "unit_not_empty"
+	CodeNotEmpty         = "not_empty"
+	CodeLastCoordinator  = "last_coordinator"
+	CodeStaffStillActive = "staff_still_active"
+	CodeCrossAgency      = "cross_agency"
+	CodePersonIDInactive = "person_id_inactive"
+	CodeNotApplicable    = "not_applicable"
+	CodeNotSecurable     = "not_securable"
+	CodeInUse            = "in_use"
+	CodeNoTemporaryUnit  = "no_temporary_unit"
+	CodeVersionConflict  = "version_conflict"
+)
+
+// EditError refuses an edit batch (SPEC §5): the code, the index of the first failing edit
+// (-1 for the batch itself), the JSON path inside the batch and a message for the coordinator.
 type EditError struct {
 	Code    string `json:"code"`
 	Index   int    `json:"index"`
@@ -9,57 +38,277 @@ type EditError struct {
 	Message string `json:"message"`
 }
 
-func (e *EditError) Error() string { return e.Code + ": " + e.Message }
-
-// AccessChange is one row of a what-if access diff (SPEC §6).
-type AccessChange struct {
-	Subject  string `json:"subject"`
-	Resource string `json:"resource"`
-	Before   Level  `json:"before"`
-	After    Level  `json:"after"`
+func (e *EditError) Error() string {
+	if e.Path == "" {
+		return e.Code + ": " + e.Message
+	}
+	return e.Path + ": " + e.Code + ": " + e.Message
 }
 
-// applyForScenario applies a scenario step's edits. Coordinator edits are not part of this
-// build yet, so every step with edits is reported as failed with that reason: a scenario that
-// needs them never passes silently.
-func (m *Model) applyForScenario(st *step) (*Model, []AccessChange, *EditError) {
-	return nil, nil, &EditError{Code: "edits_unavailable", Index: 0, Path: "edits",
-		Message: "coordinator edits are not available in this build of connsec yet, so this step cannot be run"}
+// AuditEntry records an applied batch: the version it made, who acted, when, and the edits
+// as they were sent.
+type AuditEntry struct {
+	Version int64  `json:"version"`
+	Actor   string `json:"actor"`
+	Time    string `json:"time"`
+	Edits   []byte `json:"edits"`
 }
 
-func judgeDiff(diff []AccessChange, i int, st *step, at string, res *ScenarioResult) {
-	for j, row := range st.diff.includes {
-		found := false
-		for _, c := range diff {
-			if c.Subject == row.subject && c.Resource == row.resource &&
-				(row.before == "" || string(c.Before) == row.before) && (row.after == "" || string(c.After) == row.after) {
-				found = true
-			}
-		}
-		if found {
-			res.pass()
-		} else {
-			res.fail(i, st, index(field(at, "diff.includes"), j), "expected %s on %s to change (%s → %s), which is not in the diff", row.subject, row.resource, orAny(row.before), orAny(row.after))
-		}
-	}
-	for j, row := range st.diff.excludes {
-		found := false
-		for _, c := range diff {
-			if c.Subject == row.subject && c.Resource == row.resource {
-				found = true
-			}
-		}
-		if found {
-			res.fail(i, st, index(field(at, "diff.excludes"), j), "%s on %s changed, but this step expects no change there", row.subject, row.resource)
-		} else {
-			res.pass()
-		}
-	}
+// Notification tells a worker that their business function profile changed (SPEC §5.9):
+// what was added and removed, each a line of the profile ("function CPS_CASEWORKER",
+// "case.view — unit CPS Intake 1 (u-cps1) and the workers in-assigned there").
+type Notification struct {
+	Person  string   `json:"person"`
+	Version int64    `json:"version"`
+	Added   []string `json:"added"`
+	Removed []string `json:"removed"`
 }
 
-func orAny(s string) string {
-	if s == "" {
-		return "any"
+// Applied is the outcome of an accepted batch: the new model (the old one is untouched), its
+// audit entry and the notifications it raised.
+type Applied struct {
+	Model         *Model
+	Audit         AuditEntry
+	Notifications []Notification
+}
+
+// Apply applies an edit batch `{"actor", "base_version", "edits": […]}` (SPEC §5) at the
+// given time. The batch is atomic: the first failing edit refuses it with an *EditError and
+// nothing changes. Each edit is authorized against the state the edits before it left. An
+// omitted base_version applies to the current version.
+func (m *Model) Apply(batch []byte, at time.Time) (*Applied, error) {
+	b, err := parseBatch(batch)
+	if err != nil {
+		return nil, err
 	}
-	return s
+	next, err := m.applyEdits(b)
+	if err != nil {
+		return nil, err
+	}
+	applied := &Applied{Model: next, Audit: AuditEntry{Version: next.snap.Version, Actor: b.actor,
+		Time: at.UTC().Format(time.RFC3339), Edits: []byte(b.edits.Raw)}}
+	applied.Notifications = m.notifications(next, m.changedPeople(next))
+	return applied, nil
+}
+
+// Snapshot is the snapshot document of this model, as loaded or as edits left it: unknown
+// fields and the order of what no edit touched are kept.
+func (m *Model) Snapshot() []byte { return m.raw }
+
+type batch struct {
+	actor   string
+	base    int64
+	hasBase bool
+	edits   gjson.Result
+}
+
+func parseBatch(data []byte) (*batch, error) {
+	if !gjson.ValidBytes(data) {
+		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Message: "the batch is not a JSON document" + syntaxHint(data)}
+	}
+	doc := gjson.ParseBytes(data)
+	if !doc.IsObject() {
+		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Message: "a batch is an object {\"actor\", \"base_version\", \"edits\"}"}
+	}
+	b := &batch{}
+	if a := doc.Get("actor"); a.Type != gjson.String || a.Str == "" {
+		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Path: "actor", Message: "the batch needs the actor: the person making the edits"}
+	} else {
+		b.actor = a.Str
+	}
+	if v := doc.Get("base_version"); v.Exists() && v.Type != gjson.Null {
+		n, err := strconv.ParseInt(v.Raw, 10, 64)
+		if v.Type != gjson.Number || err != nil || n < 0 {
+			return nil, &EditError{Code: CodeInvalidValue, Index: -1, Path: "base_version", Message: "base_version is the whole number of the version the batch was made on"}
+		}
+		b.base, b.hasBase = n, true
+	}
+	b.edits = doc.Get("edits")
+	if !b.edits.IsArray() {
+		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Path: "edits", Message: "edits must be a list of edits"}
+	}
+	return b, nil
+}
+
+// applyEdits runs a parsed batch; the result's version is one more than m's.
+func (m *Model) applyEdits(b *batch) (*Model, error) {
+	if b.hasBase && b.base != m.snap.Version {
+		return nil, &EditError{Code: CodeVersionConflict, Index: -1, Path: "base_version",
+			Message: fmt.Sprintf("the batch was made on version %d, but the snapshot is at version %d now: look at the changes since, then make the batch again", b.base, m.snap.Version)}
+	}
+	cur := m
+	i := 0
+	var failed *EditError
+	b.edits.ForEach(func(_, op gjson.Result) bool {
+		next, err := cur.applyEdit(b.actor, i, op)
+		if err != nil {
+			failed = err
+			return false
+		}
+		cur = next
+		i++
+		return true
+	})
+	if failed != nil {
+		return nil, failed
+	}
+	raw, err := sjson.SetBytes(clone(cur.raw), "version", m.snap.Version+1)
+	if err != nil {
+		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Message: "the snapshot's version could not be written: " + err.Error()}
+	}
+	next, lerr := Load(raw)
+	if lerr != nil {
+		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Message: lerr.Error()}
+	}
+	return next.onDay(m.snap.AsOf.String()), nil
+}
+
+// clone copies a document before sjson writes into it, so that no model's bytes change.
+func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// applyEdit applies one edit to m, giving the next model.
+func (m *Model) applyEdit(actor string, i int, op gjson.Result) (*Model, *EditError) {
+	e := &edit{m: m, index: i, op: op, day: m.snap.AsOf, raw: m.raw, reloadPath: ""}
+	if !op.IsObject() {
+		return nil, e.failAt("", CodeInvalidValue, "an edit is an object with its op and fields")
+	}
+	name := op.Get("op")
+	run, ok := ops[name.Str]
+	if name.Type != gjson.String || !ok {
+		return nil, e.failAt("op", CodeInvalidValue, "%s is not an edit; the edits are %s", describe(name), strings.Join(opNames(), ", "))
+	}
+	a, known := m.personIdx[actor]
+	switch {
+	case !known:
+		return nil, &EditError{Code: CodeUnknownReference, Index: i, Path: "actor", Message: fmt.Sprintf("no person has the id %q", actor)}
+	case !m.people[a].active:
+		return nil, &EditError{Code: CodeNotAuthorized, Index: i, Path: "actor", Message: fmt.Sprintf("%s's Person ID is %s, so they may make no edit", m.personName(a), m.people[a].src.Status)}
+	}
+	e.actor = a
+	run(e)
+	if e.err != nil {
+		return nil, e.err
+	}
+	if !e.changed {
+		return m, nil
+	}
+	next, err := Load(e.raw)
+	if err != nil {
+		p := err.(*SnapshotError).Problems[0]
+		return nil, e.failAt(e.reloadPath, p.Code, "this edit would leave the snapshot wrong: %s (at %s)", p.Message, p.Path)
+	}
+	return next.onDay(m.snap.AsOf.String()), nil
+}
+
+// edit is one edit being judged and written: the first failure is kept in err, and every
+// reader below does nothing once there is one, so an op reads as a list of its checks.
+type edit struct {
+	m          *Model // the state before this edit
+	actor      int32
+	day        Date
+	index      int
+	op         gjson.Result
+	raw        []byte
+	changed    bool
+	err        *EditError
+	reloadPath string // where a problem found only by reloading is reported
+}
+
+func (e *edit) ok() bool { return e.err == nil }
+
+func (e *edit) path(key string) string { return field(index("edits", e.index), key) }
+
+func (e *edit) failAt(key, code, format string, args ...any) *EditError {
+	if e.err == nil {
+		p := index("edits", e.index)
+		if key != "" {
+			p = field(p, key)
+		}
+		e.err = &EditError{Code: code, Index: e.index, Path: p, Message: fmt.Sprintf(format, args...)}
+	}
+	return e.err
+}
+
+// set writes a value into the document at an sjson path; raw values are JSON text.
+func (e *edit) set(path string, v any) {
+	if e.err != nil {
+		return
+	}
+	if !e.changed {
+		e.raw = clone(e.raw)
+	}
+	var out []byte
+	var err error
+	if r, ok := v.(rawJSON); ok {
+		out, err = sjson.SetRawBytes(e.raw, path, []byte(r))
+	} else {
+		out, err = sjson.SetBytes(e.raw, path, v)
+	}
+	if err != nil {
+		e.failAt("", CodeInvalidValue, "the snapshot could not be written at %s: %v", path, err)
+		return
+	}
+	e.raw, e.changed = out, true
+}
+
+func (e *edit) delete(path string) {
+	if e.err != nil {
+		return
+	}
+	if !e.changed {
+		e.raw = clone(e.raw)
+	}
+	out, err := sjson.DeleteBytes(e.raw, path)
+	if err != nil {
+		e.failAt("", CodeInvalidValue, "the snapshot could not be written at %s: %v", path, err)
+		return
+	}
+	e.raw, e.changed = out, true
+}
+
+// rawJSON is JSON text to write as it is.
+type rawJSON string
+
+// Paths into the snapshot document, in sjson's dotted form.
+func agencyPath(a int32) string { return "agencies." + strconv.Itoa(int(a)) }
+
+func recordPath(a, r int32) string { return agencyPath(a) + ".staff." + strconv.Itoa(int(r)) }
+
+func (m *Model) unitPath(u int32) string {
+	a := m.units[u].agency
+	return agencyPath(a) + ".units." + strconv.Itoa(position(m.agencies[a].units, u))
+}
+
+func (m *Model) pagePath(x int32) string {
+	a := m.pages[x].agency
+	return agencyPath(a) + ".pages." + strconv.Itoa(position(m.agencies[a].pages, x))
+}
+
+func (m *Model) groupPath(g int32) string {
+	a := m.groups[g].agency
+	n := 0
+	for h := int32(0); h < g; h++ {
+		if m.groups[h].agency == a {
+			n++
+		}
+	}
+	return agencyPath(a) + ".groups." + strconv.Itoa(n)
+}
+
+func position(list []int32, x int32) int {
+	for i, y := range list {
+		if y == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// jsonText writes a value as JSON text (lists of ids, new objects).
+func jsonText(v any) rawJSON {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "null"
+	}
+	return rawJSON(b)
 }

@@ -257,3 +257,57 @@ func setDiff(a, b []string) []string {
 	}
 	return out
 }
+
+// applyForScenario applies a step's edits as one batch on the current version (SPEC §9), and
+// gives the access diff of the step.
+func (m *Model) applyForScenario(st *step) (*Model, []AccessChange, *EditError) {
+	next, err := m.applyEdits(&batch{actor: st.actor, edits: st.edits})
+	if err != nil {
+		return nil, nil, err.(*EditError)
+	}
+	if st.diff == nil {
+		return next, nil, nil
+	}
+	return next, m.accessDiff(next, m.changedPeople(next)), nil
+}
+
+func judgeDiff(diff []AccessChange, i int, st *step, at string, res *ScenarioResult) {
+	for j, row := range st.diff.includes {
+		found := false
+		for _, c := range diff {
+			if c.Subject == row.subject && c.Resource == row.resource &&
+				(row.before == "" || string(c.Before.Level) == row.before) && (row.after == "" || string(c.After.Level) == row.after) {
+				found = true
+			}
+		}
+		if found {
+			res.pass()
+		} else {
+			res.fail(i, st, index(field(at, "diff.includes"), j), "expected %s on %s to change (%s → %s), which is not in the diff%s", row.subject, row.resource, orAny(row.before), orAny(row.after), diffFor(diff, row.subject, row.resource))
+		}
+	}
+	for j, row := range st.diff.excludes {
+		if d := diffFor(diff, row.subject, row.resource); d != "" {
+			res.fail(i, st, index(field(at, "diff.excludes"), j), "%s on %s changed%s, but this step expects no change there", row.subject, row.resource, d)
+		} else {
+			res.pass()
+		}
+	}
+}
+
+// diffFor words the change of one (person, page) in a diff, or "" when it did not change.
+func diffFor(diff []AccessChange, subject, resource string) string {
+	for _, c := range diff {
+		if c.Subject == subject && c.Resource == resource {
+			return fmt.Sprintf(" (it went %s → %s)", c.Before.Level, c.After.Level)
+		}
+	}
+	return ""
+}
+
+func orAny(s string) string {
+	if s == "" {
+		return "any"
+	}
+	return s
+}

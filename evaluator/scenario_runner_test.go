@@ -45,7 +45,7 @@ func TestScenarioMalformed(t *testing.T) {
 	cases := map[string]string{
 		"allowed and error": `{"format": "connsec.scenario/v1", "title": "x", "snapshot_file": "example.json",
 		  "steps": [{"checks": [{"subject": "p-admin", "action": "read", "resource": "page:pg-alb-org", "allowed": true, "error": "cycle"}]}]}`,
-		"no snapshot": `{"format": "connsec.scenario/v1", "title": "x", "steps": []}`,
+		"no snapshot":  `{"format": "connsec.scenario/v1", "title": "x", "steps": []}`,
 		"wrong format": `{"format": "connsec.scenario/v2", "title": "x", "snapshot_file": "example.json", "steps": []}`,
 		"not json":     `{"format": `,
 		"missing file": `{"format": "connsec.scenario/v1", "title": "x", "snapshot_file": "nowhere.json", "steps": []}`,

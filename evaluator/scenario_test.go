@@ -22,7 +22,7 @@ func TestScenarioCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, f := range res.Failures {
-				t.Errorf("step %d (%s) %s: %s", f.Step+1, f.Note, f.Path, f.Message)
+				t.Errorf("step %d (%s) %s: %s", f.Step, f.Note, f.Path, f.Message)
 			}
 			if res.Passed == 0 {
 				t.Errorf("the scenario judged no expectation")

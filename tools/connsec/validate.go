@@ -58,7 +58,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%s  %s — %s (%d passed, %d failed)\n", status, file, res.Title, res.Passed, res.Failed)
 		for _, f := range res.Failures {
-			where := fmt.Sprintf("step %d", f.Step+1)
+			where := fmt.Sprintf("step %d", f.Step)
 			if f.Note != "" {
 				where += " (" + f.Note + ")"
 			}

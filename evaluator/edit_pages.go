@@ -1,0 +1,339 @@
+package evaluator
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+)
+
+// Pages, security, propagation, agencies and the catalog (SPEC §5.5–5.8).
+
+// entries reads a list of security entries for agency a (-1: site defaults), judged as the
+// loader judges a section, with paths inside the edit.
+func (e *edit) entries(key string, a int32) rawJSON {
+	v := e.get(key)
+	if e.err != nil {
+		return ""
+	}
+	if !v.IsArray() {
+		e.failAt(key, CodeInvalidValue, "%s must be a list of entries {principal, role, create}", key)
+		return ""
+	}
+	e.checkSection(v, a, e.path(key))
+	return rawJSON(v.Raw)
+}
+
+// checkSection judges entries with the loader's own rules; the first problem refuses the edit.
+func (e *edit) checkSection(v gjson.Result, a int32, path string) {
+	r := &reader{}
+	sec := r.parseSection(v, path)
+	if len(r.problems) == 0 {
+		c := &compiler{reader: r, m: e.m}
+		c.section(&sec, a, path)
+	}
+	if len(r.problems) > 0 && e.err == nil {
+		p := r.problems[0]
+		if p.Code == CodeInvalidSnapshot {
+			p.Code = CodeInvalidValue
+		}
+		e.err = &EditError{Code: p.Code, Index: e.index, Path: p.Path, Message: p.Message}
+	}
+}
+
+// kindField reads a page kind.
+func (e *edit) kindField(key string) kind {
+	s := e.text(key, true)
+	k := parseKind(s)
+	if e.ok() && k == kindInvalid {
+		e.failAt(key, CodeInvalidValue, "%q is not a page kind", s)
+	}
+	return k
+}
+
+// defaultsSource is the page whose default section for kind k a new page under parent copies
+// (SPEC §5.5): the nearest page with own security at or above parent that has one; -1 when
+// none has (the site template, if any, serves then).
+func (m *Model) defaultsSource(k kind, parent int32) int32 {
+	for y := parent; y >= 0; y = m.pages[y].parent {
+		if m.pages[y].kind.ownSecurity() && m.defaultsOf(y, k) != nil {
+			return y
+		}
+	}
+	return -1
+}
+
+// create_page (SPEC §5.5): created_by is the actor; security and defaults come from the
+// templates.
+func opCreatePage(e *edit) {
+	obj := e.object("page")
+	e.newID(obj, "page")
+	var k kind
+	var parent int32 = -1
+	if e.ok() {
+		kv := obj.Get("kind")
+		if k = parseKind(kv.Str); kv.Type != gjson.String || k == kindInvalid || k == kindOrganization {
+			e.failAt("page.kind", CodeInvalidValue, "%s is not a kind of page that can be created under another", describe(kv))
+		}
+	}
+	if e.ok() {
+		pv := obj.Get("parent")
+		var ok bool
+		if parent, ok = e.m.pageIdx[pv.Str]; pv.Type != gjson.String || !ok {
+			e.failAt("page.parent", CodeUnknownReference, "no page has the id %s", describe(pv))
+		}
+	}
+	if e.ok() && !kindRules[e.m.pages[parent].kind].children.has(k) {
+		pk := e.m.pages[parent].kind
+		e.failAt("page.kind", CodeInvalidParent, "%s page cannot hang under %s page; under %s come: %s",
+			article(k.String()), article(pk.String()), article(pk.String()), strings.Join(kindRules[pk].children.names(), ", "))
+	}
+	if e.ok() {
+		e.pageRight(parent, actCreate, k)
+	}
+	if !e.ok() {
+		return
+	}
+	page := obj.Raw
+	page, _ = sjson.Set(page, "created_by", e.m.people[e.actor].src.ID)
+	if k.ownSecurity() {
+		security := "[]"
+		if y := e.m.defaultsSource(k, parent); y >= 0 {
+			security = gjson.GetBytes(e.raw, e.m.pagePath(y)+".defaults."+k.String()).Raw
+		} else if t := gjson.GetBytes(e.raw, "site_defaults."+k.String()+".security"); t.IsArray() {
+			security = t.Raw
+		}
+		if security == "" || security == "null" {
+			security = "[]"
+		}
+		defaults := "{}"
+		if t := gjson.GetBytes(e.raw, "site_defaults."+k.String()+".defaults"); t.IsObject() {
+			defaults = t.Raw
+		}
+		page, _ = sjson.SetRaw(page, "security", security)
+		page, _ = sjson.SetRaw(page, "defaults", defaults)
+	} else {
+		page, _ = sjson.Delete(page, "security")
+		page, _ = sjson.Delete(page, "defaults")
+	}
+	e.reloadPath = "page"
+	e.set(agencyPath(e.m.pages[parent].agency)+".pages.-1", rawJSON(page))
+}
+
+// delete_page (SPEC §5.5): not_empty while it has children.
+func opDeletePage(e *edit) {
+	x := e.page("page")
+	if e.ok() && e.m.pages[x].kind == kindOrganization {
+		e.failAt("page", CodeInvalidValue, "the organization page of an agency is never deleted")
+	}
+	e.pageRight(x, actManage, 0)
+	if e.ok() && len(e.m.pages[x].children) > 0 {
+		e.failAt("page", CodeNotEmpty, "%s still has %d pages under it: delete or move them first", e.m.pageName(x), len(e.m.pages[x].children))
+	}
+	if e.ok() {
+		e.deletePages([]int32{x})
+	}
+}
+
+// set_page_people (SPEC §5.5): owners of a metric and the people responsible for a task need
+// edit on the page; project roles need manage_security on the project.
+func opSetPagePeople(e *edit) {
+	x := e.page("page")
+	owners, hasOwners := e.people("owners", false)
+	responsible, hasResp := e.people("responsible", false)
+	roles := e.get("roles")
+	if !e.ok() {
+		return
+	}
+	k := e.m.pages[x].kind
+	switch {
+	case !hasOwners && !hasResp && !roles.Exists():
+		e.failAt("", CodeInvalidValue, "give owners (metrics), responsible (tasks) or roles (projects)")
+	case hasOwners && !k.isMetric():
+		e.failAt("owners", CodeInvalidValue, "%s is not a metric: it has no owners", e.m.pageName(x))
+	case hasResp && !k.isTask():
+		e.failAt("responsible", CodeInvalidValue, "%s is not a task: it has nobody responsible", e.m.pageName(x))
+	case roles.Exists() && k != kindProject:
+		e.failAt("roles", CodeInvalidValue, "%s is not a project: it has no project roles", e.m.pageName(x))
+	case roles.Exists() && !roles.IsObject():
+		e.failAt("roles", CodeInvalidValue, "roles is an object {sponsor, leader, member, consultant}")
+	}
+	if hasOwners || hasResp {
+		e.pageRight(x, actEdit, 0)
+	}
+	if roles.Exists() {
+		e.pageRight(x, actManage, 0)
+	}
+	path := e.m.pagePath(x)
+	if hasOwners {
+		e.set(path+".owners", jsonText(e.m.idsOf(owners)))
+	}
+	if hasResp {
+		e.set(path+".responsible", jsonText(e.m.idsOf(responsible)))
+	}
+	if roles.Exists() {
+		e.reloadPath = "roles"
+		e.set(path+".roles", rawJSON(roles.Raw))
+	}
+}
+
+// set_security (SPEC §5.6): replaces the page's security.
+func opSetSecurity(e *edit) {
+	x := e.page("page")
+	var a int32 = -1
+	if e.ok() {
+		a = e.m.pages[x].agency
+	}
+	entries := e.entries("entries", a)
+	e.pageRight(x, actManage, 0)
+	if e.ok() && !e.m.pages[x].kind.ownSecurity() {
+		e.failAt("page", CodeNotSecurable, "%s has no security of its own: it follows %s", e.m.pageName(x), e.m.sectionLabel(e.m.pages[x].secOwner, e.m.pages[x].secKind))
+	}
+	e.set(e.m.pagePathOr(x)+".security", entries)
+}
+
+func (m *Model) pagePathOr(x int32) string {
+	if x < 0 {
+		return ""
+	}
+	return m.pagePath(x)
+}
+
+// set_default_security (SPEC §5.6): replaces one default section of the page.
+func opSetDefaultSecurity(e *edit) {
+	x := e.page("page")
+	k := e.kindField("kind")
+	var a int32 = -1
+	if e.ok() {
+		a = e.m.pages[x].agency
+	}
+	entries := e.entries("entries", a)
+	e.pageRight(x, actManage, 0)
+	if e.ok() && !e.m.pages[x].kind.ownSecurity() {
+		e.failAt("page", CodeNotSecurable, "%s has no security of its own, and so no default sections", e.m.pageName(x))
+	}
+	if pk := e.pageKind(x); e.ok() && !kindRules[pk].defaults.has(k) {
+		e.failAt("kind", CodeInvalidValue, "%s page has no default section for %s; its default sections are %s", article(pk.String()), k, strings.Join(kindRules[pk].defaults.names(), ", "))
+	}
+	if e.ok() {
+		e.set(e.m.pagePath(x)+".defaults."+k.String(), entries)
+	}
+}
+
+func (e *edit) pageKind(x int32) kind {
+	if x < 0 {
+		return kindInvalid
+	}
+	return e.m.pages[x].kind
+}
+
+// set_site_defaults (SPEC §5.6): administrators set the template for new departments or
+// individuals.
+func opSetSiteDefaults(e *edit) {
+	name := e.text("kind", true)
+	if e.ok() && name != "department" && name != "individual" {
+		e.failAt("kind", CodeInvalidValue, "site defaults are kept for department and individual pages, not %q", name)
+	}
+	t := e.object("template")
+	if e.ok() {
+		e.checkSection(t.Get("security"), -1, e.path("template.security"))
+	}
+	e.administrator("set the site defaults")
+	e.reloadPath = "template"
+	e.set("site_defaults."+name, rawJSON(t.Raw))
+}
+
+// propagate_defaults (SPEC §5.7): the default section for kind k of the page becomes the
+// security of every page of that kind whose governing default section it is.
+func opPropagateDefaults(e *edit) {
+	x := e.page("page")
+	k := e.kindField("kind")
+	if pk := e.pageKind(x); e.ok() && !kindRules[pk].defaults.has(k) {
+		e.failAt("kind", CodeInvalidValue, "%s page has no default section for %s", article(pk.String()), k)
+	}
+	e.pageRight(x, actManage, 0)
+	if !e.ok() {
+		return
+	}
+	if e.m.defaultsOf(x, k) == nil {
+		e.failAt("kind", CodeNotApplicable, "%s has no default section for %s pages to propagate", e.m.pageName(x), k.label())
+		return
+	}
+	src := rawJSON(gjson.GetBytes(e.raw, e.m.pagePath(x)+".defaults."+k.String()).Raw)
+	if src == "" || src == "null" {
+		src = "[]"
+	}
+	for _, y := range e.m.agencies[e.m.pages[x].agency].pages {
+		if e.m.pages[y].kind == k && e.m.defaultsSource(k, e.m.pages[y].parent) == x {
+			e.set(e.m.pagePath(y)+".security", src)
+		}
+	}
+}
+
+// create_agency (SPEC §5.8): a new agency with its organization page.
+func opCreateAgency(e *edit) {
+	ag := e.object("agency")
+	id := e.newID(ag, "agency")
+	org := e.object("org_page")
+	orgID := e.newID(org, "org_page")
+	if e.ok() && id == orgID {
+		e.failAt("org_page.id", CodeDuplicateID, "the organization page needs an id of its own")
+	}
+	e.administrator("create agencies")
+	if !e.ok() {
+		return
+	}
+	agency := ag.Raw
+	for key, empty := range map[string]string{"coordinators": "[]", "org_editors": "[]", "org_leaders": "[]", "groups": "[]", "units": "[]", "staff": "[]"} {
+		if !ag.Get(key).Exists() {
+			agency, _ = sjson.SetRaw(agency, key, empty)
+		}
+	}
+	page, _ := sjson.Set(org.Raw, "kind", "organization")
+	page, _ = sjson.SetRaw(page, "parent", "null")
+	page, _ = sjson.Set(page, "created_by", e.m.people[e.actor].src.ID)
+	agency, _ = sjson.SetRaw(agency, "pages", "["+page+"]")
+	e.reloadPath = "agency"
+	e.set("agencies.-1", rawJSON(agency))
+}
+
+// import_build (SPEC §5.8): a build and its functions join the catalog.
+func opImportBuild(e *edit) {
+	b := e.object("build")
+	id := e.text("build.id", true)
+	if e.ok() {
+		if !validID(id) {
+			e.failAt("build.id", CodeInvalidValue, "%s", idProblem(id))
+		} else if e.m.builds[id] != nil {
+			e.failAt("build.id", CodeDuplicateID, "the build %s is in the catalog already", id)
+		}
+	}
+	fs := e.get("functions")
+	if e.ok() && !fs.IsArray() {
+		e.failAt("functions", CodeInvalidValue, "functions must be a list of business functions")
+	}
+	var codes []string
+	for i, f := range fs.Array() {
+		code := f.Get("code").Str
+		_, dup := e.m.functionIdx[code]
+		switch {
+		case !e.ok():
+		case dup || slices.Contains(codes, code):
+			e.failAt(index("functions", i)+".code", CodeDuplicateID, "the business function %s is in the catalog already", code)
+		case f.Get("build").Exists() && f.Get("build").Str != id:
+			e.failAt(index("functions", i)+".build", CodeInvalidValue, "a function imported with build %s belongs to it, not to %s", id, f.Get("build").Str)
+		}
+		codes = append(codes, code)
+	}
+	e.administrator("import a build")
+	if !e.ok() {
+		return
+	}
+	e.reloadPath = "functions"
+	e.set("builds.-1", rawJSON(b.Raw))
+	for _, f := range fs.Array() {
+		raw, _ := sjson.Set(f.Raw, "build", id)
+		e.set("business_functions.-1", rawJSON(raw))
+	}
+}

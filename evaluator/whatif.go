@@ -1,0 +1,473 @@
+package evaluator
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Cell is a person's access to a page in the access matrix of SPEC §6: the level and the
+// kinds they may create there.
+type Cell struct {
+	Level  Level    `json:"level"`
+	Create []string `json:"create"`
+}
+
+// AccessChange is one row of a what-if access diff (SPEC §6): a (person, page) whose answer
+// changed. Pages and people created or deleted count from or to none.
+type AccessChange struct {
+	Subject  string `json:"subject"`
+	Resource string `json:"resource"`
+	Before   Cell   `json:"before"`
+	After    Cell   `json:"after"`
+}
+
+// ProfileChange is a person whose business function profile changed, with the lines of the
+// profile gained and lost.
+type ProfileChange struct {
+	Person string   `json:"person"`
+	Gained []string `json:"gained"`
+	Lost   []string `json:"lost"`
+}
+
+// LintChange lists the lint findings a batch adds and resolves.
+type LintChange struct {
+	Added    []Finding `json:"added"`
+	Resolved []Finding `json:"resolved"`
+}
+
+// WhatIf is the impact of a batch before anyone applies it (SPEC §6). Error is set, and the
+// rest empty, when the batch would be refused.
+type WhatIf struct {
+	Accepted      bool            `json:"accepted"`
+	Error         *EditError      `json:"error,omitempty"`
+	Version       int64           `json:"version"`
+	Summary       string          `json:"summary"`
+	Access        []AccessChange  `json:"access"`
+	Functions     []ProfileChange `json:"functions"`
+	Lint          LintChange      `json:"lint"`
+	Notifications []Notification  `json:"notifications"`
+}
+
+// WhatIf applies the batch to a copy and tells who gains and who loses what (SPEC §6). The
+// model is not changed.
+func (m *Model) WhatIf(batchJSON []byte) *WhatIf {
+	w := &WhatIf{Access: []AccessChange{}, Functions: []ProfileChange{}, Notifications: []Notification{},
+		Lint: LintChange{Added: []Finding{}, Resolved: []Finding{}}}
+	b, err := parseBatch(batchJSON)
+	var next *Model
+	if err == nil {
+		next, err = m.applyEdits(b)
+	}
+	if err != nil {
+		w.Error = err.(*EditError)
+		w.Version = m.snap.Version
+		w.Summary = "refused: " + err.Error()
+		return w
+	}
+	w.Accepted, w.Version = true, next.snap.Version
+	people := m.changedPeople(next)
+	w.Access = m.accessDiff(next, people)
+	w.Functions = m.profileDiff(next, people)
+	w.Notifications = notificationsOf(w.Functions, next.snap.Version)
+	w.Lint = lintDiff(m.Lint(), next.Lint())
+	w.Summary = summarize(w)
+	return w
+}
+
+// notifications are the profile changes of an applied batch (SPEC §5.9).
+func (m *Model) notifications(next *Model, people []string) []Notification {
+	return notificationsOf(m.profileDiff(next, people), next.snap.Version)
+}
+
+func notificationsOf(changes []ProfileChange, version int64) []Notification {
+	out := []Notification{}
+	for _, c := range changes {
+		out = append(out, Notification{Person: c.Person, Version: version, Added: c.Gained, Removed: c.Lost})
+	}
+	return out
+}
+
+// personSignature is everything about a person that a page decision or their profile reads
+// from their side: status, administrator, records (units, dates, functions, reports-to,
+// out-assignments), groups, organization and unit roles. Two models give a person the same
+// signature exactly when nothing on the person's side changed.
+func (m *Model) personSignatures() map[string]string {
+	groups := map[int32][]string{}
+	for g := range m.groups {
+		for _, p := range m.groups[g].members {
+			groups[p] = append(groups[p], m.groups[g].src.ID)
+		}
+	}
+	roles := map[int32][]string{}
+	for a := range m.agencies {
+		for _, p := range m.agencies[a].orgEditors {
+			roles[p] = append(roles[p], "org_editor:"+m.agencies[a].src.ID)
+		}
+		for _, p := range m.agencies[a].orgLeaders {
+			roles[p] = append(roles[p], "org_leader:"+m.agencies[a].src.ID)
+		}
+	}
+	for u := range m.units {
+		for _, p := range m.units[u].editors {
+			roles[p] = append(roles[p], "unit_editor:"+m.units[u].src.ID)
+		}
+		for _, p := range m.units[u].leaders {
+			roles[p] = append(roles[p], "unit_leader:"+m.units[u].src.ID)
+		}
+	}
+	out := make(map[string]string, len(m.people))
+	var b strings.Builder
+	for p := range m.people {
+		P := &m.people[p]
+		b.Reset()
+		fmt.Fprintf(&b, "%v|%v|", P.active, P.admin)
+		for _, rr := range P.records {
+			rec := &m.agencies[rr.agency].records[rr.rec]
+			fmt.Fprintf(&b, "rec %s %s %d %d f", m.agencies[rr.agency].src.ID, m.unitID(rec.unit), rec.start, rec.end)
+			for _, f := range rec.functions {
+				b.WriteString(" " + m.functions[f].src.Code)
+			}
+			b.WriteString(" r")
+			for _, q := range rec.reportsTo {
+				b.WriteString(" " + m.people[q].src.ID)
+			}
+			for _, o := range rec.outs {
+				fmt.Fprintf(&b, " o %s %d %d", m.unitID(o.unit), o.start, o.end)
+			}
+			b.WriteString(";")
+		}
+		sort.Strings(groups[int32(p)])
+		sort.Strings(roles[int32(p)])
+		b.WriteString(strings.Join(groups[int32(p)], ",") + "|" + strings.Join(roles[int32(p)], ","))
+		out[P.src.ID] = b.String()
+	}
+	return out
+}
+
+func (m *Model) unitID(u int32) string {
+	if u < 0 {
+		return "-"
+	}
+	return m.units[u].src.ID
+}
+
+// pageSignatures is everything about a page that a decision on it reads from the page's
+// side: its kind, its effective section, its context (department unit, metric owners, people
+// responsible, the individual and the people they report to, project roles) and creators.
+func (m *Model) pageSignatures() map[string]string {
+	chains := map[int32]string{}
+	chainOf := func(g, a int32) string {
+		if s, ok := chains[g]; ok {
+			return s
+		}
+		above := m.idsOf(m.chainAbove(g, a, m.snap.AsOf))
+		sort.Strings(above)
+		s := strings.Join(m.idsOf(m.managersOf(g, a, m.snap.AsOf)), ",") + "/" + strings.Join(above, ",")
+		chains[g] = s
+		return s
+	}
+	out := make(map[string]string, len(m.pages))
+	var b strings.Builder
+	for x := range m.pages {
+		P := &m.pages[x]
+		b.Reset()
+		fmt.Fprintf(&b, "%d %s %v|", P.kind, m.agencies[P.agency].src.ID, P.perf)
+		for i := range P.sec.entries {
+			e := &P.sec.entries[i]
+			fmt.Fprintf(&b, "%s %d %d;", e.src.Principal, e.role, e.create)
+		}
+		b.WriteString("|" + m.unitID(P.deptUnit) + "|")
+		if P.metric >= 0 {
+			b.WriteString(strings.Join(m.idsOf(m.pages[P.metric].owners), ","))
+		}
+		b.WriteString("|")
+		if P.task >= 0 {
+			b.WriteString(strings.Join(m.idsOf(m.pages[P.task].responsible), ","))
+		}
+		b.WriteString("|")
+		if P.individual >= 0 {
+			g := m.pages[P.individual].person
+			b.WriteString(m.people[g].src.ID + ":" + chainOf(g, P.agency))
+		}
+		b.WriteString("|")
+		if P.project >= 0 {
+			for _, r := range m.pages[P.project].roles {
+				b.WriteString(strings.Join(m.idsOf(r), ",") + "/")
+			}
+		}
+		b.WriteString("|" + strings.Join(m.idsOf(P.creators), ","))
+		out[P.src.ID] = b.String()
+	}
+	return out
+}
+
+// changedPeople are the ids of people whose signature differs between m and next, or who
+// exist in only one of them.
+func (m *Model) changedPeople(next *Model) []string {
+	return changedKeys(m.personSignatures(), next.personSignatures())
+}
+
+func changedKeys(before, after map[string]string) []string {
+	var out []string
+	for k, v := range before {
+		if w, ok := after[k]; !ok || w != v {
+			out = append(out, k)
+		}
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// cell is p's row of the access matrix on page x (SPEC §6).
+func (m *Model) cell(p, x int32) (role, kindSet) {
+	o := m.decide(query{person: p, action: actRead, target: targetPage, ref: x, day: m.snap.AsOf, cap: -1}, nil)
+	return o.level, o.create
+}
+
+func (m *Model) cellByID(person, page string) (role, kindSet) {
+	p, ok := m.personIdx[person]
+	x, ok2 := m.pageIdx[page]
+	if !ok || !ok2 {
+		return roleNotSet, 0
+	}
+	return m.cell(p, x)
+}
+
+// accessDiff compares the matrices of m and next on the pairs a change can reach: the
+// people whose side changed against every page, and every person against the pages whose
+// side changed. Every other pair reads the same data in both models and so cannot differ.
+func (m *Model) accessDiff(next *Model, people []string) []AccessChange {
+	pages := changedKeys(m.pageSignatures(), next.pageSignatures())
+	allPeople := unionIDs(m.people, next.people, func(p personC) string { return p.src.ID })
+	allPages := unionIDs(m.pages, next.pages, func(p pageC) string { return p.src.ID })
+	dirtyPerson := map[string]bool{}
+	for _, p := range people {
+		dirtyPerson[p] = true
+	}
+	out := []AccessChange{}
+	compare := func(person, page string) {
+		bl, bc := m.cellByID(person, page)
+		al, ac := next.cellByID(person, page)
+		if bl != al || bc != ac {
+			out = append(out, AccessChange{Subject: person, Resource: "page:" + page, Before: cellOf(bl, bc), After: cellOf(al, ac)})
+		}
+	}
+	for _, person := range people {
+		for _, page := range allPages {
+			compare(person, page)
+		}
+	}
+	for _, page := range pages {
+		for _, person := range allPeople {
+			if !dirtyPerson[person] {
+				compare(person, page)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Subject != out[j].Subject {
+			return out[i].Subject < out[j].Subject
+		}
+		return out[i].Resource < out[j].Resource
+	})
+	return out
+}
+
+func cellOf(r role, c kindSet) Cell {
+	if r == roleDenied {
+		c = 0
+	}
+	names := c.names()
+	if names == nil {
+		names = []string{}
+	}
+	return Cell{Level: levelOf[r], Create: names}
+}
+
+func unionIDs[T any](a, b []T, id func(T) string) []string {
+	seen := make(map[string]bool, len(a)+len(b))
+	var out []string
+	for _, list := range [][]T{a, b} {
+		for _, x := range list {
+			if s := id(x); !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// profileLines are the lines of a person's profile: each function held and each right.
+func (m *Model) profileLines(person string) []string {
+	if _, ok := m.personIdx[person]; !ok {
+		return nil
+	}
+	pr, err := m.Profile(person, "")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range pr.Records {
+		for _, f := range r.Functions {
+			out = append(out, "function "+f.Code+" ("+f.Name+") in "+r.Agency)
+		}
+		for _, rt := range r.Viewing {
+			out = append(out, rt.Line)
+		}
+		for _, rt := range r.Maintaining {
+			out = append(out, rt.Line)
+		}
+	}
+	return out
+}
+
+// profileDiff lists the people among those given whose profile lines changed.
+func (m *Model) profileDiff(next *Model, people []string) []ProfileChange {
+	out := []ProfileChange{}
+	for _, p := range people {
+		before, after := m.profileLines(p), next.profileLines(p)
+		gained, lost := minus(after, before), minus(before, after)
+		if len(gained)+len(lost) > 0 {
+			out = append(out, ProfileChange{Person: p, Gained: gained, Lost: lost})
+		}
+	}
+	return out
+}
+
+func minus(a, b []string) []string {
+	out := []string{}
+	for _, s := range a {
+		found := false
+		for _, t := range b {
+			found = found || s == t
+		}
+		if !found {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func lintDiff(before, after []Finding) LintChange {
+	key := func(f Finding) string { return f.Code + "|" + f.Target + "|" + f.Section }
+	in := func(list []Finding) map[string]bool {
+		s := map[string]bool{}
+		for _, f := range list {
+			s[key(f)] = true
+		}
+		return s
+	}
+	b, a := in(before), in(after)
+	out := LintChange{Added: []Finding{}, Resolved: []Finding{}}
+	for _, f := range after {
+		if !b[key(f)] {
+			out.Added = append(out.Added, f)
+		}
+	}
+	for _, f := range before {
+		if !a[key(f)] {
+			out.Resolved = append(out.Resolved, f)
+		}
+	}
+	return out
+}
+
+// summarize words a what-if in one line: "3 people gain reader on 41 pages; 1 person loses
+// editor on 2 pages; lint: +1 staff_in_temporary_unit".
+func summarize(w *WhatIf) string {
+	type tally struct{ people, pages map[string]bool }
+	gains, losses := map[Level]*tally{}, map[Level]*tally{}
+	creates := 0
+	count := func(t map[Level]*tally, l Level, c AccessChange) {
+		if t[l] == nil {
+			t[l] = &tally{people: map[string]bool{}, pages: map[string]bool{}}
+		}
+		t[l].people[c.Subject] = true
+		t[l].pages[c.Resource] = true
+	}
+	rank := map[Level]int{LevelDenied: 0, LevelNone: 0, LevelReader: 1, LevelEditor: 2, LevelFull: 3}
+	for _, c := range w.Access {
+		switch b, a := rank[c.Before.Level], rank[c.After.Level]; {
+		case a > b:
+			count(gains, c.After.Level, c)
+		case a < b:
+			count(losses, c.Before.Level, c)
+		default:
+			creates++
+		}
+	}
+	var parts []string
+	for _, l := range []Level{LevelReader, LevelEditor, LevelFull} {
+		if t := gains[l]; t != nil {
+			parts = append(parts, fmt.Sprintf("%d %s %s on %d %s", len(t.people), plural(len(t.people), "person gains", "people gain"), l, len(t.pages), plural(len(t.pages), "page", "pages")))
+		}
+	}
+	for _, l := range []Level{LevelReader, LevelEditor, LevelFull} {
+		if t := losses[l]; t != nil {
+			parts = append(parts, fmt.Sprintf("%d %s %s on %d %s", len(t.people), plural(len(t.people), "person loses", "people lose"), l, len(t.pages), plural(len(t.pages), "page", "pages")))
+		}
+	}
+	if creates > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s of create rights or deny", creates, plural(creates, "change", "changes")))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no page access changes")
+	}
+	if n := len(w.Functions); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d business function %s", n, plural(n, "profile changes", "profiles change")))
+	}
+	var lint []string
+	lint = appendCounts(lint, "+", w.Lint.Added)
+	lint = appendCounts(lint, "-", w.Lint.Resolved)
+	if len(lint) > 0 {
+		parts = append(parts, "lint: "+strings.Join(lint, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// appendCounts words findings as "+2 staff_in_temporary_unit", one item per code.
+func appendCounts(out []string, sign string, findings []Finding) []string {
+	counts := map[string]int{}
+	var codes []string
+	for _, f := range findings {
+		if counts[f.Code] == 0 {
+			codes = append(codes, f.Code)
+		}
+		counts[f.Code]++
+	}
+	for _, c := range codes {
+		out = append(out, fmt.Sprintf("%s%d %s", sign, counts[c], c))
+	}
+	return out
+}
+
+// chainAbove is everyone above g in the reports-to tree of agency a on day d.
+func (m *Model) chainAbove(g, a int32, d Date) []int32 {
+	var seen []int32
+	stack := []int32{g}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, mgr := range m.managersOf(x, a, d) {
+			if !containsID(seen, mgr) {
+				seen = append(seen, mgr)
+				stack = append(stack, mgr)
+			}
+		}
+	}
+	return seen
+}
