@@ -51,7 +51,7 @@ type AuditEntry struct {
 	Version int64  `json:"version"`
 	Actor   string `json:"actor"`
 	Time    string `json:"time"`
-	Edits   []byte `json:"edits"`
+	Edits   json.RawMessage `json:"edits"`
 }
 
 // Notification tells a worker that their business function profile changed (SPEC §5.9):
@@ -86,7 +86,7 @@ func (m *Model) Apply(batch []byte, at time.Time) (*Applied, error) {
 		return nil, err
 	}
 	applied := &Applied{Model: next, Audit: AuditEntry{Version: next.snap.Version, Actor: b.actor,
-		Time: at.UTC().Format(time.RFC3339), Edits: []byte(b.edits.Raw)}}
+		Time: at.UTC().Format(time.RFC3339), Edits: json.RawMessage(b.edits.Raw)}}
 	applied.Notifications = m.notifications(next, m.changedPeople(next))
 	return applied, nil
 }

@@ -4,7 +4,7 @@
 // this command only reads files and prints.
 //
 // Exit codes: 0 the answer (allowed, or the command ran); 1 the answer is no (check denied,
-// a scenario expectation failed, lint --strict found something); 2 the input could not be
+// a scenario expectation failed, lint --strict found something, a batch refused); 2 the input could not be
 // used (bad flags, an unreadable or refused snapshot, a request error).
 package main
 
@@ -30,6 +30,9 @@ usage: connsec <command> [flags]
   profile  --snapshot F --person P                             business function profile
   report   --snapshot F --agency A [--csv]                     staff security report
   lint     --snapshot F [--strict]                             findings a coordinator should look at
+  whatif   --snapshot F --batch B                              who gains and loses what, before applying
+  apply    --snapshot F --batch B --out OUT                    apply a batch, write the new snapshot
+  candidates --snapshot F --build ID                           staff a build's new functions suggest
   validate FILE...                                             run scenario files, judge every expectation
   gen      [--agencies N --staff N --pages N --seed N]        write a large generated snapshot
 
@@ -64,6 +67,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runLint(rest, stdout, stderr)
 	case "validate":
 		return runValidate(rest, stdout, stderr)
+	case "apply":
+		return runApply(rest, stdout, stderr)
+	case "whatif":
+		return runWhatIf(rest, stdout, stderr)
+	case "candidates":
+		return runCandidates(rest, stdout, stderr)
 	case "gen":
 		return runGen(rest, stdout, stderr)
 	case "help", "-h", "--help":

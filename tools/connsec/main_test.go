@@ -137,3 +137,36 @@ func TestQueries(t *testing.T) {
 		t.Errorf("an unknown command exits 2, got %d", code)
 	}
 }
+
+func TestWhatIfAndApply(t *testing.T) {
+	dir := t.TempDir()
+	batch := filepath.Join(dir, "batch.json")
+	os.WriteFile(batch, []byte(`{"actor": "p-1003", "base_version": 0, "edits": [
+	  {"op": "add_staff", "agency": "ag-alb", "person": "p-9001", "name": "Nia Worker", "nt_account": "nworker"}]}`), 0o644)
+	code, out, errOut := runCLI("whatif", "--snapshot", example, "--batch", batch)
+	if code != 0 || !strings.HasPrefix(out, "1 person gains reader on") || !strings.Contains(out, "+1 staff_in_temporary_unit") {
+		t.Fatalf("whatif: exit %d\n%s\n%s", code, out, errOut)
+	}
+	newSnap := filepath.Join(dir, "new.json")
+	code, out, errOut = runCLI("apply", "--snapshot", example, "--batch", batch, "--out", newSnap)
+	if code != 0 || !strings.Contains(out, "version 1") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCLI("check", "--snapshot", newSnap, "--subject", "p-9001", "--action", "read", "--resource", "page:pg-alb-org")
+	if code != 0 {
+		t.Errorf("the applied snapshot lets the new worker read: exit %d\n%s", code, out)
+	}
+	// the same batch again is stale now: refused, nothing written
+	again := filepath.Join(dir, "again.json")
+	code, _, errOut = runCLI("apply", "--snapshot", newSnap, "--batch", batch, "--out", again)
+	if code != 1 || !strings.Contains(errOut, "version_conflict") || !strings.Contains(errOut, "nothing was changed") {
+		t.Errorf("a stale batch: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(again); !os.IsNotExist(err) {
+		t.Error("a refused batch wrote a file")
+	}
+	code, out, _ = runCLI("candidates", "--snapshot", example, "--build", "B25.1")
+	if code != 0 || !strings.Contains(out, "candidate") {
+		t.Errorf("candidates: exit %d\n%s", code, out)
+	}
+}
