@@ -48,9 +48,9 @@ func (e *EditError) Error() string {
 // AuditEntry records an applied batch: the version it made, who acted, when, and the edits
 // as they were sent.
 type AuditEntry struct {
-	Version int64  `json:"version"`
-	Actor   string `json:"actor"`
-	Time    string `json:"time"`
+	Version int64           `json:"version"`
+	Actor   string          `json:"actor"`
+	Time    string          `json:"time"`
 	Edits   json.RawMessage `json:"edits"`
 }
 
