@@ -73,17 +73,26 @@ func opCreatePage(e *edit) {
 	var parent int32 = -1
 	if e.ok() {
 		kv := obj.Get("kind")
-		if k = parseKind(kv.Str); kv.Type != gjson.String || k == kindInvalid || k == kindOrganization {
-			e.failAt("page.kind", CodeInvalidValue, "%s is not a kind of page that can be created under another", describe(kv))
+		if k = parseKind(kv.Str); kv.Type != gjson.String || k == kindInvalid {
+			e.failAt("page.kind", CodeInvalidValue, "%s is not a page kind", describe(kv))
 		}
 	}
-	if e.ok() {
-		pv := obj.Get("parent")
+	// a missing or malformed parent is invalid_value, a parent id that does not exist
+	// unknown_reference (SPEC 5: shape, then references)
+	if pv := obj.Get("parent"); e.ok() && (pv.Type != gjson.String || !validID(pv.Str)) {
+		if k == kindOrganization {
+			e.failAt("page.parent", CodeInvalidValue, "an organization page is created with its agency (create_agency), not with create_page")
+		} else {
+			e.failAt("page.parent", CodeInvalidValue, "a new page needs its parent page's id, not %s", describe(pv))
+		}
+	} else if e.ok() {
 		var ok bool
-		if parent, ok = e.m.pageIdx[pv.Str]; pv.Type != gjson.String || !ok {
+		if parent, ok = e.m.pageIdx[pv.Str]; !ok {
 			e.failAt("page.parent", CodeUnknownReference, "no page has the id %s", describe(pv))
 		}
 	}
+	// a kind that is not a child of the parent's kind (an organization page is nobody's
+	// child) is invalid_parent
 	if e.ok() && !kindRules[e.m.pages[parent].kind].children.has(k) {
 		pk := e.m.pages[parent].kind
 		e.failAt("page.kind", CodeInvalidParent, "%s page cannot hang under %s page; under %s come: %s",
@@ -249,10 +258,11 @@ func opSetSiteDefaults(e *edit) {
 func opPropagateDefaults(e *edit) {
 	x := e.page("page")
 	k := e.kindField("kind")
+	e.pageRight(x, actManage, 0)
+	// as in set_default_security, the kind is judged against the page after who may
 	if pk := e.pageKind(x); e.ok() && !kindRules[pk].defaults.has(k) {
 		e.failAt("kind", CodeInvalidValue, "%s page has no default section for %s", article(pk.String()), k)
 	}
-	e.pageRight(x, actManage, 0)
 	if !e.ok() {
 		return
 	}
@@ -279,6 +289,13 @@ func opCreateAgency(e *edit) {
 	orgID := e.newID(org, "org_page")
 	if e.ok() && id == orgID {
 		e.failAt("org_page.id", CodeDuplicateID, "the organization page needs an id of its own")
+	}
+	// a new agency starts empty: its staff, units, coordinators, roles and groups come through
+	// the edits of SPEC 5.1-5.4, each with its rules (active_elsewhere, active coordinators…)
+	for _, key := range []string{"coordinators", "org_editors", "org_leaders", "groups", "units", "staff", "pages"} {
+		if v := ag.Get(key); e.ok() && v.Exists() && !(v.IsArray() && len(v.Array()) == 0) {
+			e.failAt("agency."+key, CodeInvalidValue, "a new agency starts without %s: add them with the edits made for them once it exists", strings.ReplaceAll(key, "_", " "))
+		}
 	}
 	e.administrator("create agencies")
 	if !e.ok() {

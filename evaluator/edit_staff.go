@@ -233,17 +233,28 @@ func opEndDateStaff(e *edit) {
 		e.failAt("end", CodeInvalidValue, "the record starts on %s; it cannot end on %s", rec.start, end)
 		return
 	}
-	if e.m.agencies[a].coordinator[p] == "primary" && end <= e.day && !e.m.otherActivePrimary(a, p, e.day) {
-		e.failAt("person", CodeLastCoordinator, "%s is the only active primary coordinator of %s: establish another primary coordinator first", e.m.personName(p), e.m.agencyName(a))
+	// a primary coordinator's end leaves the agency without one from the end day on (today,
+	// for an end in the past), unless another primary is active that day
+	if on := max(end, e.day); e.m.agencies[a].coordinator[p] == "primary" && !e.m.otherActivePrimary(a, p, on) {
+		e.failAt("person", CodeLastCoordinator, "%s is the only active primary coordinator of %s on %s: establish another primary coordinator first", e.m.personName(p), e.m.agencyName(a), on)
 		return
 	}
 	path := recordPath(a, r)
 	e.set(path+".end", end.String())
+	// running out-assignments end with the record; one that would only start on or after the
+	// record's end never takes effect, so it is cancelled (an end on or before its start
+	// would not be a valid out-assignment)
+	var cancel []string
 	for i, o := range rec.outs {
-		if o.end > end {
-			e.set(path+".out_assignments."+strconv.Itoa(i)+".end", end.String())
+		at := path + ".out_assignments." + strconv.Itoa(i)
+		switch {
+		case o.start >= end:
+			cancel = append(cancel, at)
+		case o.end > end:
+			e.set(at+".end", end.String())
 		}
 	}
+	e.deleteAll(cancel)
 }
 
 // otherActivePrimary: agency a has an active primary coordinator other than p on d.

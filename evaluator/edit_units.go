@@ -68,6 +68,18 @@ func opCreateUnit(e *edit) {
 		}
 	}
 	e.coordinator(a)
+	// the rules of set_unit_approver and set_unit_roles hold for a unit created with them: the
+	// approver is active staff of the agency, and nobody is a member of a new unit yet
+	if ap := obj.Get("approver"); e.ok() && ap.Type == gjson.String {
+		if p, ok := e.m.personIdx[ap.Str]; ok && e.m.activeRecord(p, a, e.day) < 0 {
+			e.failAt("unit.approver", CodeInvalidValue, "%s is not active staff of %s, so they cannot approve for a unit", e.m.personName(p), e.m.agencyName(a))
+		}
+	}
+	for _, key := range []string{"editors", "leaders"} {
+		if l := obj.Get(key); e.ok() && l.IsArray() && len(l.Array()) > 0 {
+			e.failAt("unit."+key, CodeInvalidValue, "a new unit has no members yet, so it has no %s: set them with set_unit_roles once staff are in it", key)
+		}
+	}
 	e.reloadPath = "unit"
 	e.set(agencyPath(a)+".units.-1", rawJSON(obj.Raw))
 }
@@ -149,7 +161,10 @@ func opConsolidateUnits(e *edit) {
 		if e.ok() && !ok {
 			e.failAt(index("from", i), CodeUnknownReference, "no unit has the id %q", id)
 		}
-		from = append(from, u)
+		// a unit named twice is consolidated once (deleting it twice would delete another)
+		if !slices.Contains(from, u) {
+			from = append(from, u)
+		}
 	}
 	if e.ok() && len(from) == 0 {
 		e.failAt("from", CodeInvalidValue, "name at least one unit to consolidate")
