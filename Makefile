@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLE := fixtures/example/snapshot.json
 
-.PHONY: run test test-go vet bench fuzz
+.PHONY: run test test-go test-peers vet bench bench-peers fuzz
 
 ## run: the CLI over the example snapshot — its lint findings and staff security report.
 run:
@@ -11,7 +11,7 @@ run:
 	$(GO) run ./tools/connsec report --snapshot $(EXAMPLE) --agency ag-sta
 
 ## test: everything (vet, Go tests with every scenario file, the CLI over the corpus).
-test: vet test-go
+test: vet test-go test-peers
 	$(GO) run ./tools/connsec validate fixtures/scenarios/*.json
 
 vet:
@@ -21,6 +21,11 @@ vet:
 test-go:
 	$(GO) test -count=1 ./...
 
+## test-peers: connsec and Cedar (cedar-go) decide alike (tools/peers, its own module).
+test-peers:
+	$(GO) -C tools/peers vet ./...
+	$(GO) -C tools/peers test -p 1 -count=1 ./...
+
 ## bench: benchmarks on the example and the generated 5,000-staff / 50,000-page snapshot.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./evaluator/
@@ -29,3 +34,7 @@ bench:
 FUZZTIME ?= 10m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./evaluator/
+
+## bench-peers: the same requests through connsec and cedar-go, with the ratio.
+bench-peers:
+	$(GO) -C tools/peers test -p 1 -run '^$$' -bench BenchmarkPeers -count 3 .
