@@ -198,6 +198,13 @@ func opConsolidateUnits(e *edit) {
 		if unit != rec.unit {
 			e.set(path+".unit", intoID)
 		}
+		touched := false
+		for _, o := range rec.outs {
+			touched = touched || moved(o.unit) != o.unit || o.unit == unit
+		}
+		if !touched {
+			continue // read the document only for the records the consolidation changes
+		}
 		var kept []string
 		changed := false
 		for i, o := range gjson.GetBytes(e.raw, path+".out_assignments").Array() {
@@ -266,12 +273,15 @@ func uniqueKeepOrder(list []int32) []int32 {
 // renamePrincipal rewrites entries of agency a's pages that name old to name new.
 func (e *edit) renamePrincipal(a int32, old, new string) {
 	for _, x := range e.m.agencies[a].pages {
-		base := e.m.pagePath(x)
-		e.renameIn(base+".security", old, new)
-		gjson.GetBytes(e.raw, base+".defaults").ForEach(func(k, _ gjson.Result) bool {
-			e.renameIn(base+".defaults."+k.Str, old, new)
-			return true
-		})
+		P := &e.m.pages[x]
+		if P.own != nil && sectionNames(P.own, old) {
+			e.renameIn(e.m.pagePath(x)+".security", old, new)
+		}
+		for _, d := range P.defaults {
+			if sectionNames(d.sec, old) {
+				e.renameIn(e.m.pagePath(x)+".defaults."+d.kind.String(), old, new)
+			}
+		}
 	}
 }
 
