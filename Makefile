@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLE := fixtures/example/snapshot.json
 
-.PHONY: run test test-go test-peers vet bench bench-peers fuzz
+.PHONY: run test test-go test-peers test-wasm wasm vet bench bench-peers fuzz
 
 ## run: the CLI over the example snapshot — its lint findings and staff security report.
 run:
@@ -11,7 +11,7 @@ run:
 	$(GO) run ./tools/connsec report --snapshot $(EXAMPLE) --agency ag-sta
 
 ## test: everything (vet, Go tests with every scenario file, the CLI over the corpus).
-test: vet test-go test-peers
+test: vet test-go test-peers test-wasm
 	$(GO) run ./tools/connsec validate fixtures/scenarios/*.json
 
 vet:
@@ -25,6 +25,17 @@ test-go:
 test-peers:
 	$(GO) -C tools/peers vet ./...
 	$(GO) -C tools/peers test -p 1 -count=1 ./...
+
+## wasm: the evaluator for JavaScript (browser and Node), wasm/build/connsec.wasm.
+WASM := wasm/build/connsec.wasm
+wasm:
+	mkdir -p wasm/build
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) ./wasm
+	@echo "$(WASM): $$(wc -c < $(WASM)) bytes, $$(gzip -9 -c $(WASM) | wc -c) gzip"
+
+## test-wasm: every scenario file through the module under Node equals the native result.
+test-wasm: wasm
+	node --test wasm/test/
 
 ## bench: benchmarks on the example and the generated 5,000-staff / 50,000-page snapshot.
 bench:

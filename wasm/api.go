@@ -1,0 +1,174 @@
+// Command wasm is the connsec evaluator for JavaScript (GOOS=js GOARCH=wasm): the browser
+// workbench and Node call it. It translates JSON in and out and never decides anything: every
+// answer comes from package evaluator (SPEC §8).
+//
+// JavaScript sees one function, connsec.call(method, argsJSON) → resultJSON. The result is
+// always {"ok": true, "result": …} or {"ok": false, "error": {code, path, message, problems?}};
+// nothing is thrown across the boundary. The module is long-lived: load once, ask many times.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/connsec/connsec/evaluator"
+)
+
+// session holds the loaded model between calls. Edits replace it with the new version; a
+// reader never sees a model change under it.
+type session struct {
+	model *evaluator.Model
+}
+
+// reply is what every call returns.
+type reply struct {
+	OK     bool       `json:"ok"`
+	Result any        `json:"result,omitempty"`
+	Error  *callError `json:"error,omitempty"`
+}
+
+type callError struct {
+	Code     string              `json:"code"`
+	Path     string              `json:"path,omitempty"`
+	Index    *int                `json:"index,omitempty"`
+	Message  string              `json:"message"`
+	Problems []evaluator.Problem `json:"problems,omitempty"`
+}
+
+type args struct {
+	Snapshot string            `json:"snapshot"`
+	Subject  string            `json:"subject"`
+	Action   string            `json:"action"`
+	Resource string            `json:"resource"`
+	Person   string            `json:"person"`
+	Agency   string            `json:"agency"`
+	Build    string            `json:"build"`
+	AsOf     string            `json:"as_of"`
+	Format   string            `json:"format"`
+	Batch    json.RawMessage   `json:"batch"`
+	Time     string            `json:"time"`
+	Scenario string            `json:"scenario"`
+	Files    map[string]string `json:"files"`
+}
+
+// call runs one method with its JSON arguments and returns the JSON reply.
+func (s *session) call(method, argsJSON string) string {
+	var a args
+	if argsJSON != "" {
+		if err := json.Unmarshal([]byte(argsJSON), &a); err != nil {
+			return encode(fail(&callError{Code: "invalid_value", Message: "the arguments are not a JSON object: " + err.Error()}))
+		}
+	}
+	return encode(s.dispatch(method, &a))
+}
+
+func (s *session) dispatch(method string, a *args) reply {
+	if method == "load" {
+		m, err := evaluator.Load([]byte(a.Snapshot))
+		if err != nil {
+			return failErr(err)
+		}
+		s.model = m
+		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
+	}
+	if method == "scenario" {
+		res, err := evaluator.RunScenario([]byte(a.Scenario), func(path string) ([]byte, error) {
+			text, found := a.Files[path]
+			if !found {
+				return nil, fmt.Errorf("the file %s was not given with the scenario", path)
+			}
+			return []byte(text), nil
+		})
+		if err != nil {
+			return failErr(err)
+		}
+		return ok(res)
+	}
+	m := s.model
+	if m == nil {
+		return fail(&callError{Code: "invalid_value", Message: "no snapshot is loaded yet: open one first"})
+	}
+	switch method {
+	case "check":
+		return answer(m.Check(evaluator.Request{Subject: a.Subject, Action: a.Action, Resource: a.Resource, AsOf: a.AsOf}))
+	case "who":
+		return answer(m.Who(a.Action, a.Resource, a.AsOf))
+	case "what":
+		return answer(m.What(a.Person, a.Action, a.AsOf))
+	case "profile":
+		return answer(m.Profile(a.Person, a.AsOf))
+	case "report":
+		r, err := m.Report(a.Agency, a.AsOf)
+		if err == nil && a.Format == "csv" {
+			return ok(string(r.CSV()))
+		}
+		return answer(r, err)
+	case "lint":
+		return ok(m.Lint())
+	case "candidates":
+		return answer(m.BuildCandidates(a.Build))
+	case "whatif":
+		return ok(m.WhatIf(a.Batch))
+	case "apply":
+		at := time.Now()
+		if a.Time != "" {
+			t, err := time.Parse(time.RFC3339, a.Time)
+			if err != nil {
+				return fail(&callError{Code: "invalid_value", Path: "time", Message: "time is written as RFC 3339 (2026-11-22T09:00:00Z)"})
+			}
+			at = t
+		}
+		applied, err := m.Apply(a.Batch, at)
+		if err != nil {
+			return failErr(err)
+		}
+		s.model = applied.Model
+		return ok(map[string]any{"version": applied.Model.Version(), "audit": applied.Audit, "notifications": applied.Notifications})
+	case "snapshot":
+		return ok(json.RawMessage(m.Snapshot()))
+	case "version":
+		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
+	}
+	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, check, who, what, profile, report, lint, candidates, whatif, apply, snapshot, version, scenario", method)})
+}
+
+func answer[T any](v T, err error) reply {
+	if err != nil {
+		return failErr(err)
+	}
+	return ok(v)
+}
+
+func ok(v any) reply { return reply{OK: true, Result: v} }
+
+func fail(e *callError) reply { return reply{Error: e} }
+
+// failErr turns the evaluator's errors into values, keeping their codes and paths.
+func failErr(err error) reply {
+	var se *evaluator.SnapshotError
+	var re *evaluator.RequestError
+	var ee *evaluator.EditError
+	var sc *evaluator.ScenarioError
+	switch {
+	case errors.As(err, &se):
+		return fail(&callError{Code: se.Problems[0].Code, Path: se.Problems[0].Path, Message: se.Error(), Problems: se.Problems})
+	case errors.As(err, &re):
+		return fail(&callError{Code: re.Code, Message: re.Message})
+	case errors.As(err, &ee):
+		i := ee.Index
+		return fail(&callError{Code: ee.Code, Path: ee.Path, Index: &i, Message: ee.Message})
+	case errors.As(err, &sc):
+		return fail(&callError{Code: sc.Problems[0].Code, Path: sc.Problems[0].Path, Message: sc.Error(), Problems: sc.Problems})
+	}
+	return fail(&callError{Code: "invalid_value", Message: err.Error()})
+}
+
+func encode(r reply) string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return `{"ok": false, "error": {"code": "invalid_value", "message": "the answer could not be written as JSON"}}`
+	}
+	return string(b)
+}

@@ -1,0 +1,20 @@
+// Loads the connsec WebAssembly module under Node, the way the browser does: one instance,
+// kept alive, called again and again through connsec.call.
+import { readFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+
+export async function loadModule(wasmPath) {
+  const goroot = execFileSync("go", ["env", "GOROOT"]).toString().trim();
+  await import(path.join(goroot, "lib", "wasm", "wasm_exec.js"));
+  const go = new globalThis.Go();
+  const ready = new Promise((resolve) => { globalThis.connsecReady = resolve; });
+  const { instance } = await WebAssembly.instantiate(await readFile(wasmPath), go.importObject);
+  go.run(instance); // not awaited: the module stays alive
+  await ready;
+  return {
+    call(method, args = {}) {
+      return JSON.parse(globalThis.connsec.call(method, JSON.stringify(args)));
+    },
+  };
+}
