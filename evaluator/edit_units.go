@@ -421,6 +421,10 @@ func opEstablishCoordinator(e *edit) {
 	if !e.ok() {
 		return
 	}
+	if role == "backup" && e.m.agencies[a].coordinator[p] == "primary" && !e.m.otherActivePrimary(a, p, e.day) {
+		e.failAt("role", CodeLastCoordinator, "%s is the only active primary coordinator of %s: establish another primary first, then make them a backup", e.m.personName(p), e.m.agencyName(a))
+		return
+	}
 	for i, c := range e.m.agencies[a].src.Coordinators {
 		if c.Person == e.m.people[p].src.ID {
 			e.set(agencyPath(a)+".coordinators."+strconv.Itoa(i)+".role", role)
