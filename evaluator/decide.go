@@ -68,6 +68,9 @@ type query struct {
 	target  targetKind
 	ref     int32
 	day     Date
+	// brief: the reasons are for a row of who or what, which leaves out the governing
+	// section, a missing entry and the create right, so those are not worded at all.
+	brief bool
 }
 
 // resolve checks a request's references (SPEC §4.1 step 1). It does not allocate unless the
@@ -79,7 +82,7 @@ func (m *Model) resolve(r Request) (query, error) {
 		return q, err
 	}
 	q.day = d
-	p, ok := m.personIdx[r.Subject]
+	p, ok := m.personIndex(r.Subject)
 	if !ok {
 		return q, requestErr(CodeUnknownReference, "no person has the id %q", r.Subject)
 	}
@@ -91,7 +94,7 @@ func (m *Model) resolve(r Request) (query, error) {
 	switch typ {
 	case "page":
 		var x int32
-		x, ok = m.pageIdx[id]
+		x, ok = m.pageIndex(id)
 		q.target, q.ref = targetPage, x
 	case "agency":
 		var x int32
@@ -103,7 +106,7 @@ func (m *Model) resolve(r Request) (query, error) {
 		q.target, q.ref = targetUnit, x
 	case "person":
 		var x int32
-		x, ok = m.personIdx[id]
+		x, ok = m.personIndex(id)
 		q.target, q.ref = targetPerson, x
 	default:
 		return q, requestErr(CodeInvalidValue, "%q is not a resource type: use page, agency, unit or person", typ)
@@ -192,7 +195,8 @@ func (m *Model) decide(q query, ex *explainer) outcome {
 		ex.administrator(q.person)
 		o := outcome{allowed: true, level: roleFull}
 		if q.target == targetPage {
-			o.create = kindRules[m.pages[q.ref].kind].children
+			kd, _, _ := m.pageHead(q.ref)
+			o.create = kindRules[kd].children
 		}
 		return o
 	}
@@ -209,12 +213,14 @@ func (m *Model) decide(q query, ex *explainer) outcome {
 
 // decidePage applies steps 5–8 of SPEC §4.1 and the fixed rule of §4.6.
 func (m *Model) decidePage(q query, ex *explainer) outcome {
-	P := &m.pages[q.ref]
-	if P.perf {
+	kd, perf, owner := m.pageHead(q.ref)
+	if perf {
 		return m.decidePerformanceReport(q, ex)
 	}
-	ex.section(q.ref)
-	lvl, create := m.sectionLevel(q.person, q.ref, q.day, ex)
+	if !q.brief {
+		ex.section(q.ref)
+	}
+	lvl, create := m.sectionLevelOf(q.person, q.ref, q.day, ex, q.brief)
 	o := outcome{level: lvl}
 	if lvl != roleDenied {
 		o.create = create
@@ -225,31 +231,81 @@ func (m *Model) decidePage(q query, ex *explainer) outcome {
 	case actEdit:
 		o.allowed = lvl >= roleEditor && lvl != roleDenied
 	case actManage:
-		if P.kind.ownSecurity() {
+		if kd.ownSecurity() {
 			o.allowed = lvl == roleFull
 		} else {
 			// step 8: a right over the section that governs the page, decided on its owner.
-			ex.ownerPage(q.ref, P.secOwner)
-			olvl, _ := m.sectionLevel(q.person, P.secOwner, q.day, ex)
+			ex.ownerPage(q.ref, owner)
+			olvl, _ := m.sectionLevelOf(q.person, owner, q.day, ex, q.brief)
 			o.allowed = olvl == roleFull
 		}
 	case actCreate:
 		o.allowed = lvl != roleDenied && create.has(q.create)
-		ex.createRight(q.create, o.allowed)
+		if !q.brief {
+			ex.createRight(q.create, o.allowed)
+		}
 	}
 	return o
+}
+
+// pageHead is page x's kind, whether the fixed rule of §4.6 governs it, and the page that owns
+// its effective section.
+func (m *Model) pageHead(x int32) (kind, bool, int32) {
+	if len(m.pageHot) == len(m.pages) {
+		H := &m.pageHot[x]
+		return H.kind, H.perf, H.secOwner
+	}
+	P := &m.pages[x]
+	return P.kind, P.perf, P.secOwner
 }
 
 // sectionLevel is p's level on page x from its effective section and the creator rule
 // (steps 5–6), with the union of the create lists of the entries that apply (step 7).
 func (m *Model) sectionLevel(p, x int32, d Date, ex *explainer) (role, kindSet) {
+	return m.sectionLevelOf(p, x, d, ex, false)
+}
+
+// sectionLevelOf is sectionLevel; brief leaves out the words for no entry (query.brief).
+// Without words to collect it reads the packed pageHot and stops at the first denied entry,
+// which decides the answer whatever else applies.
+func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool) (role, kindSet) {
+	if ex != nil || len(m.pageHot) != len(m.pages) {
+		return m.sectionLevelWords(p, x, d, ex, brief)
+	}
+	H := &m.pageHot[x]
+	a := H.agency
+	rec := m.activeRecord(p, a, d) // p's record in the page's agency, asked by many entries
+	lvl := roleNotSet
+	var create kindSet
+	for i := range H.entries {
+		e := &H.entries[i]
+		if !m.matchesHot(e.principal, e.ref, p, x, a, d, rec) {
+			continue
+		}
+		if e.role == roleDenied {
+			return roleDenied, 0
+		}
+		if e.role > lvl {
+			lvl = e.role
+		}
+		create |= e.create
+	}
+	if rec >= 0 && containsID(H.creators, p) { // isCreator, with the record found above
+		lvl = roleFull
+	}
+	return lvl, create
+}
+
+// sectionLevelWords is sectionLevelOf with the words of each step.
+func (m *Model) sectionLevelWords(p, x int32, d Date, ex *explainer, brief bool) (role, kindSet) {
 	P := &m.pages[x]
 	lvl := roleNotSet
 	var create kindSet
 	denied := false
+	rec := m.activeRecord(p, P.agency, d) // p's record in the page's agency, asked by many entries
 	for i := range P.sec.entries {
 		e := &P.sec.entries[i]
-		if !m.matches(e, p, x, d) {
+		if !m.matchesRec(e, p, x, d, rec) {
 			continue
 		}
 		ex.entry(e, p, x, d)
@@ -266,11 +322,11 @@ func (m *Model) sectionLevel(p, x int32, d Date, ex *explainer) (role, kindSet) 
 		ex.denied(x)
 		return roleDenied, 0
 	}
-	if m.isCreator(p, x, d) {
+	if rec >= 0 && containsID(P.creators, p) { // isCreator, with the record found above
 		ex.creator(p, x)
 		lvl = roleFull
 	}
-	if lvl == roleNotSet && create == 0 {
+	if lvl == roleNotSet && create == 0 && !brief {
 		ex.noEntry(p, x)
 	}
 	return lvl, create

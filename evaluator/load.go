@@ -20,7 +20,7 @@ func Load(data []byte) (*Model, error) {
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}
 	}
-	c := &compiler{reader: r, m: &Model{raw: data, snap: s}, owners: map[string]string{}}
+	c := &compiler{reader: r, m: &Model{raw: data, snap: s}, owners: make(map[string]lazyPath, idCount(s))}
 	c.compile()
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}
@@ -42,40 +42,71 @@ func syntaxHint(data []byte) string {
 type compiler struct {
 	*reader
 	m      *Model
-	owners map[string]string // id → path of what holds it (ids are unique across sorts, §1)
+	owners map[string]lazyPath // id → path of what holds it (ids are unique across sorts, §1)
+}
+
+// idCount is the number of ids a snapshot declares, to size the maps of ids.
+func idCount(s *snapshot) int {
+	n := len(s.People)
+	for i := range s.Agencies {
+		a := &s.Agencies[i]
+		n += 1 + len(a.Units) + len(a.Groups) + len(a.Pages)
+	}
+	return n
 }
 
 func (c *compiler) claim(id, path, what string) bool {
+	return c.claimL(id, lazyPath{base: path, i: -1})
+}
+
+// claimL is claim with the path written out only when the id is taken already.
+func (c *compiler) claimL(id string, path lazyPath) bool {
 	if id == "" {
 		return false
 	}
 	if prev, ok := c.owners[id]; ok {
-		c.add(CodeDuplicateID, path, "the id %q is already used at %s (person, agency, unit, page and group ids are unique across the snapshot)", id, prev)
+		c.add(CodeDuplicateID, path.String(), "the id %q is already used at %s (person, agency, unit, page and group ids are unique across the snapshot)", id, prev.String())
 		return false
+	}
+	if c.owners == nil {
+		c.owners = map[string]lazyPath{}
 	}
 	c.owners[id] = path
 	return true
 }
 
 func (c *compiler) person(id, path string) int32 {
+	return c.personL(id, lazyPath{base: path, i: -1})
+}
+
+// personL is person with the path written out only when the id is unknown.
+func (c *compiler) personL(id string, path lazyPath) int32 {
 	if id == "" {
 		return -1
 	}
 	if p, ok := c.m.personIdx[id]; ok {
 		return p
 	}
-	c.add(CodeUnknownReference, path, "no person has the id %q", id)
+	c.add(CodeUnknownReference, path.String(), "no person has the id %q", id)
 	return -1
 }
 
 func (c *compiler) personList(ids []string, path string) []int32 {
 	out := make([]int32, 0, len(ids))
 	for i, id := range ids {
-		if p := c.person(id, index(path, i)); p >= 0 {
+		if p := c.personL(id, lazyPath{base: path, i: i}); p >= 0 {
 			out = append(out, p)
 		}
 	}
 	return sortedIDs(out)
+}
+
+// personListAt is personList with the path written out only for a list that is not empty.
+func (c *compiler) personListAt(ids []string, path lazyPath) []int32 {
+	if len(ids) == 0 {
+		return []int32{}
+	}
+	return c.personList(ids, path.String())
 }
 
 func (c *compiler) compile() {
@@ -84,22 +115,32 @@ func (c *compiler) compile() {
 	m.people = make([]personC, 0, len(s.People))
 	for i := range s.People {
 		p := &s.People[i]
-		if c.claim(p.ID, index("people", i), "person") {
+		if c.claimL(p.ID, lazyPath{base: "people", i: i}) {
 			m.personIdx[p.ID] = int32(len(m.people))
 			m.people = append(m.people, personC{src: p, active: p.Status == "active"})
 		}
 	}
 	for i, id := range s.Administrators {
-		if p := c.person(id, index("administrators", i)); p >= 0 {
+		if p := c.personL(id, lazyPath{base: "administrators", i: i}); p >= 0 {
 			m.people[p].admin = true
 		}
 	}
 	c.compileCatalog()
 
-	m.agencyIdx = map[string]int32{}
-	m.unitIdx = map[string]int32{}
-	m.groupIdx = map[string]int32{}
-	m.pageIdx = map[string]int32{}
+	var nUnits, nGroups, nPages int
+	for ai := range s.Agencies {
+		nUnits += len(s.Agencies[ai].Units)
+		nGroups += len(s.Agencies[ai].Groups)
+		nPages += len(s.Agencies[ai].Pages)
+	}
+	m.agencyIdx = make(map[string]int32, len(s.Agencies))
+	m.unitIdx = make(map[string]int32, nUnits)
+	m.groupIdx = make(map[string]int32, nGroups)
+	m.pageIdx = make(map[string]int32, nPages)
+	m.agencies = make([]agencyC, 0, len(s.Agencies))
+	m.units = make([]unitC, 0, nUnits)
+	m.groups = make([]groupC, 0, nGroups)
+	m.pages = make([]pageC, 0, nPages)
 	// First pass: the ids every agency declares, so that references may point forward.
 	for ai := range s.Agencies {
 		a := &s.Agencies[ai]
@@ -107,9 +148,10 @@ func (c *compiler) compile() {
 		c.claim(a.ID, field(at, "id"), "agency")
 		m.agencyIdx[a.ID] = int32(ai)
 		ac := agencyC{src: a, org: -1, coordinator: map[int32]string{}}
+		unitsPath, groupsPath, pagesPath := field(at, "units"), field(at, "groups"), field(at, "pages")
 		for ui := range a.Units {
 			u := &a.Units[ui]
-			if c.claim(u.ID, field(index(field(at, "units"), ui), "id"), "unit") {
+			if c.claimL(u.ID, lazyPath{base: unitsPath, i: ui, key: "id"}) {
 				m.unitIdx[u.ID] = int32(len(m.units))
 				ac.units = append(ac.units, int32(len(m.units)))
 				m.units = append(m.units, unitC{src: u, agency: int32(ai), approver: -1, deptPage: -1})
@@ -117,14 +159,15 @@ func (c *compiler) compile() {
 		}
 		for gi := range a.Groups {
 			g := &a.Groups[gi]
-			if c.claim(g.ID, field(index(field(at, "groups"), gi), "id"), "group") {
+			if c.claimL(g.ID, lazyPath{base: groupsPath, i: gi, key: "id"}) {
 				m.groupIdx[g.ID] = int32(len(m.groups))
 				m.groups = append(m.groups, groupC{src: g, agency: int32(ai)})
 			}
 		}
+		ac.pages = make([]int32, 0, len(a.Pages))
 		for pi := range a.Pages {
 			p := &a.Pages[pi]
-			if c.claim(p.ID, field(index(field(at, "pages"), pi), "id"), "page") {
+			if c.claimL(p.ID, lazyPath{base: pagesPath, i: pi, key: "id"}) {
 				m.pageIdx[p.ID] = int32(len(m.pages))
 				ac.pages = append(ac.pages, int32(len(m.pages)))
 				m.pages = append(m.pages, pageC{src: p, agency: int32(ai), parent: -1,
@@ -142,6 +185,20 @@ func (c *compiler) compile() {
 	}
 	c.checkReportsToCycles()
 	c.compilePages()
+	if len(c.problems) == 0 {
+		c.compileReportsAbove()
+		m.pageHot = make([]pageHotC, len(m.pages))
+		for x := range m.pages {
+			P := &m.pages[x]
+			if P.sec == nil || len(P.sec.hot) != len(P.sec.entries) {
+				m.pageHot = nil // deciding reads pages then
+				break
+			}
+			m.pageHot[x] = pageHotC{entries: P.sec.hot, creators: P.creators, agency: P.agency, secOwner: P.secOwner, kind: P.kind, perf: P.perf}
+		}
+	}
+	m.pageFast = newIDIndex(len(m.pages), func(i int) string { return m.pages[i].src.ID })
+	m.personFast = newIDIndex(len(m.people), func(i int) string { return m.people[i].src.ID })
 }
 
 func (c *compiler) compileCatalog() {
@@ -196,16 +253,21 @@ var scopeByName = map[string]scope{"self": scopeSelf, "unit": scopeUnit, "agency
 
 // unitOf resolves a unit id that must belong to agency ai.
 func (c *compiler) unitOf(id string, ai int32, path string) int32 {
+	return c.unitOfL(id, ai, lazyPath{base: path, i: -1})
+}
+
+// unitOfL is unitOf with the path written out only for a problem.
+func (c *compiler) unitOfL(id string, ai int32, path lazyPath) int32 {
 	if id == "" {
 		return -1
 	}
 	u, ok := c.m.unitIdx[id]
 	if !ok {
-		c.add(CodeUnknownReference, path, "no unit has the id %q", id)
+		c.add(CodeUnknownReference, path.String(), "no unit has the id %q", id)
 		return -1
 	}
 	if c.m.units[u].agency != ai {
-		c.add(CodeInvalidValue, path, "the unit %q belongs to another agency (%s)", id, c.m.agencies[c.m.units[u].agency].src.ID)
+		c.add(CodeInvalidValue, path.String(), "the unit %q belongs to another agency (%s)", id, c.m.agencies[c.m.units[u].agency].src.ID)
 		return -1
 	}
 	return u
@@ -240,30 +302,34 @@ func (c *compiler) compileAgency(ai int32) {
 		uc.approver = c.person(uc.src.Approver, field(up, "approver"))
 	}
 	ac.records = make([]recordC, len(a.Staff))
+	staffPath := field(at, "staff")
 	for si := range a.Staff {
 		st := &a.Staff[si]
-		sp := index(field(at, "staff"), si)
-		rec := recordC{src: st, person: c.person(st.Person, field(sp, "person")), unit: -1, start: st.Start, end: st.End}
+		sl := lazyPath{base: staffPath, i: si} // the record's path, written out only for a problem
+		rec := recordC{src: st, person: c.personL(st.Person, sl.at("person")), unit: -1, start: st.Start, end: st.End}
 		if st.Unit == "" {
 			if st.End == openEnd {
-				c.add(CodeInvalidValue, field(sp, "unit"), "a staff record without an end date needs a unit")
+				c.add(CodeInvalidValue, sl.at("unit").String(), "a staff record without an end date needs a unit")
 			}
 		} else {
-			rec.unit = c.unitOf(st.Unit, ai, field(sp, "unit"))
+			rec.unit = c.unitOfL(st.Unit, ai, sl.at("unit"))
 		}
 		if st.End <= st.Start {
-			c.add(CodeInvalidValue, field(sp, "end"), "the record ends (%s) on or before it starts (%s)", st.End, st.Start)
+			c.add(CodeInvalidValue, sl.at("end").String(), "the record ends (%s) on or before it starts (%s)", st.End, st.Start)
+		}
+		if len(st.Functions) > 0 {
+			rec.functions = make([]int32, 0, len(st.Functions))
 		}
 		for i, code := range st.Functions {
 			if f, ok := m.functionIdx[code]; ok {
 				rec.functions = append(rec.functions, f)
 			} else {
-				c.add(CodeUnknownReference, index(field(sp, "functions"), i), "no business function has the code %q", code)
+				c.add(CodeUnknownReference, index(sl.at("functions").String(), i), "no business function has the code %q", code)
 			}
 		}
-		rec.reportsTo = c.personList(st.ReportsTo, field(sp, "reports_to"))
+		rec.reportsTo = c.personListAt(st.ReportsTo, sl.at("reports_to"))
 		for oi, o := range st.OutAssignments {
-			op := index(field(sp, "out_assignments"), oi)
+			op := index(sl.at("out_assignments").String(), oi)
 			u := c.unitOf(o.Unit, ai, field(op, "unit"))
 			if o.End <= o.Start {
 				c.add(CodeInvalidValue, field(op, "end"), "the out-assignment ends (%s) on or before it starts (%s)", o.End, o.Start)
@@ -280,10 +346,10 @@ func (c *compiler) compileAgency(ai int32) {
 				}
 				o := &ac.records[other.rec]
 				if o.start < rec.end && rec.start < o.end {
-					c.add(CodeInvalidValue, sp, "%s already has a record in this agency for an overlapping period (staff[%d])", st.Person, other.rec)
+					c.add(CodeInvalidValue, sl.String(), "%s already has a record in this agency for an overlapping period (staff[%d])", st.Person, other.rec)
 				}
 			}
-			pc.records = append(pc.records, recRef{agency: ai, rec: int32(si)})
+			pc.records = append(pc.records, recRef{agency: ai, rec: int32(si), start: rec.start, end: rec.end})
 		}
 		ac.records[si] = rec
 	}
@@ -317,50 +383,55 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 	sc := &sectionC{entries: make([]entryC, 0, len(s.Entries))}
 	for i := range s.Entries {
 		e := &s.Entries[i]
-		ep := index(path, i)
+		ep := lazyPath{base: path, i: i} // the entry's path, written out only for a problem
 		ec := entryC{src: e, role: roleByName[e.Role], ref: -1}
 		pk, ref := splitPrincipal(e.Principal)
 		ec.principal = pk
 		switch pk {
 		case pInvalid:
-			c.add(CodeInvalidValue, field(ep, "principal"), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Principal)
+			c.add(CodeInvalidValue, ep.at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Principal)
 			continue
 		case pUser:
-			ec.ref = c.person(ref, field(ep, "principal"))
+			ec.ref = c.personL(ref, ep.at("principal"))
 		case pGroup:
 			g, ok := c.m.groupIdx[ref]
 			switch {
 			case !ok:
-				c.add(CodeUnknownReference, field(ep, "principal"), "no group has the id %q", ref)
+				c.add(CodeUnknownReference, ep.at("principal").String(), "no group has the id %q", ref)
 			case ai < 0:
-				c.add(CodeInvalidValue, field(ep, "principal"), "site defaults serve every agency, so they cannot name the group %q of one agency", ref)
+				c.add(CodeInvalidValue, ep.at("principal").String(), "site defaults serve every agency, so they cannot name the group %q of one agency", ref)
 			case c.m.groups[g].agency != ai:
-				c.add(CodeUnknownReference, field(ep, "principal"), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
+				c.add(CodeUnknownReference, ep.at("principal").String(), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
 			default:
 				ec.ref = g
 			}
 		case pUnit:
 			u, ok := c.m.unitIdx[ref]
 			if !ok {
-				c.add(CodeUnknownReference, field(ep, "principal"), "no unit has the id %q", ref)
+				c.add(CodeUnknownReference, ep.at("principal").String(), "no unit has the id %q", ref)
 			}
 			ec.ref = u
 		case pFunction:
 			f, ok := c.m.functionIdx[ref]
 			if !ok {
-				c.add(CodeUnknownReference, field(ep, "principal"), "no business function has the code %q", ref)
+				c.add(CodeUnknownReference, ep.at("principal").String(), "no business function has the code %q", ref)
 			}
 			ec.ref = f
 		}
 		for j, kn := range e.Create {
 			k := parseKind(kn)
 			if k == kindInvalid {
-				c.add(CodeInvalidValue, index(field(ep, "create"), j), "%q is not a page kind", kn)
+				c.add(CodeInvalidValue, index(ep.at("create").String(), j), "%q is not a page kind", kn)
 				continue
 			}
 			ec.create |= setOf(k)
 		}
 		sc.entries = append(sc.entries, ec)
+	}
+	sc.hot = make([]entryHot, len(sc.entries))
+	for i := range sc.entries {
+		e := &sc.entries[i]
+		sc.hot[i] = entryHot{create: e.create, ref: e.ref, principal: e.principal, role: e.role}
 	}
 	return sc
 }

@@ -26,6 +26,11 @@ type Model struct {
 	pages   []pageC
 	pageIdx map[string]int32
 
+	// pageIdx and personIdx again, for the lookups of every request (idIndex)
+	pageFast, personFast idIndex
+	// pageHot[x] is what deciding reads of page x, packed (pageHotC)
+	pageHot []pageHotC
+
 	functions   []functionC
 	functionIdx map[string]int32
 	capIdx      map[string]int32
@@ -41,7 +46,12 @@ type personC struct {
 	records []recRef
 }
 
-type recRef struct{ agency, rec int32 }
+// recRef names a staff record; its dates are copied here so that the question of every
+// decision (is the record active on day d?) need not reach the record itself.
+type recRef struct {
+	agency, rec int32
+	start, end  Date
+}
 
 type agencyC struct {
 	src         *agency
@@ -63,6 +73,11 @@ type recordC struct {
 	functions []int32
 	reportsTo []int32
 	outs      []outC
+
+	// above: everyone above the person on the snapshot's day, through reports_to and theirs
+	// to the top (sorted), when aboveOK; filled for the records reports-to reads that day.
+	above   []int32
+	aboveOK bool
 }
 
 type outC struct {
@@ -115,21 +130,19 @@ type defaultC struct {
 	sec  *sectionC
 }
 
+// pageC is a compiled page. The fields every decision reads come first, so that they share
+// a cache line.
 type pageC struct {
-	src      *page
-	kind     kind
-	agency   int32
-	parent   int32
-	children []int32
-
-	own      *sectionC  // own security, for kinds with own security
-	defaults []defaultC // default sections, for kinds with own security
+	kind    kind
+	secKind kind
+	perf    bool // a performance report, or an item under one (SPEC §4.6)
+	agency  int32
+	parent  int32
 
 	// the effective section (SPEC §3): entries, the page that owns them and which of its
-	// sections it is (kindInvalid: its security).
-	sec      *sectionC
+	// sections it is (secKind; kindInvalid: its security).
 	secOwner int32
-	secKind  kind
+	sec      *sectionC
 
 	// context: the nearest page of each sort at or above this one (-1: none), SPEC §4.2
 	deptUnit   int32
@@ -139,7 +152,12 @@ type pageC struct {
 	project    int32
 
 	creators []int32 // created_by of the page and, for items, of the pages they hang under
-	perf     bool    // a performance report, or an item under one (SPEC §4.6)
+
+	src      *page
+	children []int32
+
+	own      *sectionC  // own security, for kinds with own security
+	defaults []defaultC // default sections, for kinds with own security
 
 	// resolved people of the page's own kind-specific fields
 	owners      []int32
@@ -150,14 +168,35 @@ type pageC struct {
 
 type sectionC struct {
 	entries []entryC
+	// hot holds what deciding reads of every entry, entries[i] in hot[i], packed so that a
+	// section's entries take a few cache lines; used when it is as long as entries.
+	hot []entryHot
+}
+
+type entryHot struct {
+	create    kindSet
+	ref       int32
+	principal principalKind
+	role      role
+}
+
+// pageHotC is what deciding a request reads of a page, in 64 bytes, so that one cache line
+// of Model.pageHot holds it; the context of relative principals stays in pageC.
+type pageHotC struct {
+	entries  []entryHot // pageC.sec.hot: the effective section's entries
+	creators []int32    // pageC.creators
+	agency   int32
+	secOwner int32
+	kind     kind
+	perf     bool
 }
 
 type entryC struct {
-	principal principalKind
-	ref       int32 // person, group, unit or function, for the named forms
-	role      role
 	create    kindSet
 	src       *entry
+	ref       int32 // person, group, unit or function, for the named forms
+	principal principalKind
+	role      role
 }
 
 // role is an entry's role; levels order reader < editor < full.
@@ -205,3 +244,98 @@ func (m *Model) AsOf() string { return m.snap.AsOf.String() }
 
 // Version counts the edit batches applied to the snapshot (SPEC §1).
 func (m *Model) Version() int64 { return m.snap.Version }
+
+// idIndex finds the index of an id, as a map[string]int32 would, for the lookups of every
+// request: an id of up to 16 bytes is kept in its slot, so that one cache line answers most
+// questions, where a map of 50,000 ids costs several misses (its control word, its slot and
+// the id's bytes). Longer ids are not in the index: the caller asks its map for those.
+type idIndex struct {
+	slots []idSlot // open addressing, linear probing, at most half full
+	mask  uint64
+}
+
+type idSlot struct {
+	w0, w1 uint64 // the id's bytes, zero-padded
+	x      int32
+	n      uint8 // the id's length + 1; 0: an empty slot
+}
+
+const idIndexMax = 16 // the longest id the index keeps
+
+// idWords reads an id of up to 16 bytes as two little-endian words.
+func idWords(id string) (w0, w1 uint64) {
+	for i := 0; i < len(id) && i < 8; i++ {
+		w0 |= uint64(id[i]) << (8 * i)
+	}
+	for i := 8; i < len(id); i++ {
+		w1 |= uint64(id[i]) << (8 * (i - 8))
+	}
+	return w0, w1
+}
+
+func idHash(w0, w1 uint64, n int) uint64 {
+	h := (w0 ^ 0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+	h ^= (w1 + uint64(n)) * 0x94d049bb133111eb
+	h ^= h >> 31
+	h *= 0xd6e8feb86659fd93
+	return h ^ h>>32
+}
+
+// newIDIndex indexes the short ones of n ids, id(i) being the id of position i.
+func newIDIndex(n int, id func(i int) string) idIndex {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	ix := idIndex{slots: make([]idSlot, size), mask: uint64(size - 1)}
+	for i := 0; i < n; i++ {
+		s := id(i)
+		if len(s) > idIndexMax {
+			continue
+		}
+		w0, w1 := idWords(s)
+		for h := idHash(w0, w1, len(s)) & ix.mask; ; h = (h + 1) & ix.mask {
+			sl := &ix.slots[h]
+			if sl.n == 0 {
+				*sl = idSlot{w0: w0, w1: w1, x: int32(i), n: uint8(len(s) + 1)}
+				break
+			}
+			if sl.n == uint8(len(s)+1) && sl.w0 == w0 && sl.w1 == w1 {
+				break // an id twice: the first keeps it
+			}
+		}
+	}
+	return ix
+}
+
+// lookup finds an id of at most idIndexMax bytes; ok is false when it is not there.
+func (ix *idIndex) lookup(id string) (int32, bool) {
+	w0, w1 := idWords(id)
+	n := uint8(len(id) + 1)
+	for h := idHash(w0, w1, len(id)) & ix.mask; ; h = (h + 1) & ix.mask {
+		sl := &ix.slots[h]
+		if sl.n == 0 {
+			return 0, false
+		}
+		if sl.n == n && sl.w0 == w0 && sl.w1 == w1 {
+			return sl.x, true
+		}
+	}
+}
+
+// pageIndex and personIndex answer as pageIdx and personIdx do.
+func (m *Model) pageIndex(id string) (int32, bool) {
+	if len(id) <= idIndexMax && m.pageFast.slots != nil {
+		return m.pageFast.lookup(id)
+	}
+	x, ok := m.pageIdx[id]
+	return x, ok
+}
+
+func (m *Model) personIndex(id string) (int32, bool) {
+	if len(id) <= idIndexMax && m.personFast.slots != nil {
+		return m.personFast.lookup(id)
+	}
+	p, ok := m.personIdx[id]
+	return p, ok
+}

@@ -13,7 +13,7 @@ func (c *compiler) compilePageFields(ai int32) {
 	at := field(index("agencies", int(ai)), "pages")
 	for pi := range ac.src.Pages {
 		pg := &ac.src.Pages[pi]
-		pp := index(at, pi)
+		pl := lazyPath{base: at, i: pi} // the page's path, written out only where needed
 		x, ok := m.pageIdx[pg.ID]
 		if !ok || m.pages[x].src != pg {
 			continue
@@ -21,72 +21,73 @@ func (c *compiler) compilePageFields(ai int32) {
 		P := &m.pages[x]
 		P.kind = parseKind(pg.Kind)
 		if P.kind == kindInvalid {
-			c.add(CodeInvalidValue, field(pp, "kind"), "%q is not a page kind", pg.Kind)
+			c.add(CodeInvalidValue, pl.at("kind").String(), "%q is not a page kind", pg.Kind)
 			continue
 		}
 		if pg.Parent == "" {
 			if P.kind != kindOrganization {
-				c.add(CodeInvalidParent, field(pp, "parent"), "only the organization page has no parent; %s page needs one", article(pg.Kind))
+				c.add(CodeInvalidParent, pl.at("parent").String(), "only the organization page has no parent; %s page needs one", article(pg.Kind))
 			} else if ac.org >= 0 {
-				c.add(CodeInvalidValue, pp, "the agency already has an organization page (%s); it has exactly one", m.pages[ac.org].src.ID)
+				c.add(CodeInvalidValue, pl.String(), "the agency already has an organization page (%s); it has exactly one", m.pages[ac.org].src.ID)
 			} else {
 				ac.org = x
 			}
 		} else if par, ok := m.pageIdx[pg.Parent]; !ok {
-			c.add(CodeUnknownReference, field(pp, "parent"), "no page has the id %q", pg.Parent)
+			c.add(CodeUnknownReference, pl.at("parent").String(), "no page has the id %q", pg.Parent)
 		} else if m.pages[par].agency != ai {
-			c.add(CodeInvalidParent, field(pp, "parent"), "the parent %q belongs to another agency", pg.Parent)
+			c.add(CodeInvalidParent, pl.at("parent").String(), "the parent %q belongs to another agency", pg.Parent)
 		} else if P.kind == kindOrganization {
-			c.add(CodeInvalidParent, field(pp, "parent"), "an organization page has no parent")
+			c.add(CodeInvalidParent, pl.at("parent").String(), "an organization page has no parent")
 		} else {
 			pk := parseKind(m.pages[par].src.Kind)
 			if pk != kindInvalid && !kindRules[pk].children.has(P.kind) {
-				c.add(CodeInvalidParent, field(pp, "parent"), "%s page cannot hang under %s page (%s); under %s come: %s",
+				c.add(CodeInvalidParent, pl.at("parent").String(), "%s page cannot hang under %s page (%s); under %s come: %s",
 					article(pg.Kind), article(pk.String()), pg.Parent, article(pk.String()), strings.Join(kindRules[pk].children.names(), ", "))
 			}
 			P.parent = par
 			m.pages[par].children = append(m.pages[par].children, x)
 		}
 		if P.kind.ownSecurity() {
+			pp := pl.String()
 			P.own = c.section(&pg.Security, ai, field(pp, "security"))
 			P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
 		} else {
 			if pg.Security.Present {
-				c.add(CodeInvalidValue, field(pp, "security"), "%s has no security of its own (it follows the section that governs it); remove this section", article(pg.Kind))
+				c.add(CodeInvalidValue, pl.at("security").String(), "%s has no security of its own (it follows the section that governs it); remove this section", article(pg.Kind))
 			}
 			if pg.Defaults != nil {
-				c.add(CodeInvalidValue, field(pp, "defaults"), "%s has no default sections; remove them", article(pg.Kind))
+				c.add(CodeInvalidValue, pl.at("defaults").String(), "%s has no default sections; remove them", article(pg.Kind))
 			}
 		}
 		if pg.CreatedBy != "" {
-			if p := c.person(pg.CreatedBy, field(pp, "created_by")); p >= 0 {
+			if p := c.personL(pg.CreatedBy, pl.at("created_by")); p >= 0 {
 				P.creators = []int32{p}
 			}
 		}
 		switch {
 		case P.kind == kindDepartment:
 			if pg.Unit == "" {
-				c.add(CodeInvalidValue, field(pp, "unit"), "a department page needs the unit it stands for")
-			} else if u := c.unitOf(pg.Unit, ai, field(pp, "unit")); u >= 0 {
+				c.add(CodeInvalidValue, pl.at("unit").String(), "a department page needs the unit it stands for")
+			} else if u := c.unitOfL(pg.Unit, ai, pl.at("unit")); u >= 0 {
 				if prev := m.units[u].deptPage; prev >= 0 {
-					c.add(CodeInvalidValue, field(pp, "unit"), "the unit %q already has a department page (%s); a unit has one", pg.Unit, m.pages[prev].src.ID)
+					c.add(CodeInvalidValue, pl.at("unit").String(), "the unit %q already has a department page (%s); a unit has one", pg.Unit, m.pages[prev].src.ID)
 				} else {
 					m.units[u].deptPage = x
 				}
 			}
 		case P.kind == kindIndividual:
 			if pg.Person == "" {
-				c.add(CodeInvalidValue, field(pp, "person"), "an individual page needs the person it is about")
+				c.add(CodeInvalidValue, pl.at("person").String(), "an individual page needs the person it is about")
 			}
-			P.person = c.person(pg.Person, field(pp, "person"))
+			P.person = c.personL(pg.Person, pl.at("person"))
 		case P.kind == kindProject:
 			for i, r := range projectRoleNames {
-				P.roles[i] = c.personList(pg.Roles[r], field(field(pp, "roles"), r))
+				P.roles[i] = c.personList(pg.Roles[r], field(pl.at("roles").String(), r))
 			}
 		case P.kind.isMetric():
-			P.owners = c.personList(pg.Owners, field(pp, "owners"))
+			P.owners = c.personListAt(pg.Owners, pl.at("owners"))
 		case P.kind.isTask():
-			P.responsible = c.personList(pg.Responsible, field(pp, "responsible"))
+			P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
 		}
 	}
 	if ac.org < 0 && ac.src.ID != "" {

@@ -11,6 +11,7 @@ import (
 // JSON path instead of stopping at the first (SPEC §2).
 type reader struct {
 	problems []Problem
+	entryBuf []entry // scratch for the entries of one section
 }
 
 func (r *reader) add(code, path, format string, args ...any) {
@@ -24,6 +25,145 @@ func field(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// lazyPath is a JSON path written out only when a problem needs it: base, then [i] when
+// i >= 0, then .key when key is not empty. A valid snapshot has no problem, and writing out
+// the path of every field of every entry used to be a large part of the cost of a load.
+type lazyPath struct {
+	base string
+	i    int
+	key  string
+}
+
+func (p lazyPath) String() string {
+	s := p.base
+	if p.i >= 0 {
+		s = index(s, p.i)
+	}
+	if p.key != "" {
+		s = field(s, p.key)
+	}
+	return s
+}
+
+// at is the path of a field of the element p names.
+func (p lazyPath) at(key string) lazyPath {
+	p.key = key
+	return p
+}
+
+// The readers below ending in L answer as their namesakes do; they take the common valid
+// case without writing out a path and hand everything else to their namesake.
+
+func (r *reader) textL(v gjson.Result, p lazyPath, required bool) string {
+	if v.Type == gjson.String {
+		return v.Str
+	}
+	if !required && v.Type == gjson.Null {
+		return ""
+	}
+	return r.text(v, p.String(), required)
+}
+
+func (r *reader) idL(v gjson.Result, p lazyPath, required bool) string {
+	if v.Type == gjson.String && validID(v.Str) {
+		return v.Str
+	}
+	if !required && v.Type == gjson.Null {
+		return ""
+	}
+	return r.id(v, p.String(), required)
+}
+
+func (r *reader) idsL(v gjson.Result, p lazyPath) []string {
+	if v.Type == gjson.Null {
+		return nil
+	}
+	if v.IsArray() {
+		var out []string
+		ok := true
+		v.ForEach(func(_, e gjson.Result) bool {
+			if e.Type == gjson.String && validID(e.Str) {
+				out = append(out, e.Str)
+				return true
+			}
+			ok = false
+			return false
+		})
+		if ok {
+			return out
+		}
+	}
+	return r.ids(v, p.String())
+}
+
+func (r *reader) textsL(v gjson.Result, p lazyPath) []string {
+	if v.Type == gjson.Null {
+		return nil
+	}
+	if v.IsArray() {
+		var out []string
+		ok := true
+		v.ForEach(func(_, e gjson.Result) bool {
+			if e.Type == gjson.String {
+				out = append(out, e.Str)
+				return true
+			}
+			ok = false
+			return false
+		})
+		if ok {
+			return out
+		}
+	}
+	return r.texts(v, p.String())
+}
+
+func (r *reader) dateL(v gjson.Result, p lazyPath, ifMissing Date) Date {
+	switch v.Type {
+	case gjson.Null:
+		return ifMissing
+	case gjson.String:
+		if d, ok := parseDate(v.Str); ok {
+			return d
+		}
+	}
+	return r.date(v, p.String(), ifMissing)
+}
+
+func (r *reader) booleanL(v gjson.Result, p lazyPath) bool {
+	switch v.Type {
+	case gjson.Null:
+		return false
+	case gjson.True:
+		return true
+	case gjson.False:
+		return false
+	}
+	return r.boolean(v, p.String())
+}
+
+func (r *reader) oneOfL(v gjson.Result, p lazyPath, required bool, allowed []string) string {
+	if v.Type == gjson.String && contains(allowed, v.Str) {
+		return v.Str
+	}
+	if !required && v.Type == gjson.Null {
+		return ""
+	}
+	return r.oneOf(v, p.String(), required, allowed...)
+}
+
+var (
+	entryRoles       = []string{"reader", "editor", "full", "denied", "not_set"}
+	personIDStatuses = []string{"active", "disabled", "deleted"}
+)
+
+// keepFirst keeps the first value of a key, as gjson's Get does when a key is repeated.
+func keepFirst(dst *gjson.Result, v gjson.Result) {
+	if !dst.Exists() {
+		*dst = v
+	}
 }
 
 func typeName(v gjson.Result) string {
@@ -71,6 +211,23 @@ func (r *reader) array(v gjson.Result, path string, fn func(i int, e gjson.Resul
 	i := 0
 	v.ForEach(func(_, e gjson.Result) bool {
 		fn(i, e, index(path, i))
+		i++
+		return true
+	})
+}
+
+// arrayL is array without the path of each element written out: fn gets the index.
+func (r *reader) arrayL(v gjson.Result, path string, fn func(i int, e gjson.Result)) {
+	if v.Type == gjson.Null {
+		return
+	}
+	if !v.IsArray() {
+		r.add(CodeInvalidSnapshot, path, "must be a list, not %s", typeName(v))
+		return
+	}
+	i := 0
+	v.ForEach(func(_, e gjson.Result) bool {
+		fn(i, e)
 		i++
 		return true
 	})
@@ -189,28 +346,54 @@ func (r *reader) oneOf(v gjson.Result, path string, required bool, allowed ...st
 }
 
 // parseSnapshot reads the whole document. Cross-references are checked later (model.go).
+// Each object is read in one pass over its keys (the first of a repeated key counts, as
+// with gjson's Get).
 func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 	s := &snapshot{}
 	if !doc.IsObject() {
 		r.add(CodeInvalidSnapshot, "", "a snapshot is a JSON object, not %s", typeName(doc))
 		return s
 	}
-	if f := doc.Get("format"); f.Type != gjson.String || f.Str != "connsec.snapshot/v1" {
+	var format, version, asOf, admins, builds, functions, people, siteDefaults, agencies gjson.Result
+	doc.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "format":
+			keepFirst(&format, v)
+		case "version":
+			keepFirst(&version, v)
+		case "as_of":
+			keepFirst(&asOf, v)
+		case "administrators":
+			keepFirst(&admins, v)
+		case "builds":
+			keepFirst(&builds, v)
+		case "business_functions":
+			keepFirst(&functions, v)
+		case "people":
+			keepFirst(&people, v)
+		case "site_defaults":
+			keepFirst(&siteDefaults, v)
+		case "agencies":
+			keepFirst(&agencies, v)
+		}
+		return true
+	})
+	if f := format; f.Type != gjson.String || f.Str != "connsec.snapshot/v1" {
 		r.add(CodeInvalidSnapshot, "format", "must be \"connsec.snapshot/v1\" (found %s)", describe(f))
 	}
-	if v := doc.Get("version"); v.Exists() {
+	if v := version; v.Exists() {
 		if v.Type != gjson.Number || v.Num != float64(int64(v.Num)) || v.Num < 0 {
 			r.add(CodeInvalidSnapshot, "version", "must be a whole number, 0 or more (found %s)", describe(v))
 		} else {
 			s.Version = int64(v.Num)
 		}
 	}
-	s.AsOf = r.date(doc.Get("as_of"), "as_of", 0)
-	if s.AsOf == 0 && !doc.Get("as_of").Exists() {
+	s.AsOf = r.date(asOf, "as_of", 0)
+	if s.AsOf == 0 && !asOf.Exists() {
 		r.add(CodeInvalidSnapshot, "as_of", "is required: the day the snapshot describes, YYYY-MM-DD")
 	}
-	s.Administrators = r.ids(doc.Get("administrators"), "administrators")
-	r.array(doc.Get("builds"), "builds", func(_ int, e gjson.Result, at string) {
+	s.Administrators = r.ids(admins, "administrators")
+	r.array(builds, "builds", func(_ int, e gjson.Result, at string) {
 		if r.object(e, at, true) {
 			s.Builds = append(s.Builds, build{
 				ID:    r.id(e.Get("id"), field(at, "id"), true),
@@ -219,27 +402,43 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 			})
 		}
 	})
-	r.array(doc.Get("business_functions"), "business_functions", func(_ int, e gjson.Result, at string) {
+	r.array(functions, "business_functions", func(_ int, e gjson.Result, at string) {
 		if r.object(e, at, true) {
 			s.Functions = append(s.Functions, r.parseFunction(e, at))
 		}
 	})
-	r.array(doc.Get("people"), "people", func(_ int, e gjson.Result, at string) {
-		if !r.object(e, at, true) {
+	r.arrayL(people, "people", func(i int, e gjson.Result) {
+		at := lazyPath{base: "people", i: i}
+		if !e.IsObject() {
+			r.object(e, at.String(), true)
 			return
 		}
+		var id, name, nt, status gjson.Result
+		e.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "id":
+				keepFirst(&id, v)
+			case "name":
+				keepFirst(&name, v)
+			case "nt_account":
+				keepFirst(&nt, v)
+			case "person_id":
+				keepFirst(&status, v)
+			}
+			return true
+		})
 		s.People = append(s.People, person{
-			ID:        r.id(e.Get("id"), field(at, "id"), true),
-			Name:      r.text(e.Get("name"), field(at, "name"), false),
-			NTAccount: r.text(e.Get("nt_account"), field(at, "nt_account"), false),
-			Status:    r.oneOf(e.Get("person_id"), field(at, "person_id"), false, "active", "disabled", "deleted"),
+			ID:        r.idL(id, at.at("id"), true),
+			Name:      r.textL(name, at.at("name"), false),
+			NTAccount: r.textL(nt, at.at("nt_account"), false),
+			Status:    r.oneOfL(status, at.at("person_id"), false, personIDStatuses),
 		})
 		if p := &s.People[len(s.People)-1]; p.Status == "" {
 			p.Status = "active"
 		}
 	})
 	s.SiteDefaults = map[string]*siteTemplate{}
-	if sd := doc.Get("site_defaults"); r.object(sd, "site_defaults", false) {
+	if sd := siteDefaults; r.object(sd, "site_defaults", false) {
 		sd.ForEach(func(k, v gjson.Result) bool {
 			at := field("site_defaults", k.Str)
 			if k.Str != "department" && k.Str != "individual" {
@@ -254,7 +453,7 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 			return true
 		})
 	}
-	r.array(doc.Get("agencies"), "agencies", func(_ int, e gjson.Result, at string) {
+	r.array(agencies, "agencies", func(_ int, e gjson.Result, at string) {
 		if r.object(e, at, true) {
 			s.Agencies = append(s.Agencies, r.parseAgency(e, at))
 		}
@@ -301,16 +500,34 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 		return s
 	}
 	s.Present = true
-	s.Entries = []entry{}
-	r.array(v, path, func(_ int, e gjson.Result, at string) {
-		if r.object(e, at, true) {
-			s.Entries = append(s.Entries, entry{
-				Principal: r.text(e.Get("principal"), field(at, "principal"), true),
-				Role:      r.oneOf(e.Get("role"), field(at, "role"), true, "reader", "editor", "full", "denied", "not_set"),
-				Create:    r.texts(e.Get("create"), field(at, "create")),
-			})
+	buf := r.entryBuf[:0]
+	r.arrayL(v, path, func(i int, e gjson.Result) {
+		at := lazyPath{base: path, i: i}
+		if !e.IsObject() {
+			r.object(e, at.String(), true)
+			return
 		}
+		var principal, role, create gjson.Result
+		e.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "principal":
+				keepFirst(&principal, v)
+			case "role":
+				keepFirst(&role, v)
+			case "create":
+				keepFirst(&create, v)
+			}
+			return true
+		})
+		buf = append(buf, entry{
+			Principal: r.textL(principal, at.at("principal"), true),
+			Role:      r.oneOfL(role, at.at("role"), true, entryRoles),
+			Create:    r.textsL(create, at.at("create")),
+		})
 	})
+	s.Entries = append([]entry{}, buf...) // exactly as long as the section: an empty one is not nil
+	clear(buf)
+	r.entryBuf = buf[:0]
 	return s
 }
 
@@ -331,13 +548,37 @@ func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
 }
 
 func (r *reader) parseAgency(e gjson.Result, at string) agency {
+	var id, name, orgEditors, orgLeaders, coordinators, groups, units, staff, pages gjson.Result
+	e.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			keepFirst(&id, v)
+		case "name":
+			keepFirst(&name, v)
+		case "org_editors":
+			keepFirst(&orgEditors, v)
+		case "org_leaders":
+			keepFirst(&orgLeaders, v)
+		case "coordinators":
+			keepFirst(&coordinators, v)
+		case "groups":
+			keepFirst(&groups, v)
+		case "units":
+			keepFirst(&units, v)
+		case "staff":
+			keepFirst(&staff, v)
+		case "pages":
+			keepFirst(&pages, v)
+		}
+		return true
+	})
 	a := agency{
-		ID:         r.id(e.Get("id"), field(at, "id"), true),
-		Name:       r.text(e.Get("name"), field(at, "name"), false),
-		OrgEditors: r.ids(e.Get("org_editors"), field(at, "org_editors")),
-		OrgLeaders: r.ids(e.Get("org_leaders"), field(at, "org_leaders")),
+		ID:         r.id(id, field(at, "id"), true),
+		Name:       r.text(name, field(at, "name"), false),
+		OrgEditors: r.ids(orgEditors, field(at, "org_editors")),
+		OrgLeaders: r.ids(orgLeaders, field(at, "org_leaders")),
 	}
-	r.array(e.Get("coordinators"), field(at, "coordinators"), func(_ int, c gjson.Result, at string) {
+	r.array(coordinators, field(at, "coordinators"), func(_ int, c gjson.Result, at string) {
 		if r.object(c, at, true) {
 			a.Coordinators = append(a.Coordinators, coordinator{
 				Person: r.id(c.Get("person"), field(at, "person"), true),
@@ -345,7 +586,7 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 			})
 		}
 	})
-	r.array(e.Get("groups"), field(at, "groups"), func(_ int, g gjson.Result, at string) {
+	r.array(groups, field(at, "groups"), func(_ int, g gjson.Result, at string) {
 		if r.object(g, at, true) {
 			a.Groups = append(a.Groups, group{
 				ID:      r.id(g.Get("id"), field(at, "id"), true),
@@ -354,7 +595,7 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 			})
 		}
 	})
-	r.array(e.Get("units"), field(at, "units"), func(_ int, u gjson.Result, at string) {
+	r.array(units, field(at, "units"), func(_ int, u gjson.Result, at string) {
 		if r.object(u, at, true) {
 			a.Units = append(a.Units, unit{
 				ID:             r.id(u.Get("id"), field(at, "id"), true),
@@ -367,30 +608,57 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 			})
 		}
 	})
-	r.array(e.Get("staff"), field(at, "staff"), func(_ int, s gjson.Result, at string) {
-		if !r.object(s, at, true) {
+	staffPath := field(at, "staff")
+	r.arrayL(staff, staffPath, func(i int, s gjson.Result) {
+		sp := lazyPath{base: staffPath, i: i}
+		if !s.IsObject() {
+			r.object(s, sp.String(), true)
 			return
 		}
-		rec := staffRecord{
-			Person:    r.id(s.Get("person"), field(at, "person"), true),
-			Unit:      r.id(s.Get("unit"), field(at, "unit"), false),
-			Start:     r.date(s.Get("start"), field(at, "start"), 0),
-			End:       r.date(s.Get("end"), field(at, "end"), openEnd),
-			Functions: r.ids(s.Get("functions"), field(at, "functions")),
-			ReportsTo: r.ids(s.Get("reports_to"), field(at, "reports_to")),
-		}
-		r.array(s.Get("out_assignments"), field(at, "out_assignments"), func(_ int, o gjson.Result, at string) {
-			if r.object(o, at, true) {
-				rec.OutAssignments = append(rec.OutAssignments, outAssignment{
-					Unit:  r.id(o.Get("unit"), field(at, "unit"), true),
-					Start: r.date(o.Get("start"), field(at, "start"), 0),
-					End:   r.date(o.Get("end"), field(at, "end"), openEnd),
-				})
+		var person, unit, start, end, functions, reportsTo, outs gjson.Result
+		s.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "person":
+				keepFirst(&person, v)
+			case "unit":
+				keepFirst(&unit, v)
+			case "start":
+				keepFirst(&start, v)
+			case "end":
+				keepFirst(&end, v)
+			case "functions":
+				keepFirst(&functions, v)
+			case "reports_to":
+				keepFirst(&reportsTo, v)
+			case "out_assignments":
+				keepFirst(&outs, v)
 			}
+			return true
 		})
+		rec := staffRecord{
+			Person:    r.idL(person, sp.at("person"), true),
+			Unit:      r.idL(unit, sp.at("unit"), false),
+			Start:     r.dateL(start, sp.at("start"), 0),
+			End:       r.dateL(end, sp.at("end"), openEnd),
+			Functions: r.idsL(functions, sp.at("functions")),
+			ReportsTo: r.idsL(reportsTo, sp.at("reports_to")),
+		}
+		if outs.Type != gjson.Null {
+			r.array(outs, sp.at("out_assignments").String(), func(_ int, o gjson.Result, at string) {
+				if r.object(o, at, true) {
+					rec.OutAssignments = append(rec.OutAssignments, outAssignment{
+						Unit:  r.id(o.Get("unit"), field(at, "unit"), true),
+						Start: r.date(o.Get("start"), field(at, "start"), 0),
+						End:   r.date(o.Get("end"), field(at, "end"), openEnd),
+					})
+				}
+			})
+		}
 		a.Staff = append(a.Staff, rec)
 	})
-	r.array(e.Get("pages"), field(at, "pages"), func(_ int, p gjson.Result, at string) {
+	pagesPath := field(at, "pages")
+	r.arrayL(pages, pagesPath, func(i int, p gjson.Result) {
+		at := index(pagesPath, i)
 		if r.object(p, at, true) {
 			a.Pages = append(a.Pages, r.parsePage(p, at))
 		}
@@ -399,20 +667,55 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 }
 
 func (r *reader) parsePage(p gjson.Result, at string) page {
+	var id, kind, parent, title, createdBy, security, defaults, unit, owners, person, responsible, roles gjson.Result
+	p.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			keepFirst(&id, v)
+		case "kind":
+			keepFirst(&kind, v)
+		case "parent":
+			keepFirst(&parent, v)
+		case "title":
+			keepFirst(&title, v)
+		case "created_by":
+			keepFirst(&createdBy, v)
+		case "security":
+			keepFirst(&security, v)
+		case "defaults":
+			keepFirst(&defaults, v)
+		case "unit":
+			keepFirst(&unit, v)
+		case "owners":
+			keepFirst(&owners, v)
+		case "person":
+			keepFirst(&person, v)
+		case "responsible":
+			keepFirst(&responsible, v)
+		case "roles":
+			keepFirst(&roles, v)
+		}
+		return true
+	})
+	pp := lazyPath{base: at, i: -1}
 	pg := page{
-		ID:        r.id(p.Get("id"), field(at, "id"), true),
-		Kind:      r.text(p.Get("kind"), field(at, "kind"), true),
-		Parent:    r.id(p.Get("parent"), field(at, "parent"), false),
-		Title:     r.text(p.Get("title"), field(at, "title"), false),
-		CreatedBy: r.id(p.Get("created_by"), field(at, "created_by"), false),
-		Security:  r.parseSection(p.Get("security"), field(at, "security")),
-		Defaults:  r.parseDefaults(p.Get("defaults"), field(at, "defaults")),
-		Unit:      r.id(p.Get("unit"), field(at, "unit"), false),
-		Owners:    r.ids(p.Get("owners"), field(at, "owners")),
-		Person:    r.id(p.Get("person"), field(at, "person"), false),
+		ID:        r.idL(id, pp.at("id"), true),
+		Kind:      r.textL(kind, pp.at("kind"), true),
+		Parent:    r.idL(parent, pp.at("parent"), false),
+		Title:     r.textL(title, pp.at("title"), false),
+		CreatedBy: r.idL(createdBy, pp.at("created_by"), false),
 	}
-	pg.Responsible = r.ids(p.Get("responsible"), field(at, "responsible"))
-	if roles := p.Get("roles"); r.object(roles, field(at, "roles"), false) {
+	if security.Type != gjson.Null { // a missing or null section is no section: no path needed
+		pg.Security = r.parseSection(security, field(at, "security"))
+	}
+	if defaults.Type != gjson.Null {
+		pg.Defaults = r.parseDefaults(defaults, field(at, "defaults"))
+	}
+	pg.Unit = r.idL(unit, pp.at("unit"), false)
+	pg.Owners = r.idsL(owners, pp.at("owners"))
+	pg.Person = r.idL(person, pp.at("person"), false)
+	pg.Responsible = r.idsL(responsible, pp.at("responsible"))
+	if roles.Type != gjson.Null && r.object(roles, field(at, "roles"), false) {
 		pg.Roles = map[string][]string{}
 		roles.ForEach(func(k, v gjson.Result) bool {
 			rp := field(field(at, "roles"), k.Str)

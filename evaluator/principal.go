@@ -81,11 +81,8 @@ func (k principalKind) needsAgencyMembership() bool {
 // activeRecord is p's staff record in agency a active on day d, or -1.
 func (m *Model) activeRecord(p, a int32, d Date) int32 {
 	for _, r := range m.people[p].records {
-		if r.agency == a {
-			rec := &m.agencies[a].records[r.rec]
-			if activeOn(rec.start, rec.end, d) {
-				return r.rec
-			}
+		if r.agency == a && activeOn(r.start, r.end, d) {
+			return r.rec
 		}
 	}
 	return -1
@@ -100,12 +97,11 @@ func (m *Model) readRecord(p, a int32, d Date) int32 {
 		if r.agency != a {
 			continue
 		}
-		rec := &m.agencies[a].records[r.rec]
-		if activeOn(rec.start, rec.end, d) {
+		if activeOn(r.start, r.end, d) {
 			return r.rec
 		}
-		if rec.start <= d && rec.start > bestStart {
-			best, bestStart = r.rec, rec.start
+		if r.start <= d && r.start > bestStart {
+			best, bestStart = r.rec, r.start
 		}
 	}
 	return best
@@ -114,8 +110,7 @@ func (m *Model) readRecord(p, a int32, d Date) int32 {
 // activeAnywhere reports whether p has a staff record active on d in any agency (§4.1 step 4).
 func (m *Model) activeAnywhere(p int32, d Date) bool {
 	for _, r := range m.people[p].records {
-		rec := &m.agencies[r.agency].records[r.rec]
-		if activeOn(rec.start, rec.end, d) {
+		if activeOn(r.start, r.end, d) {
 			return true
 		}
 	}
@@ -126,12 +121,16 @@ func (m *Model) activeAnywhere(p int32, d Date) bool {
 // record, or out-assigned there by an out-assignment active on d of an active record (§4.2,
 // §4.3). The second result says which.
 func (m *Model) memberOfUnit(p, u int32, d Date) (bool, bool) {
-	a := m.units[u].agency
-	r := m.activeRecord(p, a, d)
+	return m.memberOfUnitRec(m.activeRecord(p, m.units[u].agency, d), u, d)
+}
+
+// memberOfUnitRec is memberOfUnit given r, the person's record in the unit's agency active on
+// d (-1: none).
+func (m *Model) memberOfUnitRec(r, u int32, d Date) (bool, bool) {
 	if r < 0 {
 		return false, false
 	}
-	rec := &m.agencies[a].records[r]
+	rec := &m.agencies[m.units[u].agency].records[r]
 	if rec.unit == u {
 		return true, false
 	}
@@ -145,7 +144,11 @@ func (m *Model) memberOfUnit(p, u int32, d Date) (bool, bool) {
 
 // holdsFunction reports whether p's active record in agency a on d holds function f.
 func (m *Model) holdsFunction(p, a, f int32, d Date) bool {
-	r := m.activeRecord(p, a, d)
+	return m.holdsFunctionRec(m.activeRecord(p, a, d), a, f)
+}
+
+// holdsFunctionRec is holdsFunction given r, p's record in agency a active on d (-1: none).
+func (m *Model) holdsFunctionRec(r, a, f int32) bool {
 	if r < 0 {
 		return false
 	}
@@ -169,6 +172,15 @@ func (m *Model) managersOf(g, a int32, d Date) []int32 {
 // reportsToAbove reports whether p is among the managers of g, their managers and so on to the
 // top (SPEC §4.2). It does not allocate for chains up to 64 people.
 func (m *Model) reportsToAbove(p, g, a int32, d Date) bool {
+	if d == m.snap.AsOf { // the snapshot's day: the people above g are listed on their record
+		r := m.readRecord(g, a, d)
+		if r < 0 {
+			return false
+		}
+		if rec := &m.agencies[a].records[r]; rec.aboveOK {
+			return has(rec.above, p)
+		}
+	}
 	var seenBuf [64]int32
 	var stackBuf [64]int32
 	seen := seenBuf[:0]
@@ -187,6 +199,60 @@ func (m *Model) reportsToAbove(p, g, a int32, d Date) bool {
 		}
 	}
 	return false
+}
+
+// compileReportsAbove lists, on each record reports-to reads on the snapshot's day, everyone
+// above its person on that day (reportsToAbove). Reports-to has no loop that day (the loader
+// refused it otherwise); should one be met all the same, the records on it keep no list and
+// reportsToAbove walks the tree.
+func (c *compiler) compileReportsAbove() {
+	m := c.m
+	d := m.snap.AsOf
+	state := make([][]uint8, len(m.agencies)) // 0 todo, 1 doing, 2 done, 3 failed
+	var above func(a, r int32) bool
+	above = func(a, r int32) bool {
+		switch state[a][r] {
+		case 1, 3:
+			state[a][r] = 3
+			return false
+		case 2:
+			return true
+		}
+		state[a][r] = 1
+		rec := &m.agencies[a].records[r]
+		var list []int32
+		for _, mgr := range rec.reportsTo {
+			list = append(list, mgr)
+			if mr := m.readRecord(mgr, a, d); mr >= 0 {
+				if !above(a, mr) {
+					state[a][r] = 3
+					return false
+				}
+				list = append(list, m.agencies[a].records[mr].above...)
+			}
+		}
+		if state[a][r] == 3 {
+			return false
+		}
+		if list == nil {
+			list = []int32{}
+		}
+		rec.above, rec.aboveOK = sortedIDs(list), true
+		state[a][r] = 2
+		return true
+	}
+	for ai := range m.agencies {
+		state[ai] = make([]uint8, len(m.agencies[ai].records))
+	}
+	for ai := range m.agencies {
+		a := int32(ai)
+		for ri := range m.agencies[ai].records {
+			rec := &m.agencies[ai].records[ri]
+			if rec.person >= 0 && m.readRecord(rec.person, a, d) == int32(ri) {
+				above(a, int32(ri))
+			}
+		}
+	}
 }
 
 // reportsChain is the path from g up to p through reports-to, for reasons
@@ -230,12 +296,22 @@ func containsID(list []int32, x int32) bool {
 // matches reports whether entry e's principal includes person p, in the context of page pg on
 // day d (SPEC §4.2). The caller has already passed steps 2–4 of §4.1 for p.
 func (m *Model) matches(e *entryC, p, pg int32, d Date) bool {
-	P := &m.pages[pg]
-	a := P.agency
-	if e.principal.needsAgencyMembership() && m.activeRecord(p, a, d) < 0 {
+	return m.matchesRec(e, p, pg, d, m.activeRecord(p, m.pages[pg].agency, d))
+}
+
+// matchesRec is matches given rec, p's staff record in the page's agency active on d (-1:
+// none), which the entries of a section ask for again and again.
+func (m *Model) matchesRec(e *entryC, p, pg int32, d Date, rec int32) bool {
+	return m.matchesHot(e.principal, e.ref, p, pg, m.pages[pg].agency, d, rec)
+}
+
+// matchesHot is matchesRec for an entry's principal and ref, a being the page's agency. It
+// reads the page's context only for the relative principals.
+func (m *Model) matchesHot(principal principalKind, ref, p, pg, a int32, d Date, rec int32) bool {
+	if rec < 0 && principal.needsAgencyMembership() {
 		return false
 	}
-	switch e.principal {
+	switch principal {
 	case pEveryone:
 		return true
 	case pOrgEditor:
@@ -243,14 +319,14 @@ func (m *Model) matches(e *entryC, p, pg int32, d Date) bool {
 	case pOrgLeader:
 		return has(m.agencies[a].orgLeaders, p)
 	case pDeptMember, pDeptEditor, pDeptLeader:
-		u := P.deptUnit
+		u := m.pages[pg].deptUnit
 		if u < 0 {
 			return false
 		}
-		if ok, _ := m.memberOfUnit(p, u, d); !ok {
+		if ok, _ := m.memberOfUnitAt(p, u, d, a, rec); !ok {
 			return false
 		}
-		switch e.principal {
+		switch principal {
 		case pDeptEditor:
 			return has(m.units[u].editors, p)
 		case pDeptLeader:
@@ -258,29 +334,43 @@ func (m *Model) matches(e *entryC, p, pg int32, d Date) bool {
 		}
 		return true
 	case pMetricOwner:
+		P := &m.pages[pg]
 		return P.metric >= 0 && has(m.pages[P.metric].owners, p)
 	case pPersonResponsible:
+		P := &m.pages[pg]
 		return P.task >= 0 && has(m.pages[P.task].responsible, p)
 	case pGivenIndividual:
+		P := &m.pages[pg]
 		return P.individual >= 0 && m.pages[P.individual].person == p
 	case pReportsTo:
+		P := &m.pages[pg]
 		if P.individual < 0 {
 			return false
 		}
 		return containsID(m.managersOf(m.pages[P.individual].person, a, d), p)
 	case pReportsToAbove:
+		P := &m.pages[pg]
 		return P.individual >= 0 && m.reportsToAbove(p, m.pages[P.individual].person, a, d)
 	case pProjectSponsor, pProjectLeader, pProjectMember, pProjectConsultant:
-		return P.project >= 0 && has(m.pages[P.project].roles[e.principal-pProjectSponsor], p)
+		P := &m.pages[pg]
+		return P.project >= 0 && has(m.pages[P.project].roles[principal-pProjectSponsor], p)
 	case pUser:
-		return e.ref == p
+		return ref == p
 	case pGroup:
-		return has(m.groups[e.ref].members, p)
+		return has(m.groups[ref].members, p)
 	case pUnit:
-		ok, _ := m.memberOfUnit(p, e.ref, d)
+		ok, _ := m.memberOfUnitAt(p, ref, d, a, rec)
 		return ok
 	case pFunction:
-		return m.holdsFunction(p, a, e.ref, d)
+		return m.holdsFunctionRec(rec, a, ref)
 	}
 	return false
+}
+
+// memberOfUnitAt is memberOfUnit, given rec, p's record in agency a active on d.
+func (m *Model) memberOfUnitAt(p, u int32, d Date, a, rec int32) (bool, bool) {
+	if m.units[u].agency == a {
+		return m.memberOfUnitRec(rec, u, d)
+	}
+	return m.memberOfUnit(p, u, d)
 }

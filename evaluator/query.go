@@ -17,45 +17,48 @@ type Access struct {
 }
 
 // Who lists every person allowed the action on the resource (a page, or an agency, unit or
-// person for a capability), sorted by person id. It decides each person as Check does.
+// person for a capability), sorted by person id. It decides each person as Check does: the
+// request is resolved once (whether it is in error does not depend on the person asking),
+// then decided for each person in turn.
 func (m *Model) Who(action, resource, asOf string) ([]Access, error) {
 	out := []Access{}
-	var first error
+	if len(m.people) == 0 {
+		return out, nil
+	}
+	q, err := m.resolve(Request{Subject: m.people[0].src.ID, Action: action, Resource: resource, AsOf: asOf})
+	if err != nil {
+		return nil, err
+	}
 	for p := range m.people {
-		r := Request{Subject: m.people[p].src.ID, Action: action, Resource: resource, AsOf: asOf}
-		q, err := m.resolve(r)
-		if err != nil {
-			if first == nil {
-				first = err
-			}
-			break
-		}
+		q.person = int32(p)
 		if !m.decide(q, nil).allowed {
 			continue
 		}
 		out = append(out, m.explainAccess(q))
 	}
-	if first != nil {
-		return nil, first
-	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Person < out[j].Person })
 	return out, nil
 }
 
-// What lists every page on which the person is allowed the action, in snapshot order.
+// What lists every page on which the person is allowed the action, in snapshot order. The
+// request is resolved once, on the first page: an error there that does not depend on the
+// page is the answer; a kind that cannot be created under a page only leaves that page out.
 func (m *Model) What(person, action, asOf string) ([]Access, error) {
 	out := []Access{}
-	if _, ok := m.personIdx[person]; !ok {
+	if _, ok := m.personIndex(person); !ok {
 		return nil, requestErr(CodeUnknownReference, "no person has the id %q", person)
 	}
+	if len(m.pages) == 0 {
+		return out, nil
+	}
+	q, err := m.resolve(Request{Subject: person, Action: action, Resource: "page:" + m.pages[0].src.ID, AsOf: asOf})
+	if err != nil && !(q.action == actCreate && err.(*RequestError).Code == CodeInvalidValue && q.ref == 0) {
+		return nil, err
+	}
 	for x := range m.pages {
-		r := Request{Subject: person, Action: action, Resource: "page:" + m.pages[x].src.ID, AsOf: asOf}
-		q, err := m.resolve(r)
-		if err != nil {
-			if q.action == actCreate && err.(*RequestError).Code == CodeInvalidValue && q.ref == int32(x) {
-				continue // that kind cannot be created under this page
-			}
-			return nil, err
+		q.ref = int32(x)
+		if q.action == actCreate && (q.create == kindInvalid || !kindRules[m.pages[x].kind].children.has(q.create)) {
+			continue // that kind cannot be created under this page
 		}
 		if m.decide(q, nil).allowed {
 			out = append(out, m.explainAccess(q))
@@ -67,6 +70,7 @@ func (m *Model) What(person, action, asOf string) ([]Access, error) {
 // explainAccess words an allowed decision as one row.
 func (m *Model) explainAccess(q query) Access {
 	ex := &explainer{m: m}
+	q.brief = true // the reasons a row leaves out are not worded at all
 	o := m.decide(q, ex)
 	a := Access{Person: m.people[q.person].src.ID, Name: m.people[q.person].src.Name}
 	if q.target == targetPage {
