@@ -156,11 +156,13 @@ func (m *Model) applyEdits(b *batch) (*Model, error) {
 	if err != nil {
 		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Message: "the snapshot's version could not be written: " + err.Error()}
 	}
-	next, lerr := Load(raw)
-	if lerr != nil {
-		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Message: lerr.Error()}
-	}
-	return next.onDay(m.snap.AsOf.String()), nil
+	// The version is the only change from cur, which is already validated and compiled: a
+	// copy with the new version and document, so no model anyone holds changes.
+	next := *cur
+	snap := *cur.snap
+	snap.Version = m.snap.Version + 1
+	next.snap, next.raw = &snap, raw
+	return &next, nil
 }
 
 // clone copies a document before sjson writes into it, so that no model's bytes change.
