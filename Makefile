@@ -41,10 +41,12 @@ test-wasm: wasm
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./evaluator/
 
-## fuzz: the loader fuzz target, ten minutes (FUZZTIME=30s for a short run).
+## fuzz: the loader fuzz target for ten minutes (FUZZTIME=30s for a short run), then the
+## what-if exactness test on 300 random batches per seed.
 FUZZTIME ?= 10m
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./evaluator/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 3s ./evaluator/
+	CONNSEC_WHATIF_BATCHES=300 $(GO) test -count=1 -run '^TestWhatIfExact$$' -timeout 30m ./evaluator/
 
 ## bench-peers: the same requests through connsec and cedar-go, with the ratio.
 bench-peers:
