@@ -2,6 +2,8 @@ package evaluator
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -368,7 +370,9 @@ func indexOfUnit(a *agency, u *unit) int {
 func (c *compiler) compileSiteDefaults() {
 	m := c.m
 	m.siteDefaults = map[kind]*templateC{}
-	for name, t := range m.snap.SiteDefaults {
+	// in the order of the names, so that the problems come in the same order every time
+	for _, name := range slices.Sorted(maps.Keys(m.snap.SiteDefaults)) {
+		t := m.snap.SiteDefaults[name]
 		at := field("site_defaults", name)
 		k := parseKind(name)
 		tc := &templateC{}
