@@ -80,42 +80,37 @@ func (r *reader) idsL(v gjson.Result, p lazyPath) []string {
 	if v.Type == gjson.Null {
 		return nil
 	}
-	if v.IsArray() {
-		var out []string
-		ok := true
-		v.ForEach(func(_, e gjson.Result) bool {
-			if e.Type == gjson.String && validID(e.Str) {
-				out = append(out, e.Str)
-				return true
-			}
-			ok = false
-			return false
-		})
-		if ok {
-			return out
-		}
+	if out, ok := stringList(v, validID); ok {
+		return out
 	}
 	return r.ids(v, p.String())
+}
+
+// stringList is the fast path of idsL and textsL: a list whose every element is text that
+// accept takes (nil: any text). ok is false when the slow path must read it and say why.
+func stringList(v gjson.Result, accept func(string) bool) ([]string, bool) {
+	if !v.IsArray() {
+		return nil, false
+	}
+	var out []string
+	ok := true
+	v.ForEach(func(_, e gjson.Result) bool {
+		if e.Type == gjson.String && (accept == nil || accept(e.Str)) {
+			out = append(out, e.Str)
+			return true
+		}
+		ok = false
+		return false
+	})
+	return out, ok
 }
 
 func (r *reader) textsL(v gjson.Result, p lazyPath) []string {
 	if v.Type == gjson.Null {
 		return nil
 	}
-	if v.IsArray() {
-		var out []string
-		ok := true
-		v.ForEach(func(_, e gjson.Result) bool {
-			if e.Type == gjson.String {
-				out = append(out, e.Str)
-				return true
-			}
-			ok = false
-			return false
-		})
-		if ok {
-			return out
-		}
+	if out, ok := stringList(v, nil); ok {
+		return out
 	}
 	return r.texts(v, p.String())
 }
