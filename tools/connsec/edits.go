@@ -11,6 +11,21 @@ import (
 	"github.com/connsec/connsec/evaluator"
 )
 
+// batchFlag adds --batch to a command; loadWithBatch reads it after the snapshot.
+func (c *command) batchFlag() *string {
+	return c.fs.String("batch", "", "the edit batch {actor, base_version, edits} (- for standard input)")
+}
+
+// loadWithBatch loads the snapshot and reads the batch; false means exit 2, already said.
+func (c *command) loadWithBatch(file string) (*evaluator.Model, []byte, bool) {
+	m, ok := c.load()
+	if !ok {
+		return nil, nil, false
+	}
+	b, ok := c.readBatch(file)
+	return m, b, ok
+}
+
 // readBatch reads --batch (a file, or - for standard input).
 func (c *command) readBatch(file string) ([]byte, bool) {
 	var data []byte
@@ -31,17 +46,12 @@ func (c *command) readBatch(file string) ([]byte, bool) {
 // On refusal it writes nothing, says why, and exits 1.
 func runApply(args []string, stdout, stderr io.Writer) int {
 	c := newCommand("apply", "--snapshot IN --batch B --out OUT [--json]", stdout, stderr)
-	var batchFile, out string
-	c.fs.StringVar(&batchFile, "batch", "", "the edit batch {actor, base_version, edits} (- for standard input)")
-	c.fs.StringVar(&out, "out", "", "where to write the new snapshot (may be the same file as --snapshot)")
+	batchFile := c.batchFlag()
+	out := c.fs.String("out", "", "where to write the new snapshot (may be the same file as --snapshot)")
 	if code, ok := c.parse(args, "batch", "out"); !ok {
 		return code
 	}
-	m, ok := c.load()
-	if !ok {
-		return 2
-	}
-	b, ok := c.readBatch(batchFile)
+	m, b, ok := c.loadWithBatch(*batchFile)
 	if !ok {
 		return 2
 	}
@@ -49,15 +59,15 @@ func runApply(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.refused(err)
 	}
-	if err := writeFileAtomic(out, applied.Model.Snapshot()); err != nil {
-		fmt.Fprintf(stderr, "connsec apply: cannot write %s: %v\n", out, err)
+	if err := writeFileAtomic(*out, applied.Model.Snapshot()); err != nil {
+		fmt.Fprintf(stderr, "connsec apply: cannot write %s: %v\n", *out, err)
 		return 2
 	}
 	if c.json {
 		c.printJSON(map[string]any{"version": applied.Model.Version(), "audit": applied.Audit, "notifications": applied.Notifications})
 		return 0
 	}
-	fmt.Fprintf(stdout, "applied: version %d written to %s\n", applied.Model.Version(), out)
+	fmt.Fprintf(stdout, "applied: version %d written to %s\n", applied.Model.Version(), *out)
 	for _, n := range applied.Notifications {
 		fmt.Fprintf(stdout, "  notify %s: their business function profile changed (+%d, -%d)\n", n.Person, len(n.Added), len(n.Removed))
 	}
@@ -94,16 +104,11 @@ func writeFileAtomic(name string, data []byte) error {
 // runWhatIf is `connsec whatif`: the impact of a batch, a one-line summary first.
 func runWhatIf(args []string, stdout, stderr io.Writer) int {
 	c := newCommand("whatif", "--snapshot IN --batch B [--json]", stdout, stderr)
-	var batchFile string
-	c.fs.StringVar(&batchFile, "batch", "", "the edit batch {actor, base_version, edits} (- for standard input)")
+	batchFile := c.batchFlag()
 	if code, ok := c.parse(args, "batch"); !ok {
 		return code
 	}
-	m, ok := c.load()
-	if !ok {
-		return 2
-	}
-	b, ok := c.readBatch(batchFile)
+	m, b, ok := c.loadWithBatch(*batchFile)
 	if !ok {
 		return 2
 	}
