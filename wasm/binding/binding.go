@@ -1,11 +1,12 @@
-// Command wasm is the connsec evaluator for JavaScript (GOOS=js GOARCH=wasm): the browser
-// workbench and Node call it. It translates JSON in and out and never decides anything: every
+// Package binding is the connsec evaluator as JavaScript sees it: one function,
+// call(method, argsJSON) → resultJSON, used by the browser module (wasm/) and by the edge's
+// single writer (wasm/worker). It translates JSON in and out and never decides anything: every
 // answer comes from package evaluator (SPEC §8).
 //
-// JavaScript sees one function, connsec.call(method, argsJSON) → resultJSON. The result is
-// always {"ok": true, "result": …} or {"ok": false, "error": {code, path, message, problems?}};
-// nothing is thrown across the boundary. The module is long-lived: load once, ask many times.
-package main
+// The result is always {"ok": true, "result": …} or {"ok": false, "error": {code, path,
+// message, problems?}}; nothing is thrown across the boundary. A Session is long-lived: load
+// once, ask many times.
+package binding
 
 import (
 	"encoding/json"
@@ -16,9 +17,10 @@ import (
 	"github.com/connsec/connsec/evaluator"
 )
 
-// session holds the loaded model between calls. Edits replace it with the new version; a
-// reader never sees a model change under it.
-type session struct {
+// Session holds the loaded model between calls. Edits replace it with the new version; a
+// reader never sees a model change under it. A Session is not safe for concurrent calls:
+// JavaScript calls it from one thread.
+type Session struct {
 	model *evaluator.Model
 }
 
@@ -53,8 +55,8 @@ type args struct {
 	Files    map[string]string `json:"files"`
 }
 
-// call runs one method with its JSON arguments and returns the JSON reply.
-func (s *session) call(method, argsJSON string) string {
+// Call runs one method with its JSON arguments and returns the JSON reply.
+func (s *Session) Call(method, argsJSON string) string {
 	var a args
 	if argsJSON != "" {
 		if err := json.Unmarshal([]byte(argsJSON), &a); err != nil {
@@ -64,7 +66,7 @@ func (s *session) call(method, argsJSON string) string {
 	return encode(s.dispatch(method, &a))
 }
 
-func (s *session) dispatch(method string, a *args) reply {
+func (s *Session) dispatch(method string, a *args) reply {
 	if method == "load" {
 		m, err := evaluator.Load([]byte(a.Snapshot))
 		if err != nil {

@@ -1,0 +1,52 @@
+package evaluator
+
+import "sort"
+
+// Standing is who a person is to the coordinator API (SPEC §5 "Coordinator", §10) on the
+// snapshot's day: a site administrator, the agencies of which they are an active designated
+// coordinator, and the agencies where they have an active staff record.
+type Standing struct {
+	Administrator bool     `json:"administrator"`
+	Coordinates   []string `json:"coordinates"`
+	StaffOf       []string `json:"staff_of"`
+}
+
+// Standing answers who person is; an unknown person is a RequestError.
+func (m *Model) Standing(person string) (Standing, error) {
+	p, found := m.personIdx[person]
+	if !found {
+		return Standing{}, requestErr(CodeUnknownReference, "there is no person %s in this snapshot", person)
+	}
+	day := m.snap.AsOf
+	st := Standing{Administrator: m.people[p].admin, Coordinates: []string{}, StaffOf: []string{}}
+	for a := range m.agencies {
+		if m.activeRecord(p, int32(a), day) < 0 {
+			continue
+		}
+		st.StaffOf = append(st.StaffOf, m.agencies[a].src.ID)
+		if _, designated := m.agencies[a].coordinator[p]; designated {
+			st.Coordinates = append(st.Coordinates, m.agencies[a].src.ID)
+		}
+	}
+	sort.Strings(st.Coordinates)
+	sort.Strings(st.StaffOf)
+	return st, nil
+}
+
+// AgencyOf names the agency that an agency, unit, custom group or page id belongs to, and ""
+// for any other id.
+func (m *Model) AgencyOf(id string) string {
+	if _, found := m.agencyIdx[id]; found {
+		return id
+	}
+	if u, found := m.unitIdx[id]; found {
+		return m.agencies[m.units[u].agency].src.ID
+	}
+	if g, found := m.groupIdx[id]; found {
+		return m.agencies[m.groups[g].agency].src.ID
+	}
+	if pg, found := m.pageIdx[id]; found {
+		return m.agencies[m.pages[pg].agency].src.ID
+	}
+	return ""
+}

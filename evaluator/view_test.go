@@ -1,0 +1,77 @@
+package evaluator_test
+
+import (
+	"testing"
+
+	"github.com/connsec/connsec/evaluator"
+	"github.com/tidwall/gjson"
+)
+
+// A coordinator's view loads, keeps only its agency and the people it names, and decides
+// every question about the agency's pages as the whole snapshot does.
+func TestAgencyViewDecidesAsTheWhole(t *testing.T) {
+	whole, data := loadExample(t)
+	for _, agency := range gjson.GetBytes(data, "agencies.#.id").Array() {
+		view, err := whole.AgencyView(agency.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := evaluator.Load(view)
+		if err != nil {
+			t.Fatalf("the view of %s does not load: %v", agency, err)
+		}
+		if got := gjson.GetBytes(view, "agencies.#").Int(); got != 1 {
+			t.Fatalf("the view of %s has %d agencies", agency, got)
+		}
+		people := gjson.GetBytes(view, "people.#.id").Array()
+		if all := gjson.GetBytes(data, "people.#").Int(); int64(len(people)) >= all {
+			t.Errorf("the view of %s keeps all %d people", agency, all)
+		}
+		checked := 0
+		for _, page := range gjson.GetBytes(view, "agencies.0.pages.#.id").Array() {
+			for _, person := range people {
+				for _, action := range []string{"read", "edit", "manage_security"} {
+					r := evaluator.Request{Subject: person.String(), Action: action, Resource: page.String()}
+					want, err1 := whole.Allowed(r)
+					got, err2 := m.Allowed(r)
+					if want != got || (err1 == nil) != (err2 == nil) {
+						t.Fatalf("%s %s %s: whole %v (%v), view %v (%v)", person, action, page, want, err1, got, err2)
+					}
+					checked++
+				}
+			}
+		}
+		if checked == 0 {
+			t.Fatalf("nothing was compared for %s", agency)
+		}
+	}
+	if _, err := whole.AgencyView("ag-nope"); err == nil {
+		t.Fatal("an unknown agency gave a view")
+	}
+}
+
+// Standing names the agencies a person coordinates and where they are staff (SPEC §5).
+func TestStanding(t *testing.T) {
+	m, data := loadExample(t)
+	st, err := m.Standing("p-1003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Administrator || len(st.Coordinates) != 1 || st.Coordinates[0] != "ag-alb" || len(st.StaffOf) != 1 {
+		t.Fatalf("p-1003 (primary coordinator of ag-alb): %+v", st)
+	}
+	if st, _ := m.Standing("p-admin"); !st.Administrator {
+		t.Fatalf("p-admin is not an administrator: %+v", st)
+	}
+	if st, _ := m.Standing("p-1012"); len(st.Coordinates) != 0 {
+		t.Fatalf("p-1012 coordinates %v", st.Coordinates)
+	}
+	if _, err := m.Standing("p-nobody"); err == nil {
+		t.Fatal("an unknown person has a standing")
+	}
+	unit := gjson.GetBytes(data, "agencies.1.units.0.id").String()
+	page := gjson.GetBytes(data, "agencies.0.pages.3.id").String()
+	if m.AgencyOf(unit) != "ag-sta" || m.AgencyOf(page) != "ag-alb" || m.AgencyOf("ag-sta") != "ag-sta" || m.AgencyOf("p-1003") != "" {
+		t.Fatalf("AgencyOf: %s→%q %s→%q", unit, m.AgencyOf(unit), page, m.AgencyOf(page))
+	}
+}
