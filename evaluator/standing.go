@@ -50,3 +50,42 @@ func (m *Model) AgencyOf(id string) string {
 	}
 	return ""
 }
+
+// IDs lists the ids of one sort of resource (SPEC §10: page, unit, agency, person) in
+// snapshot order.
+func (m *Model) IDs(sort string) []string {
+	var out []string
+	switch sort {
+	case "page":
+		for _, a := range m.agencies {
+			for _, pg := range a.pages {
+				out = append(out, m.pages[pg].src.ID)
+			}
+		}
+	case "unit":
+		for _, a := range m.agencies {
+			for _, u := range a.units {
+				out = append(out, m.units[u].src.ID)
+			}
+		}
+	case "agency":
+		for _, a := range m.agencies {
+			out = append(out, a.src.ID)
+		}
+	case "person":
+		for _, p := range m.people {
+			out = append(out, p.src.ID)
+		}
+	}
+	return out
+}
+
+// Capabilities lists every capability a business function's attribute grants, sorted.
+func (m *Model) Capabilities() []string {
+	out := make([]string, 0, len(m.capIdx))
+	for c := range m.capIdx {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}

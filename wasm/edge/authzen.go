@@ -1,0 +1,435 @@
+package edge
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/connsec/connsec/evaluator"
+)
+
+// AuthZEN 1.0 shapes (SPEC §10). Subjects are people ("user"); resources are pages, units,
+// agencies and people; actions are read, edit, manage_security, create:<kind> or a capability.
+type entity struct {
+	Type       string          `json:"type"`
+	ID         string          `json:"id,omitempty"`
+	Properties json.RawMessage `json:"properties,omitempty"`
+}
+
+type actionName struct {
+	Name       string          `json:"name"`
+	Properties json.RawMessage `json:"properties,omitempty"`
+}
+
+// askContext is what connsec reads of an AuthZEN context; other fields are ignored.
+type askContext struct {
+	AsOf           string `json:"as_of,omitempty"`
+	AtLeastVersion int64  `json:"at_least_version,omitempty"`
+}
+
+type evaluationRequest struct {
+	Subject  *entity     `json:"subject"`
+	Action   *actionName `json:"action"`
+	Resource *entity     `json:"resource"`
+	Context  *askContext `json:"context"`
+}
+
+type evaluationContext struct {
+	Level   evaluator.Level    `json:"level,omitempty"`
+	Reasons []evaluator.Reason `json:"reasons,omitempty"`
+	Version int64              `json:"version"`
+	Error   *itemError         `json:"error,omitempty"`
+}
+
+type itemError struct {
+	Status  int    `json:"status"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type evaluationResponse struct {
+	Decision bool              `json:"decision"`
+	Context  evaluationContext `json:"context"`
+}
+
+var resourceTypes = []string{"page", "unit", "agency", "person"}
+
+// decode reads the body into v, naming the field that has the wrong type.
+func decode(r *http.Request, limit int64, v any) error {
+	body, err := readJSON(r, limit)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		if te, isType := err.(*json.UnmarshalTypeError); isType {
+			return fail(http.StatusBadRequest, codeBadRequest, "%s must be %s, not %s", te.Field, te.Type.Kind(), te.Value)
+		}
+		return fail(http.StatusBadRequest, codeBadRequest, "the body does not fit: %v", err)
+	}
+	return nil
+}
+
+// request turns an AuthZEN evaluation into the evaluator's Request.
+func (q *evaluationRequest) request() (evaluator.Request, error) {
+	switch {
+	case q.Subject == nil || q.Subject.ID == "":
+		return evaluator.Request{}, fail(http.StatusBadRequest, codeBadRequest, "subject.id is missing")
+	case q.Subject.Type != "user":
+		return evaluator.Request{}, fail(http.StatusBadRequest, codeBadRequest, "subject.type must be \"user\" (a person), not %q", q.Subject.Type)
+	case q.Action == nil || q.Action.Name == "":
+		return evaluator.Request{}, fail(http.StatusBadRequest, codeBadRequest, "action.name is missing")
+	case q.Resource == nil || q.Resource.ID == "":
+		return evaluator.Request{}, fail(http.StatusBadRequest, codeBadRequest, "resource.id is missing")
+	case !slices.Contains(resourceTypes, q.Resource.Type):
+		return evaluator.Request{}, fail(http.StatusBadRequest, codeBadRequest, "resource.type must be page, unit, agency or person, not %q", q.Resource.Type)
+	}
+	r := evaluator.Request{Subject: q.Subject.ID, Action: q.Action.Name, Resource: q.Resource.Type + ":" + q.Resource.ID}
+	if q.Context != nil {
+		r.AsOf = q.Context.AsOf
+	}
+	return r, nil
+}
+
+func (q *evaluationRequest) atLeast() int64 {
+	if q.Context == nil {
+		return 0
+	}
+	return q.Context.AtLeastVersion
+}
+
+// mayAsk: a service may ask about anyone; a person about themselves; an administrator about
+// anyone; a coordinator about the staff of the agencies they coordinate.
+func mayAsk(m *evaluator.Model, c Caller, subject string) error {
+	if c.Service != "" || c.Person == subject {
+		return nil
+	}
+	me, err := m.Standing(c.Person)
+	if err != nil {
+		return fail(http.StatusForbidden, codeForbidden, "%s is not a person of this snapshot", c.Person)
+	}
+	if me.Administrator {
+		return nil
+	}
+	if them, err := m.Standing(subject); err == nil {
+		for _, a := range them.StaffOf {
+			if slices.Contains(me.Coordinates, a) {
+				return nil
+			}
+		}
+	} else if len(me.Coordinates) > 0 {
+		return nil // the evaluator will answer that the person is unknown
+	}
+	return fail(http.StatusForbidden, codeForbidden, "%s may ask only about themselves; administrators ask about anyone and coordinators about the staff of their agency", c.Person)
+}
+
+// evaluate answers one evaluation on m.
+func evaluate(m *evaluator.Model, c Caller, q *evaluationRequest) (evaluationResponse, error) {
+	r, err := q.request()
+	if err != nil {
+		return evaluationResponse{}, err
+	}
+	if err := mayAsk(m, c, r.Subject); err != nil {
+		return evaluationResponse{}, err
+	}
+	d, err := m.Check(r)
+	if err != nil {
+		return evaluationResponse{}, asHTTPError(err)
+	}
+	return evaluationResponse{Decision: d.Allowed, Context: evaluationContext{Level: d.Level, Reasons: d.Reasons, Version: m.Version()}}, nil
+}
+
+func (h *handler) evaluation(w http.ResponseWriter, r *http.Request, c Caller) {
+	var q evaluationRequest
+	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
+		writeError(w, err)
+		return
+	}
+	m, err := h.cfg.Store.Model(r.Context(), q.atLeast())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	res, err := evaluate(m, c, &q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+type evaluationsRequest struct {
+	evaluationRequest
+	Evaluations []evaluationRequest `json:"evaluations"`
+	Options     struct {
+		Semantic string `json:"evaluations_semantic"`
+	} `json:"options"`
+}
+
+// evaluations answers each item in request order; the top-level subject, action, resource and
+// context are the defaults of every item. deny_on_first_deny and permit_on_first_permit stop
+// after the first deny or permit (an item in error counts as a deny).
+func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) {
+	var q evaluationsRequest
+	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
+		writeError(w, err)
+		return
+	}
+	semantic := q.Options.Semantic
+	if semantic == "" {
+		semantic = "execute_all"
+	}
+	if !slices.Contains([]string{"execute_all", "deny_on_first_deny", "permit_on_first_permit"}, semantic) {
+		writeError(w, fail(http.StatusBadRequest, codeBadRequest, "options.evaluations_semantic must be execute_all, deny_on_first_deny or permit_on_first_permit, not %q", semantic))
+		return
+	}
+	items := q.Evaluations
+	if len(items) == 0 { // AuthZEN: no evaluations[] is one evaluation of the defaults
+		items = []evaluationRequest{{}}
+	}
+	atLeast := q.atLeast()
+	for i := range items {
+		it := &items[i]
+		if it.Subject == nil {
+			it.Subject = q.Subject
+		}
+		if it.Action == nil {
+			it.Action = q.Action
+		}
+		if it.Resource == nil {
+			it.Resource = q.Resource
+		}
+		if it.Context == nil {
+			it.Context = q.Context
+		}
+		atLeast = max(atLeast, it.atLeast())
+	}
+	m, err := h.cfg.Store.Model(r.Context(), atLeast)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := make([]evaluationResponse, 0, len(items))
+	for i := range items {
+		res, err := evaluate(m, c, &items[i])
+		if err != nil {
+			he := asHTTPError(err)
+			res = evaluationResponse{Context: evaluationContext{Version: m.Version(), Error: &itemError{Status: he.status, Code: he.Code, Message: he.Message}}}
+		}
+		out = append(out, res)
+		if (semantic == "deny_on_first_deny" && !res.Decision) || (semantic == "permit_on_first_permit" && res.Decision) {
+			break
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"evaluations": out})
+}
+
+// Search (SPEC §10): the searched entity carries its type only.
+type searchRequest struct {
+	Subject  *entity     `json:"subject"`
+	Action   *actionName `json:"action"`
+	Resource *entity     `json:"resource"`
+	Context  *askContext `json:"context"`
+	Page     *struct {
+		Token string `json:"token"`
+		Limit int    `json:"limit"`
+	} `json:"page"`
+}
+
+type searchPage struct {
+	NextToken string `json:"next_token"`
+	Count     int    `json:"count"`
+	Total     int    `json:"total"`
+}
+
+// Paging: a token is an opaque position; limit defaults to 50 and is at most 1,000.
+const (
+	defaultLimit = 50
+	maxLimit     = 1000
+)
+
+func (q *searchRequest) window(total int) (from, to int, next string, err error) {
+	limit := defaultLimit
+	if q.Page != nil && q.Page.Limit != 0 {
+		if q.Page.Limit < 0 || q.Page.Limit > maxLimit {
+			return 0, 0, "", fail(http.StatusBadRequest, codeBadRequest, "page.limit must be between 1 and %d", maxLimit)
+		}
+		limit = q.Page.Limit
+	}
+	if q.Page != nil && q.Page.Token != "" {
+		raw, derr := base64.RawURLEncoding.DecodeString(q.Page.Token)
+		n, perr := strconv.Atoi(string(raw))
+		if derr != nil || perr != nil || n < 0 || n > total {
+			return 0, 0, "", fail(http.StatusBadRequest, codeBadRequest, "page.token is not one this service gave")
+		}
+		from = n
+	}
+	to = min(from+limit, total)
+	if to < total {
+		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(to)))
+	}
+	return from, to, next, nil
+}
+
+func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, find func(m *evaluator.Model, q *searchRequest) ([]any, error)) {
+	var q searchRequest
+	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
+		writeError(w, err)
+		return
+	}
+	var atLeast int64
+	if q.Context != nil {
+		atLeast = q.Context.AtLeastVersion
+	}
+	m, err := h.cfg.Store.Model(r.Context(), atLeast)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	all, err := find(m, &q)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	from, to, next, err := q.window(len(all))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": all[from:to],
+		"page": searchPage{NextToken: next, Count: to - from, Total: len(all)}, "context": map[string]int64{"version": m.Version()}})
+}
+
+func asOf(q *searchRequest) string {
+	if q.Context == nil {
+		return ""
+	}
+	return q.Context.AsOf
+}
+
+// searchSubject: every person allowed the action on the resource (evaluator.Who).
+func (h *handler) searchSubject(w http.ResponseWriter, r *http.Request, c Caller) {
+	h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
+		if q.Subject != nil && q.Subject.Type != "" && q.Subject.Type != "user" {
+			return nil, fail(http.StatusBadRequest, codeBadRequest, "subject.type must be \"user\"")
+		}
+		probe := evaluationRequest{Subject: &entity{Type: "user", ID: "?"}, Action: q.Action, Resource: q.Resource}
+		req, err := probe.request()
+		if err != nil {
+			return nil, err
+		}
+		if err := mayList(m, c, q.Resource); err != nil {
+			return nil, err
+		}
+		rows, err := m.Who(req.Action, req.Resource, asOf(q))
+		if err != nil {
+			return nil, asHTTPError(err)
+		}
+		out := make([]any, len(rows))
+		for i, a := range rows {
+			out[i] = entity{Type: "user", ID: a.Person}
+		}
+		return out, nil
+	})
+}
+
+// mayList: who may list everyone allowed on a resource: a service, an administrator, or a
+// coordinator of the resource's agency.
+func mayList(m *evaluator.Model, c Caller, res *entity) error {
+	if c.Service != "" {
+		return nil
+	}
+	me, err := m.Standing(c.Person)
+	if err == nil && me.Administrator {
+		return nil
+	}
+	agency := m.AgencyOf(res.ID)
+	if res.Type == "person" {
+		if st, err := m.Standing(res.ID); err == nil && len(st.StaffOf) > 0 {
+			agency = st.StaffOf[0]
+		}
+	}
+	if err == nil && agency != "" && slices.Contains(me.Coordinates, agency) {
+		return nil
+	}
+	return fail(http.StatusForbidden, codeForbidden, "%s may not list who has access to %s %s: administrators and the coordinators of its agency may", c.Person, res.Type, res.ID)
+}
+
+// searchResource: every resource of the type on which the subject is allowed the action.
+func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Caller) {
+	h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
+		if q.Resource == nil || !slices.Contains(resourceTypes, q.Resource.Type) {
+			return nil, fail(http.StatusBadRequest, codeBadRequest, "resource.type must be page, unit, agency or person")
+		}
+		probe := evaluationRequest{Subject: q.Subject, Action: q.Action, Resource: &entity{Type: q.Resource.Type, ID: "?"}}
+		req, err := probe.request()
+		if err != nil {
+			return nil, err
+		}
+		if err := mayAsk(m, c, req.Subject); err != nil {
+			return nil, err
+		}
+		out := []any{}
+		if q.Resource.Type == "page" {
+			rows, err := m.What(req.Subject, req.Action, asOf(q))
+			if err != nil {
+				return nil, asHTTPError(err)
+			}
+			for _, a := range rows {
+				out = append(out, entity{Type: "page", ID: a.Page})
+			}
+			return out, nil
+		}
+		for _, id := range m.IDs(q.Resource.Type) {
+			ok, err := m.Allowed(evaluator.Request{Subject: req.Subject, Action: req.Action, Resource: q.Resource.Type + ":" + id, AsOf: asOf(q)})
+			if err != nil {
+				return nil, asHTTPError(err)
+			}
+			if ok {
+				out = append(out, entity{Type: q.Resource.Type, ID: id})
+			}
+		}
+		return out, nil
+	})
+}
+
+// searchAction: every action the subject is allowed on the resource: read, edit,
+// manage_security and create:<kind> on a page; the capabilities of the business functions on
+// a unit, agency or person.
+func (h *handler) searchAction(w http.ResponseWriter, r *http.Request, c Caller) {
+	h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
+		probe := evaluationRequest{Subject: q.Subject, Action: &actionName{Name: "read"}, Resource: q.Resource}
+		req, err := probe.request()
+		if err != nil {
+			return nil, err
+		}
+		if err := mayAsk(m, c, req.Subject); err != nil {
+			return nil, err
+		}
+		var candidates []string
+		if q.Resource.Type == "page" {
+			candidates = []string{"read", "edit", "manage_security"}
+		} else {
+			candidates = m.Capabilities()
+		}
+		out := []any{}
+		for _, a := range candidates {
+			req.Action = a
+			d, err := m.Check(req)
+			if err != nil {
+				return nil, asHTTPError(err)
+			}
+			if d.Allowed {
+				out = append(out, actionName{Name: a})
+			}
+			if a == "read" {
+				for _, k := range d.Create {
+					out = append(out, actionName{Name: "create:" + k})
+				}
+			}
+		}
+		return out, nil
+	})
+}
+

@@ -1,0 +1,373 @@
+package edge
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/connsec/connsec/evaluator"
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+)
+
+// The coordinator API (SPEC §10). Snapshot, log and report are for administrators and
+// coordinators, and a coordinator sees what concerns their own agency. Edits and what-ifs are
+// made by a person acting as themselves; a service token may do neither.
+
+// person requires a person token.
+func person(c Caller, what string) error {
+	if c.Service != "" {
+		return fail(http.StatusForbidden, codeForbidden, "service:%s may only evaluate and search; %s needs a person's token", c.Service, what)
+	}
+	return nil
+}
+
+// standing is the caller's standing on m; a person the snapshot does not know has none.
+func standing(m *evaluator.Model, c Caller) evaluator.Standing {
+	st, err := m.Standing(c.Person)
+	if err != nil {
+		return evaluator.Standing{}
+	}
+	return st
+}
+
+// overseer requires an administrator or a coordinator and returns the caller's standing.
+func overseer(m *evaluator.Model, c Caller, what string) (evaluator.Standing, error) {
+	if err := person(c, what); err != nil {
+		return evaluator.Standing{}, err
+	}
+	st := standing(m, c)
+	if !st.Administrator && len(st.Coordinates) == 0 {
+		return st, fail(http.StatusForbidden, codeForbidden, "%s is neither an administrator nor an active coordinator of an agency; %s is for them", c.Person, what)
+	}
+	return st, nil
+}
+
+func (h *handler) model(w http.ResponseWriter, r *http.Request) *evaluator.Model {
+	var atLeast int64
+	if v := r.URL.Query().Get("at_least_version"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, fail(http.StatusBadRequest, codeBadRequest, "at_least_version must be a version number"))
+			return nil
+		}
+		atLeast = n
+	}
+	m, err := h.cfg.Store.Model(r.Context(), atLeast)
+	if err != nil {
+		writeError(w, err)
+		return nil
+	}
+	return m
+}
+
+// snapshot: the whole document for an administrator; a coordinator's own agency (the view of
+// ?agency= when they coordinate several). The ETag is the version.
+func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) {
+	m := h.model(w, r)
+	if m == nil {
+		return
+	}
+	st, err := overseer(m, c, "the snapshot")
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	body := m.Snapshot()
+	agency := r.URL.Query().Get("agency")
+	if !st.Administrator || agency != "" {
+		if agency == "" {
+			agency = st.Coordinates[0]
+		}
+		if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
+			writeError(w, fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, agency, strings.Join(st.Coordinates, ", ")))
+			return
+		}
+		if body, err = m.AgencyView(agency); err != nil {
+			writeError(w, asHTTPError(err))
+			return
+		}
+	}
+	etag := `"` + strconv.FormatInt(m.Version(), 10) + `"`
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeBody(w, http.StatusOK, "application/json", body)
+}
+
+// seed: an administrator sets the first snapshot of an empty store. Whether the caller is an
+// administrator is judged by the snapshot being seeded.
+func (h *handler) seed(w http.ResponseWriter, r *http.Request, c Caller) {
+	if err := person(c, "seeding"); err != nil {
+		writeError(w, err)
+		return
+	}
+	body, err := readJSON(r, maxSeed)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	m, err := evaluator.Load(body)
+	if err != nil {
+		writeError(w, asHTTPError(err))
+		return
+	}
+	if !standing(m, c).Administrator {
+		writeError(w, fail(http.StatusForbidden, codeForbidden, "only an administrator of the snapshot may seed it; %s is not one", c.Person))
+		return
+	}
+	a, err := h.cfg.Store.Seed(r.Context(), body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeBody(w, a.Status, "application/json", a.Body)
+}
+
+// actAsCaller sets the batch's actor to the caller: a person edits as themselves. A batch that
+// names someone else is refused.
+func actAsCaller(batch []byte, c Caller) ([]byte, error) {
+	actor := gjson.GetBytes(batch, "actor")
+	if actor.Exists() && actor.String() != c.Person {
+		return nil, fail(http.StatusForbidden, codeForbidden, "%s may only act as themselves, not as %s", c.Person, actor.String())
+	}
+	return sjson.SetBytes(batch, "actor", c.Person)
+}
+
+func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) {
+	if err := person(c, "editing"); err != nil {
+		writeError(w, err)
+		return
+	}
+	batch, err := readJSON(r, h.cfg.MaxBody)
+	if err == nil {
+		batch, err = actAsCaller(batch, c)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 200 {
+		writeError(w, fail(http.StatusBadRequest, codeBadRequest, "the Idempotency-Key is longer than 200 characters"))
+		return
+	}
+	a, err := h.cfg.Store.Submit(r.Context(), batch, key)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeBody(w, a.Status, "application/json", a.Body)
+}
+
+// whatIf answers on the read model of the batch's base_version or newer.
+func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) {
+	if err := person(c, "a what-if"); err != nil {
+		writeError(w, err)
+		return
+	}
+	batch, err := readJSON(r, h.cfg.MaxBody)
+	if err == nil {
+		batch, err = actAsCaller(batch, c)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	m, err := h.cfg.Store.Model(r.Context(), gjson.GetBytes(batch, "base_version").Int())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m.WhatIf(batch))
+}
+
+// concerns: an edit names an agency in its "agency" field, or names a unit, page or group
+// of it.
+func concerns(m *evaluator.Model, edits json.RawMessage, agencies []string) bool {
+	hit := false
+	gjson.ParseBytes(edits).ForEach(func(_, e gjson.Result) bool {
+		e.ForEach(func(k, v gjson.Result) bool {
+			if v.Type == gjson.String && (slices.Contains(agencies, v.String()) || slices.Contains(agencies, m.AgencyOf(v.String()))) {
+				hit = true
+			}
+			return !hit
+		})
+		return !hit
+	})
+	return hit
+}
+
+func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) {
+	since := int64(0)
+	if v := r.URL.Query().Get("since"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			writeError(w, fail(http.StatusBadRequest, codeBadRequest, "since must be a version number"))
+			return
+		}
+		since = n
+	}
+	m := h.model(w, r)
+	if m == nil {
+		return
+	}
+	st, err := overseer(m, c, "the edit log")
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	entries, err := h.cfg.Store.Log(r.Context(), since)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := []evaluator.AuditEntry{}
+	for _, e := range entries {
+		if st.Administrator || e.Actor == c.Person || concerns(m, e.Edits, st.Coordinates) {
+			out = append(out, e.AuditEntry)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": out, "version": m.Version()})
+}
+
+// notifications: a person's own; a coordinator's also those of their agencies' staff; an
+// administrator's all of them.
+func (h *handler) notifications(w http.ResponseWriter, r *http.Request, c Caller) {
+	if err := person(c, "notifications"); err != nil {
+		writeError(w, err)
+		return
+	}
+	m := h.model(w, r)
+	if m == nil {
+		return
+	}
+	st := standing(m, c)
+	entries, err := h.cfg.Store.Log(r.Context(), 0)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := []evaluator.Notification{}
+	for _, e := range entries {
+		for _, n := range e.Notifications {
+			if st.Administrator || n.Person == c.Person || staffOf(m, n.Person, st.Coordinates) {
+				out = append(out, n)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "version": m.Version()})
+}
+
+func staffOf(m *evaluator.Model, person string, agencies []string) bool {
+	st, err := m.Standing(person)
+	if err != nil {
+		return false
+	}
+	for _, a := range st.StaffOf {
+		if slices.Contains(agencies, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// lint: an administrator sees every finding; a coordinator those about their agencies.
+func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) {
+	m := h.model(w, r)
+	if m == nil {
+		return
+	}
+	st, err := overseer(m, c, "lint")
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := []evaluator.Finding{}
+	for _, f := range m.Lint() {
+		if st.Administrator || slices.Contains(st.Coordinates, m.AgencyOf(f.Target)) || staffOf(m, f.Target, st.Coordinates) {
+			out = append(out, f)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"findings": out, "version": m.Version()})
+}
+
+// report: the staff security report of ?agency= (JSON, or CSV when Accept asks for
+// text/csv), for an administrator or a coordinator of that agency.
+func (h *handler) report(w http.ResponseWriter, r *http.Request, c Caller) {
+	m := h.model(w, r)
+	if m == nil {
+		return
+	}
+	st, err := overseer(m, c, "the staff security report")
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	agency := r.URL.Query().Get("agency")
+	if agency == "" && len(st.Coordinates) > 0 {
+		agency = st.Coordinates[0]
+	}
+	if agency == "" {
+		writeError(w, fail(http.StatusBadRequest, codeBadRequest, "name the agency: /v1/report?agency=<id>"))
+		return
+	}
+	if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
+		writeError(w, fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s", c.Person, agency))
+		return
+	}
+	rep, err := m.Report(agency, r.URL.Query().Get("as_of"))
+	if err != nil {
+		writeError(w, asHTTPError(err))
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
+		w.Header().Set("Content-Disposition", `attachment; filename="staff-security-`+agency+`.csv"`)
+		writeBody(w, http.StatusOK, "text/csv; charset=utf-8", rep.CSV())
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// profile: a worker's business function profile, for the worker, an administrator, or a
+// coordinator of an agency where the worker is staff.
+func (h *handler) profile(w http.ResponseWriter, r *http.Request, c Caller) {
+	if err := person(c, "a profile"); err != nil {
+		writeError(w, err)
+		return
+	}
+	m := h.model(w, r)
+	if m == nil {
+		return
+	}
+	who := r.PathValue("person")
+	if err := mayAsk(m, c, who); err != nil {
+		writeError(w, err)
+		return
+	}
+	p, err := m.Profile(who, r.URL.Query().Get("as_of"))
+	if err != nil {
+		writeError(w, asHTTPError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// me: who the token says the caller is, and their standing on the current version.
+func (h *handler) me(w http.ResponseWriter, r *http.Request, c Caller) {
+	m := h.model(w, r)
+	if m == nil {
+		return
+	}
+	out := map[string]any{"subject": c.String(), "version": m.Version()}
+	if c.Person != "" {
+		if st, err := m.Standing(c.Person); err == nil {
+			out["standing"] = st
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,128 @@
+// Package edge is connsec's HTTP API (SPEC §10): the OpenID AuthZEN 1.0 evaluation and search
+// endpoints and the coordinator API, as an ordinary http.Handler. The Cloudflare worker
+// (wasm/worker) serves it, and so do the native server and the tests. It translates HTTP and
+// decides nothing itself: every answer comes from package evaluator, through a Store.
+package edge
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Config is what the handler needs.
+type Config struct {
+	Store   Store
+	Secret  []byte           // HS256 signing secret of the bearer tokens
+	Now     func() time.Time // the clock; nil: time.Now
+	MaxBody int64            // largest request body in bytes; 0: 1 MiB (a seed may be 64 MiB)
+}
+
+// DefaultMaxBody is the largest request body accepted when Config.MaxBody is 0.
+const DefaultMaxBody = 1 << 20
+
+// maxSeed is the largest snapshot an administrator may seed.
+const maxSeed = 64 << 20
+
+type handler struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New returns the API's handler.
+func New(cfg Config) http.Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	h := &handler{cfg: cfg, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /.well-known/authzen-configuration", h.wellKnown)
+	h.mux.HandleFunc("POST /access/v1/evaluation", h.authed(h.evaluation))
+	h.mux.HandleFunc("POST /access/v1/evaluations", h.authed(h.evaluations))
+	h.mux.HandleFunc("POST /access/v1/search/subject", h.authed(h.searchSubject))
+	h.mux.HandleFunc("POST /access/v1/search/resource", h.authed(h.searchResource))
+	h.mux.HandleFunc("POST /access/v1/search/action", h.authed(h.searchAction))
+	h.mux.HandleFunc("GET /v1/snapshot", h.authed(h.snapshot))
+	h.mux.HandleFunc("PUT /v1/snapshot", h.authed(h.seed))
+	h.mux.HandleFunc("POST /v1/edits", h.authed(h.edits))
+	h.mux.HandleFunc("POST /v1/whatif", h.authed(h.whatIf))
+	h.mux.HandleFunc("GET /v1/log", h.authed(h.log))
+	h.mux.HandleFunc("GET /v1/notifications", h.authed(h.notifications))
+	h.mux.HandleFunc("GET /v1/lint", h.authed(h.lint))
+	h.mux.HandleFunc("GET /v1/report", h.authed(h.report))
+	h.mux.HandleFunc("GET /v1/profile/{person}", h.authed(h.profile))
+	h.mux.HandleFunc("GET /v1/me", h.authed(h.me))
+	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	return h
+}
+
+// ServeHTTP echoes X-Request-ID (making one when the caller sent none) and answers what no
+// route takes with 404 or 405 in the API's error shape.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Request-ID")
+	if id == "" || len(id) > 200 {
+		var b [8]byte
+		rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	w.Header().Set("X-Request-ID", id)
+	if _, pattern := h.mux.Handler(r); pattern == "" {
+		if h.known(r.URL.Path) {
+			writeError(w, fail(http.StatusMethodNotAllowed, codeMethod, "%s is not answered at %s", r.Method, r.URL.Path))
+		} else {
+			writeError(w, fail(http.StatusNotFound, codeNotFound, "there is nothing at %s", r.URL.Path))
+		}
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *handler) known(path string) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut} {
+		r, _ := http.NewRequest(m, path, nil)
+		if _, pattern := h.mux.Handler(r); pattern != "" {
+			return true
+		}
+	}
+	return strings.HasPrefix(path, "/v1/profile/")
+}
+
+type callerKey struct{}
+
+// authed authenticates the caller before the route runs.
+func (h *handler) authed(next func(http.ResponseWriter, *http.Request, Caller)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := authenticate(r, h.cfg.Secret, h.cfg.Now())
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="connsec"`)
+			writeError(w, err)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)), c)
+	}
+}
+
+func (h *handler) wellKnown(w http.ResponseWriter, r *http.Request) {
+	base := "https://" + r.Host
+	if r.TLS == nil && (strings.HasPrefix(r.Host, "127.0.0.1") || strings.HasPrefix(r.Host, "localhost")) {
+		base = "http://" + r.Host
+	}
+	if fwd := r.Header.Get("X-Forwarded-Proto"); fwd == "http" || fwd == "https" {
+		base = fwd + "://" + r.Host
+	}
+	writeJSON(w, http.StatusOK, map[string]string{
+		"policy_decision_point":       base,
+		"access_evaluation_endpoint":  base + "/access/v1/evaluation",
+		"access_evaluations_endpoint": base + "/access/v1/evaluations",
+		"search_subject_endpoint":     base + "/access/v1/search/subject",
+		"search_resource_endpoint":    base + "/access/v1/search/resource",
+		"search_action_endpoint":      base + "/access/v1/search/action",
+	})
+}

@@ -1,0 +1,180 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/connsec/connsec/evaluator"
+)
+
+// Store is where the handler reads models and sends edits. There is one writer (SPEC §10,
+// README "Architecture"): in the worker a Durable Object, natively a MemoryStore.
+type Store interface {
+	// Model returns a model of version atLeast or newer (0: the newest the store has at hand,
+	// which a read model may have cached for a moment).
+	Model(ctx context.Context, atLeast int64) (*evaluator.Model, error)
+	// Submit hands an edit batch to the single writer. key is the Idempotency-Key ("" for
+	// none): a retry with the same key gets the first answer back, and is applied once. A
+	// version conflict is not remembered (nothing was judged), so a rebased batch may be
+	// pushed again under its key.
+	Submit(ctx context.Context, batch []byte, key string) (Answer, error)
+	// Log lists the accepted batches after version since, in order.
+	Log(ctx context.Context, since int64) ([]LogEntry, error)
+	// Seed sets the first snapshot of an empty store (409 when it has one already).
+	Seed(ctx context.Context, snapshot []byte) (Answer, error)
+}
+
+// Answer is the writer's answer to a batch, kept as sent so a retry can be given it again.
+type Answer struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+}
+
+// LogEntry is an accepted batch: its audit entry and the notifications it raised.
+type LogEntry struct {
+	evaluator.AuditEntry
+	Notifications []evaluator.Notification `json:"notifications"`
+}
+
+// Accepted is the body of a 200 answer to POST /v1/edits.
+type Accepted struct {
+	Version       int64                    `json:"version"`
+	Summary       string                   `json:"summary"`
+	Notifications []evaluator.Notification `json:"notifications"`
+}
+
+// Commit is the writer's one step (SPEC §5, §10): judge the batch against the current model
+// and, when it is accepted, return the next model and the log entry to make durable. Every
+// writer (the Durable Object's Go instance, the MemoryStore) commits through here, so they
+// answer alike. A refused batch returns a nil model and its answer: 409 version_conflict
+// (with the current version), 403 not_authorized, or 422.
+func Commit(m *evaluator.Model, batch []byte, at time.Time) (*evaluator.Model, *LogEntry, Answer) {
+	w := m.WhatIf(batch)
+	if !w.Accepted {
+		he := asHTTPError(w.Error)
+		body := map[string]any{"error": he.Problem}
+		if he.status == http.StatusConflict {
+			body["version"] = m.Version()
+		}
+		return nil, nil, answerOf(he.status, body)
+	}
+	applied, err := m.Apply(batch, at)
+	if err != nil { // what-if accepted it: only a fault of ours gets here
+		he := asHTTPError(err)
+		return nil, nil, answerOf(he.status, map[string]any{"error": he.Problem})
+	}
+	notes := applied.Notifications
+	if notes == nil {
+		notes = []evaluator.Notification{}
+	}
+	entry := &LogEntry{AuditEntry: applied.Audit, Notifications: notes}
+	return applied.Model, entry, answerOf(http.StatusOK, Accepted{Version: applied.Model.Version(), Summary: w.Summary, Notifications: notes})
+}
+
+func answerOf(status int, body any) Answer {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return Answer{Status: http.StatusInternalServerError, Body: json.RawMessage(`{"error":{"code":"failed","message":"the answer could not be written"}}`)}
+	}
+	return Answer{Status: status, Body: raw}
+}
+
+// MemoryStore is a Store in one process: the native server's and the tests'. One mutex makes
+// it the single writer.
+type MemoryStore struct {
+	mu      sync.Mutex
+	model   *evaluator.Model
+	log     []LogEntry
+	answers map[string]Answer
+	now     func() time.Time
+}
+
+// NewMemoryStore holds snapshot (nil: empty until seeded).
+func NewMemoryStore(snapshot []byte, now func() time.Time) (*MemoryStore, error) {
+	s := &MemoryStore{answers: map[string]Answer{}, now: now}
+	if snapshot != nil {
+		m, err := evaluator.Load(snapshot)
+		if err != nil {
+			return nil, err
+		}
+		s.model = m
+	}
+	return s, nil
+}
+
+func (s *MemoryStore) Model(_ context.Context, atLeast int64) (*evaluator.Model, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.model == nil {
+		return nil, errNotSeeded
+	}
+	if s.model.Version() < atLeast {
+		return nil, versionAhead(atLeast, s.model.Version())
+	}
+	return s.model, nil
+}
+
+func (s *MemoryStore) Submit(_ context.Context, batch []byte, key string) (Answer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, seen := s.answers[key]; seen && key != "" {
+		return a, nil
+	}
+	if s.model == nil {
+		return Answer{}, errNotSeeded
+	}
+	next, entry, a := Commit(s.model, batch, s.now())
+	if next != nil {
+		s.model = next
+		s.log = append(s.log, *entry)
+	}
+	if remembered(key, a) {
+		s.answers[key] = a
+	}
+	return a, nil
+}
+
+func (s *MemoryStore) Log(_ context.Context, since int64) ([]LogEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []LogEntry{}
+	for _, e := range s.log {
+		if e.Version > since {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (s *MemoryStore) Seed(_ context.Context, snapshot []byte) (Answer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.model != nil {
+		return answerOf(http.StatusConflict, map[string]any{"error": Problem{Code: "seeded", Message: "the store has a snapshot already; change it with edits"}, "version": s.model.Version()}), nil
+	}
+	m, err := evaluator.Load(snapshot)
+	if err != nil {
+		return Answer{}, err
+	}
+	s.model = m
+	return answerOf(http.StatusOK, map[string]any{"version": m.Version()}), nil
+}
+
+// remembered: an answer is kept for its Idempotency-Key unless it is a version conflict, which
+// judged nothing: the batch is to be rebased, and the caller may retry with the same key.
+func remembered(key string, a Answer) bool {
+	return key != "" && a.Status != http.StatusConflict
+}
+
+var errNotSeeded = fail(http.StatusServiceUnavailable, codeNotSeeded, "no snapshot has been loaded yet: an administrator seeds one with PUT /v1/snapshot")
+
+func versionAhead(want, have int64) error {
+	return fail(http.StatusBadRequest, codeVersionAhead, "version %d does not exist yet; the newest is %d", want, have)
+}
+
+// IsNotSeeded reports an empty store.
+func IsNotSeeded(err error) bool { return errors.Is(err, errNotSeeded) }
