@@ -432,4 +432,3 @@ func (h *handler) searchAction(w http.ResponseWriter, r *http.Request, c Caller)
 		return out, nil
 	})
 }
-

@@ -137,9 +137,9 @@ func TestEvaluationsSemantics(t *testing.T) {
 	a := newAPI(t)
 	svc := token(t, "service:pep")
 	items := []any{
-		map[string]any{"resource": map[string]any{"type": "page", "id": "pg-alb-org"}},                // permit
-		map[string]any{"subject": map[string]any{"type": "user", "id": "p-2003"}},                        // deny
-		map[string]any{"resource": map[string]any{"type": "page", "id": "pg-nope"}},                       // error
+		map[string]any{"resource": map[string]any{"type": "page", "id": "pg-alb-org"}},                                           // permit
+		map[string]any{"subject": map[string]any{"type": "user", "id": "p-2003"}},                                                // deny
+		map[string]any{"resource": map[string]any{"type": "page", "id": "pg-nope"}},                                              // error
 		map[string]any{"action": map[string]any{"name": "edit"}, "resource": map[string]any{"type": "page", "id": "pg-alb-org"}}, // permit
 	}
 	base := func(semantic string) map[string]any {
