@@ -11,6 +11,7 @@ require (
 )
 
 require (
+	github.com/syumai/workers v0.32.0 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
 	golang.org/x/text v0.14.0 // indirect

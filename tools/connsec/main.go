@@ -35,6 +35,7 @@ usage: connsec <command> [flags]
   candidates --snapshot F --build ID                           staff a build's new functions suggest
   validate FILE...                                             run scenario files, judge every expectation
   gen      [--agencies N --staff N --pages N --seed N]        write a large generated snapshot
+  token    --sub P|service:NAME [--ttl 8h]                     a development token for the edge API
 
 Every query takes --as-of YYYY-MM-DD (default: the snapshot's day) and --json.
 Actions: read, edit, manage_security, create:<kind>, or a capability such as case.view.
@@ -73,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runWhatIf(rest, stdout, stderr)
 	case "candidates":
 		return runCandidates(rest, stdout, stderr)
+	case "token":
+		return runToken(rest, stdout, stderr)
 	case "gen":
 		return runGen(rest, stdout, stderr)
 	case "help", "-h", "--help":

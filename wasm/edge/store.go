@@ -3,7 +3,6 @@ package edge
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -110,10 +109,10 @@ func (s *MemoryStore) Model(_ context.Context, atLeast int64) (*evaluator.Model,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.model == nil {
-		return nil, errNotSeeded
+		return nil, ErrNotSeeded
 	}
 	if s.model.Version() < atLeast {
-		return nil, versionAhead(atLeast, s.model.Version())
+		return nil, VersionAhead(atLeast, s.model.Version())
 	}
 	return s.model, nil
 }
@@ -125,7 +124,7 @@ func (s *MemoryStore) Submit(_ context.Context, batch []byte, key string) (Answe
 		return a, nil
 	}
 	if s.model == nil {
-		return Answer{}, errNotSeeded
+		return Answer{}, ErrNotSeeded
 	}
 	next, entry, a := Commit(s.model, batch, s.now())
 	if next != nil {
@@ -170,11 +169,10 @@ func remembered(key string, a Answer) bool {
 	return key != "" && a.Status != http.StatusConflict
 }
 
-var errNotSeeded = fail(http.StatusServiceUnavailable, codeNotSeeded, "no snapshot has been loaded yet: an administrator seeds one with PUT /v1/snapshot")
+// ErrNotSeeded answers any request before the store has a snapshot.
+var ErrNotSeeded = fail(http.StatusServiceUnavailable, codeNotSeeded, "no snapshot has been loaded yet: an administrator seeds one with PUT /v1/snapshot")
 
-func versionAhead(want, have int64) error {
+// VersionAhead refuses a request for a version the writer has not reached.
+func VersionAhead(want, have int64) error {
 	return fail(http.StatusBadRequest, codeVersionAhead, "version %d does not exist yet; the newest is %d", want, have)
 }
-
-// IsNotSeeded reports an empty store.
-func IsNotSeeded(err error) bool { return errors.Is(err, errNotSeeded) }

@@ -1,0 +1,175 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/connsec/connsec/evaluator"
+	"github.com/connsec/connsec/wasm/edge"
+	"github.com/syumai/workers/cloudflare"
+)
+
+// freshFor is how long an isolate answers from its read model before it asks the writer
+// whether there is a newer version. A request with at_least_version newer than the read
+// model asks at once, so a caller reads its own writes by naming the version its edit made.
+const freshFor = time.Second
+
+// ledgerStore is the worker's edge.Store: edits go to the Ledger Durable Object (the single
+// writer); reads come from a model cached in this isolate, brought up to date by replaying
+// the writer's log (or, when that cannot be done, by loading its snapshot).
+type ledgerStore struct {
+	mu      sync.Mutex
+	model   *evaluator.Model
+	checked time.Time
+}
+
+func (s *ledgerStore) ledger(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	ns, err := cloudflare.NewDurableObjectNamespace("LEDGER")
+	if err != nil {
+		return 0, nil, err
+	}
+	stub, err := ns.Get(ns.IdFromName("connsec"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "https://ledger"+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := stub.Fetch(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("the edit ledger did not answer: %w", err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	return res.StatusCode, out, err
+}
+
+type ledgerRow struct {
+	Version int64           `json:"version"`
+	At      string          `json:"at"`
+	Batch   json.RawMessage `json:"batch"`
+	Entry   edge.LogEntry   `json:"entry"`
+}
+
+func (s *ledgerStore) Model(ctx context.Context, atLeast int64) (*evaluator.Model, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.model != nil && s.model.Version() >= atLeast && time.Since(s.checked) < freshFor {
+		return s.model, nil
+	}
+	status, body, err := s.ledger(ctx, "GET", "/version", nil)
+	if err != nil {
+		return nil, err
+	}
+	newest, _ := strconv.ParseInt(string(bytes.TrimSpace(body)), 10, 64)
+	if status != http.StatusOK || newest < 0 {
+		if s.model == nil {
+			return nil, edge.ErrNotSeeded
+		}
+		newest = s.model.Version()
+	}
+	if atLeast > newest {
+		return nil, edge.VersionAhead(atLeast, newest)
+	}
+	if s.model == nil || s.model.Version() < newest {
+		if err := s.catchUp(ctx, newest); err != nil {
+			return nil, err
+		}
+	}
+	s.checked = time.Now()
+	return s.model, nil
+}
+
+// catchUp replays the log after the read model's version; a gap or a refusal falls back to
+// the writer's snapshot.
+func (s *ledgerStore) catchUp(ctx context.Context, newest int64) error {
+	if s.model != nil {
+		if status, body, err := s.ledger(ctx, "GET", "/log?since="+strconv.FormatInt(s.model.Version(), 10), nil); err == nil && status == http.StatusOK {
+			var rows []ledgerRow
+			m := s.model
+			if json.Unmarshal(body, &rows) == nil {
+				for _, row := range rows {
+					at, _ := time.Parse(time.RFC3339, row.At)
+					applied, err := m.Apply(row.Batch, at)
+					if err != nil || applied.Model.Version() != row.Version {
+						m = nil
+						break
+					}
+					m = applied.Model
+				}
+				if m != nil && m.Version() >= newest {
+					s.model = m
+					return nil
+				}
+			}
+		}
+	}
+	status, body, err := s.ledger(ctx, "GET", "/snapshot", nil)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return edge.ErrNotSeeded
+	}
+	m, err := evaluator.Load(body)
+	if err != nil {
+		return fmt.Errorf("the ledger's snapshot does not load: %w", err)
+	}
+	s.model = m
+	return nil
+}
+
+func (s *ledgerStore) Submit(ctx context.Context, batch []byte, key string) (edge.Answer, error) {
+	req, _ := json.Marshal(map[string]string{"batch": string(batch), "key": key})
+	status, body, err := s.ledger(ctx, "POST", "/submit", req)
+	if err != nil {
+		return edge.Answer{}, err
+	}
+	var a edge.Answer
+	if status != http.StatusOK || json.Unmarshal(body, &a) != nil {
+		return edge.Answer{}, fmt.Errorf("the edit ledger failed (%d): %s", status, body)
+	}
+	return a, nil
+}
+
+func (s *ledgerStore) Log(ctx context.Context, since int64) ([]edge.LogEntry, error) {
+	status, body, err := s.ledger(ctx, "GET", "/log?since="+strconv.FormatInt(since, 10), nil)
+	if err != nil {
+		return nil, err
+	}
+	var rows []ledgerRow
+	if status != http.StatusOK || json.Unmarshal(body, &rows) != nil {
+		return nil, fmt.Errorf("the edit ledger failed (%d): %s", status, body)
+	}
+	out := make([]edge.LogEntry, len(rows))
+	for i, r := range rows {
+		out[i] = r.Entry
+	}
+	return out, nil
+}
+
+func (s *ledgerStore) Seed(ctx context.Context, snapshot []byte) (edge.Answer, error) {
+	status, body, err := s.ledger(ctx, "PUT", "/seed", snapshot)
+	if err != nil {
+		return edge.Answer{}, err
+	}
+	var a edge.Answer
+	if status != http.StatusOK || json.Unmarshal(body, &a) != nil {
+		return edge.Answer{}, fmt.Errorf("the edit ledger failed (%d): %s", status, body)
+	}
+	return a, nil
+}
