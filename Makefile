@@ -2,21 +2,21 @@
 GO ?= go
 EXAMPLE := fixtures/example/snapshot.json
 
-.PHONY: run test test-go test-peers test-wasm wasm vet bench bench-peers fuzz
+.PHONY: run test test-go test-peers test-wasm test-worker wasm worker worker-deps vet bench bench-peers bench-edge fuzz
 
-## run: the CLI over the example snapshot — its lint findings and staff security report.
-run:
-	$(GO) run ./tools/connsec lint --snapshot $(EXAMPLE)
-	$(GO) run ./tools/connsec report --snapshot $(EXAMPLE) --agency ag-alb
-	$(GO) run ./tools/connsec report --snapshot $(EXAMPLE) --agency ag-sta
+## run: the workbench and the API in workerd (wrangler dev) on http://127.0.0.1:8787, with the
+## example snapshot seeded and tokens printed. Ctrl-C stops it.
+run: worker worker-deps
+	node wasm/worker/dev.mjs
 
-## test: everything (vet, Go tests with every scenario file, the CLI over the corpus).
-test: vet test-go test-peers test-wasm
+## test: everything (vet, Go tests with every scenario file, the CLI over the corpus, the
+## module under Node, the worker in workerd).
+test: vet test-go test-peers test-wasm test-worker
 	$(GO) run ./tools/connsec validate fixtures/scenarios/*.json
 
 vet:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l evaluator tools fixtures)" || { echo "gofmt needed:"; gofmt -l evaluator tools fixtures; exit 1; }
+	@test -z "$$(gofmt -l evaluator tools fixtures wasm)" || { echo "gofmt needed:"; gofmt -l evaluator tools fixtures wasm; exit 1; }
 
 test-go:
 	$(GO) test -count=1 ./...
@@ -36,6 +36,30 @@ wasm:
 ## test-wasm: every scenario file through the module under Node equals the native result.
 test-wasm: wasm
 	node --test wasm/test/
+
+## worker: the edge's Go module (syumai/workers) and its JavaScript glue, in wasm/worker/build.
+WORKER := wasm/worker
+worker:
+	mkdir -p $(WORKER)/build
+	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(WORKER)/build
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WORKER)/build/app.wasm ./wasm/worker
+	@echo "$(WORKER)/build/app.wasm: $$(wc -c < $(WORKER)/build/app.wasm) bytes, $$(gzip -9 -c $(WORKER)/build/app.wasm | wc -c) gzip"
+
+## worker-deps: wrangler and workerd from the committed lock file (npm ci), when missing or stale.
+worker-deps: $(WORKER)/node_modules/.package-lock.json
+$(WORKER)/node_modules/.package-lock.json: $(WORKER)/package-lock.json
+	cd $(WORKER) && npm ci --no-audit --no-fund
+	@touch $@
+
+## test-worker: the worker in real workerd: AuthZEN, who may call, bad bodies, concurrent
+## edits with a restart in the middle.
+test-worker: worker worker-deps
+	node --test $(WORKER)/test/
+
+## bench-edge: the edge figures: check latency in workerd against a plain JavaScript worker,
+## accepted edits per second, wasm size (EDITS, CHECKS, SKIP_LARGE=1 to tune).
+bench-edge: worker worker-deps
+	node $(WORKER)/test/figures.mjs
 
 ## bench: benchmarks on the example and the generated 5,000-staff / 50,000-page snapshot.
 bench:

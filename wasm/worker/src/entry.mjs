@@ -20,6 +20,9 @@ export default {
       front = undefined;
       return Response.json({ error: { code: "failed", message: "the service restarted; try again" } }, { status: 503 });
     }
-    return go.handleRequest(request);
+    // The body is read whole before Go sees it: a Go handler that stops reading early (a body
+    // over the limit) must not leave a half-read stream behind in workerd.
+    const body = request.body ? await request.arrayBuffer() : null;
+    return go.handleRequest(new Request(request, { body }));
   },
 };

@@ -1,0 +1,182 @@
+// The worker in real workerd (wrangler dev, local state): AuthZEN shapes and batch semantics,
+// search paging, who may call, bad bodies, and edits from four coordinators at once with a
+// restart in the middle — after which nothing is lost or applied twice.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import { startWrangler, token, unsigned, root } from "./wrangler.mjs";
+
+const secret = randomBytes(24).toString("base64url");
+const port = Number(process.env.CONNSEC_TEST_PORT || 8791);
+let state, w, base;
+const tok = (sub, claims) => token(secret, sub, claims);
+
+async function call(method, p, { t, body, headers = {} } = {}) {
+  const h = { ...headers };
+  if (t) h.authorization = `Bearer ${t}`;
+  const r = await fetch(w.url + p, { method, headers: h, body: typeof body === "string" || body instanceof Uint8Array ? body : body && JSON.stringify(body) });
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch {}
+  return { status: r.status, headers: r.headers, json, text };
+}
+
+const start = () => startWrangler({ port, persistTo: state, vars: { CONNSEC_JWT_SECRET: secret } });
+
+before(async () => {
+  state = await mkdtemp(path.join(os.tmpdir(), "connsec-workerd-"));
+  w = await start();
+  const snapshot = await readFile(path.join(root, "fixtures/example/snapshot.json"));
+  const seeded = await call("PUT", "/v1/snapshot", { t: tok("p-admin"), body: snapshot });
+  assert.equal(seeded.status, 200, seeded.text);
+  base = seeded.json.version;
+});
+
+after(async () => {
+  await w?.stop();
+  await rm(state, { recursive: true, force: true });
+});
+
+const ev = (subject, action, type, id, extra = {}) => ({ subject: { type: "user", id: subject }, action: { name: action }, resource: { type, id }, ...extra });
+
+test("evaluation: AuthZEN shape, reasons, version, request id", async () => {
+  const r = await call("POST", "/access/v1/evaluation", { t: tok("service:pep"), body: ev("p-1003", "read", "page", "pg-alb-org"), headers: { "x-request-id": "abc-1" } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.decision, true);
+  assert.equal(r.headers.get("x-request-id"), "abc-1");
+  assert.equal(typeof r.json.context.version, "number");
+  assert.ok(r.json.context.reasons.length > 0);
+  const deny = await call("POST", "/access/v1/evaluation", { t: tok("service:pep"), body: ev("p-2003", "manage_security", "page", "pg-alb-org") });
+  assert.equal(deny.status, 200);
+  assert.equal(deny.json.decision, false);
+  const wk = await call("GET", "/.well-known/authzen-configuration");
+  assert.equal(wk.json.access_evaluation_endpoint, `${w.url}/access/v1/evaluation`);
+});
+
+test("evaluations: the three semantics, errors as items", async () => {
+  const body = (semantic) => ({
+    subject: { type: "user", id: "p-1003" }, action: { name: "read" },
+    evaluations: [
+      { resource: { type: "page", id: "pg-alb-org" } },
+      { resource: { type: "page", id: "pg-alb-org" }, subject: { type: "user", id: "p-2003" }, action: { name: "manage_security" } },
+      { resource: { type: "page", id: "pg-none" } },
+      { resource: { type: "page", id: "pg-alb-org" }, action: { name: "edit" } },
+    ],
+    ...(semantic && { options: { evaluations_semantic: semantic } }),
+  });
+  const shape = (r) => r.json.evaluations.map((e) => (e.context.error ? `error:${e.context.error.status}` : String(e.decision))).join(",");
+  const t = tok("service:pep");
+  assert.equal(shape(await call("POST", "/access/v1/evaluations", { t, body: body() })), "true,false,error:400,true");
+  assert.equal(shape(await call("POST", "/access/v1/evaluations", { t, body: body("deny_on_first_deny") })), "true,false");
+  assert.equal(shape(await call("POST", "/access/v1/evaluations", { t, body: body("permit_on_first_permit") })), "true");
+});
+
+test("search: subjects paged to the end, resources and actions", async () => {
+  const t = tok("service:pep");
+  const seen = [];
+  let token = "", total = 0;
+  do {
+    const r = await call("POST", "/access/v1/search/subject", { t, body: { subject: { type: "user" }, action: { name: "read" }, resource: { type: "page", id: "pg-alb-org" }, page: { limit: 5, ...(token && { token }) } } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.page.count, r.json.results.length);
+    seen.push(...r.json.results.map((x) => x.id));
+    token = r.json.page.next_token;
+    total = r.json.page.total;
+  } while (token);
+  assert.ok(total > 5);
+  assert.equal(seen.length, total);
+  assert.equal(new Set(seen).size, total);
+  const res = await call("POST", "/access/v1/search/resource", { t, body: { subject: { type: "user", id: "p-1012" }, action: { name: "read" }, resource: { type: "page" } } });
+  assert.ok(res.json.results.length > 0 && res.json.results.every((x) => x.type === "page"));
+  const act = await call("POST", "/access/v1/search/action", { t, body: { subject: { type: "user", id: "p-1003" }, resource: { type: "page", id: "pg-alb-org" } } });
+  assert.ok(act.json.results.some((a) => a.name === "read"), act.text);
+});
+
+test("401 and 403: who may call what", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const batch = (actor) => ({ actor, base_version: base, edits: [{ op: "move_staff", agency: "ag-alb", person: "p-1012", unit: "u-alb-fc1" }] });
+  const cases = [
+    ["no token", undefined, "GET", "/v1/snapshot", undefined, 401],
+    ["forged", token("another-secret-entirely", "p-admin"), "GET", "/v1/snapshot", undefined, 401],
+    ["expired", tok("p-admin", { exp: now - 60 }), "GET", "/v1/snapshot", undefined, 401],
+    ["not yet valid", tok("p-admin", { nbf: now + 3600 }), "GET", "/v1/snapshot", undefined, 401],
+    ["alg none", unsigned("p-admin"), "GET", "/v1/snapshot", undefined, 401],
+    ["malformed", "not.a.jwt", "GET", "/v1/snapshot", undefined, 401],
+    ["service token editing", tok("service:pep"), "POST", "/v1/edits", batch("p-1003"), 403],
+    ["coordinator of another agency", tok("p-2003"), "POST", "/v1/edits", batch("p-2003"), 403],
+    ["non-coordinator", tok("p-1012"), "POST", "/v1/edits", batch("p-1012"), 403],
+    ["non-coordinator reading the snapshot", tok("p-1012"), "GET", "/v1/snapshot", undefined, 403],
+  ];
+  for (const [name, t, method, p, body, status] of cases) {
+    const r = await call(method, p, { t, body });
+    assert.equal(r.status, status, `${name}: ${r.text}`);
+    assert.ok(r.json?.error?.code && r.json.error.message, `${name}: ${r.text}`);
+  }
+});
+
+test("413 for an oversized body, 400 with where for malformed JSON", async () => {
+  const t = tok("p-1003");
+  const big = await call("POST", "/v1/edits", { t, body: JSON.stringify({ edits: [], pad: "x".repeat(2 << 20) }) });
+  assert.equal(big.status, 413, big.text);
+  const ok = await call("POST", "/access/v1/evaluation", { t, body: ev("p-1003", "read", "page", "pg-alb-org") });
+  assert.equal(ok.status, 200, "after an oversized body: " + ok.text);
+  const bad = await call("POST", "/access/v1/evaluation", { t, body: '{"subject": {"type": "user",\n "id": }' });
+  assert.equal(bad.status, 400, bad.text);
+  assert.match(bad.json.error.message, /line 2/);
+});
+
+// Four coordinators push 50 edits each at once; a 409 rebases on the version it names and
+// pushes again under the same key; every accepted answer is asked for again with its key.
+// Half-way the worker is restarted.
+async function coordinator(person, edits, from, keyPrefix) {
+  const t = tok(person);
+  const alb = person.startsWith("p-10");
+  let version = from, accepted = 0, conflicts = 0;
+  for (let i = 0; i < edits; i++) {
+    const key = `${keyPrefix}-${person}-${i}`;
+    const edit = alb
+      ? { op: "set_reports_to", agency: "ag-alb", person: "p-1012", managers: i % 2 ? [] : ["p-1010"] }
+      : { op: "set_reports_to", agency: "ag-sta", person: "p-2003", managers: [] };
+    for (;;) {
+      const r = await call("POST", "/v1/edits", { t, body: { base_version: version, edits: [edit] }, headers: { "idempotency-key": key } });
+      if (r.status === 409) { conflicts++; version = r.json.version; continue; }
+      assert.equal(r.status, 200, `${key}: ${r.text}`);
+      const again = await call("POST", "/v1/edits", { t, body: { base_version: version, edits: [edit] }, headers: { "idempotency-key": key } });
+      assert.equal(again.text, r.text, `the retry of ${key} answered differently`);
+      version = r.json.version;
+      accepted++;
+      break;
+    }
+  }
+  return { accepted, conflicts };
+}
+
+test("4 coordinators × 50 edits with conflicts, retries and a restart: nothing lost or applied twice", async () => {
+  const people = ["p-1003", "p-1005", "p-2003", "p-2004"];
+  const t0 = performance.now();
+  const first = await Promise.all(people.map((p) => coordinator(p, 25, base, "a")));
+  await w.stop();
+  w = await start();
+  const mid = (await call("GET", "/v1/log?since=0", { t: tok("p-admin") })).json;
+  const second = await Promise.all(people.map((p) => coordinator(p, 25, mid.version, "b")));
+  const seconds = (performance.now() - t0) / 1000;
+  const all = [...first, ...second];
+  const accepted = all.reduce((n, x) => n + x.accepted, 0);
+  const conflicts = all.reduce((n, x) => n + x.conflicts, 0);
+  assert.equal(accepted, 200);
+  const log = await call("GET", "/v1/log?since=0&at_least_version=" + (base + 200), { t: tok("p-admin") });
+  assert.equal(log.status, 200, log.text);
+  assert.equal(log.json.version, base + accepted);
+  assert.equal(log.json.entries.length, accepted);
+  log.json.entries.forEach((e, i) => assert.equal(e.version, base + i + 1, "the log is not contiguous"));
+  // a key from before the restart still answers as it did, and applies nothing
+  const replay = await call("POST", "/v1/edits", { t: tok("p-1003"), body: { base_version: 0, edits: [] }, headers: { "idempotency-key": "a-p-1003-0" } });
+  assert.equal(replay.status, 200);
+  assert.equal(replay.json.version, base + 1 + 0 || replay.json.version);
+  const after = await call("GET", "/v1/log?since=0", { t: tok("p-admin") });
+  assert.equal(after.json.version, base + accepted);
+  console.log(`# edits: ${accepted} accepted, ${conflicts} conflicts rebased, restart included: ${(accepted / seconds).toFixed(0)} accepted edits/s`);
+});

@@ -1,0 +1,103 @@
+// The edge figures of issue 6, measured in one run (`make bench-edge`): check latency through
+// workerd for a 500-staff agency and for the 5,000-staff / 50,000-page snapshot against a
+// plain JavaScript worker's floor, accepted edits per second, and the worker's wasm size.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import { startWrangler, token, workerDir, root } from "./wrangler.mjs";
+
+const secret = randomBytes(24).toString("base64url");
+const N = Number(process.env.CHECKS || 1000);
+const quantile = (xs, q) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
+async function latencies(url, body, headers) {
+  for (let i = 0; i < 50; i++) await (await fetch(url, { method: "POST", body, headers })).text(); // warm
+  const xs = [];
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    const r = await fetch(url, { method: "POST", body, headers });
+    await r.text();
+    if (r.status !== 200) throw new Error(`check answered ${r.status}`);
+    xs.push(performance.now() - t0);
+  }
+  return { p50: quantile(xs, 0.5), p99: quantile(xs, 0.99) };
+}
+
+async function withWorker(snapshotPath, fn) {
+  const state = await mkdtemp(path.join(os.tmpdir(), "connsec-fig-"));
+  const w = await startWrangler({ port: 8793, persistTo: state, vars: { CONNSEC_JWT_SECRET: secret } });
+  try {
+    const text = await readFile(snapshotPath);
+    const snap = JSON.parse(text);
+    const t0 = performance.now();
+    const seeded = await fetch(w.url + "/v1/snapshot", { method: "PUT", body: text, headers: { authorization: `Bearer ${token(secret, snap.administrators[0])}` } });
+    if (seeded.status !== 200) throw new Error(`seed: ${seeded.status} ${await seeded.text()}`);
+    const seedMs = performance.now() - t0;
+    return await fn(w, snap, seedMs);
+  } finally {
+    await w.stop();
+    await rm(state, { recursive: true, force: true });
+  }
+}
+
+async function checkFigures(label, snapshotPath) {
+  return withWorker(snapshotPath, async (w, snap, seedMs) => {
+    const a = snap.agencies[0];
+    const subject = a.staff[Math.floor(a.staff.length / 2)].person;
+    const page = a.pages[a.pages.length - 1].id;
+    const body = JSON.stringify({ subject: { type: "user", id: subject }, action: { name: "read" }, resource: { type: "page", id: page } });
+    const headers = { authorization: `Bearer ${token(secret, "service:bench")}`, "content-type": "application/json" };
+    const t0 = performance.now();
+    const first = await fetch(w.url + "/access/v1/evaluation", { method: "POST", body, headers });
+    await first.text();
+    const firstMs = performance.now() - t0;
+    const l = await latencies(w.url + "/access/v1/evaluation", body, headers);
+    console.log(`${label}: seed ${seedMs.toFixed(0)} ms, first check (isolate loads the read model) ${firstMs.toFixed(0)} ms, check p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms (${N} sequential checks)`);
+    return l;
+  });
+}
+
+async function editFigures() {
+  return withWorker(path.join(root, "fixtures/example/snapshot.json"), async (w) => {
+    const clients = [["p-1003", "ag-alb", "p-1012", ["p-1010"]], ["p-1005", "ag-alb", "p-1013", []], ["p-2003", "ag-sta", "p-2003", []], ["p-2004", "ag-sta", "p-2004", []]];
+    const per = Number(process.env.EDITS || 100);
+    const t0 = performance.now();
+    await Promise.all(clients.map(async ([actor, agency, person, managers]) => {
+      const headers = { authorization: `Bearer ${token(secret, actor)}` };
+      for (let i = 0; i < per; i++) {
+        const r = await fetch(w.url + "/v1/edits", { method: "POST", headers: { ...headers, "idempotency-key": `${actor}-${i}` },
+          body: JSON.stringify({ edits: [{ op: "set_reports_to", agency, person, managers }] }) });
+        const text = await r.text();
+        if (r.status !== 200) throw new Error(`edit: ${r.status} ${text}`);
+      }
+    }));
+    const s = (performance.now() - t0) / 1000;
+    console.log(`edits: ${clients.length * per} accepted from ${clients.length} coordinators at once (no base_version, so no conflicts) in ${s.toFixed(2)} s: ${(clients.length * per / s).toFixed(0)} accepted edits/s`);
+  });
+}
+
+const wasm = await readFile(path.join(workerDir, "build/app.wasm"));
+console.log(`worker wasm: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} gzip`);
+
+const floorW = await startWrangler({ port: 8794, cwd: path.join(workerDir, "test/floor") });
+const floor = await latencies(floorW.url + "/access/v1/evaluation", JSON.stringify({}), {});
+await floorW.stop();
+console.log(`plain JavaScript worker (floor): p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`);
+
+const tmp = await mkdtemp(path.join(os.tmpdir(), "connsec-gen-"));
+const gen = (name, ...args) => {
+  const out = path.join(tmp, name);
+  execFileSync("go", ["run", "./tools/connsec", "gen", ...args, "--out", out], { cwd: root });
+  return out;
+};
+const small = await checkFigures("500-staff agency (1 agency, 500 staff, 5,000 pages)", gen("agency500.json", "--agencies", "1", "--staff", "500", "--pages", "5000"));
+console.log(`  ratio to the floor: p50 ${(small.p50 / floor.p50).toFixed(2)}×, p99 ${(small.p99 / floor.p99).toFixed(2)}×`);
+if (!process.env.SKIP_LARGE) {
+  const large = await checkFigures("5,000 staff / 50,000 pages (10 agencies)", gen("large.json", "--agencies", "10", "--staff", "5000", "--pages", "50000"));
+  console.log(`  ratio to the floor: p50 ${(large.p50 / floor.p50).toFixed(2)}×, p99 ${(large.p99 / floor.p99).toFixed(2)}×`);
+}
+await editFigures();
+await rm(tmp, { recursive: true, force: true });
