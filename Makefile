@@ -54,7 +54,7 @@ $(WORKER)/node_modules/.package-lock.json: $(WORKER)/package-lock.json
 ## test-worker: the worker in real workerd: AuthZEN, who may call, bad bodies, concurrent
 ## edits with a restart in the middle.
 test-worker: worker worker-deps
-	node --test $(WORKER)/test/
+	node --test $(WORKER)/test/edge.test.mjs
 
 ## bench-edge: the edge figures: check latency in workerd against a plain JavaScript worker,
 ## accepted edits per second, wasm size (EDITS, CHECKS, SKIP_LARGE=1 to tune).

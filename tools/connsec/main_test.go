@@ -170,3 +170,17 @@ func TestWhatIfAndApply(t *testing.T) {
 		t.Errorf("candidates: exit %d\n%s", code, out)
 	}
 }
+
+// connsec token mints a token the edge accepts; without a subject it is a usage error.
+func TestToken(t *testing.T) {
+	code, out, errs := runCLI("token", "--sub", "p-1003", "--ttl", "1h", "--secret", "a-secret-of-sixteen-bytes")
+	if code != 0 || strings.Count(strings.TrimSpace(out), ".") != 2 {
+		t.Fatalf("token: %d %q %q", code, out, errs)
+	}
+	if code, _, _ := runCLI("token", "--secret", "a-secret-of-sixteen-bytes"); code != 2 {
+		t.Fatalf("token without --sub: exit %d", code)
+	}
+	if code, _, errs := runCLI("token", "--sub", "p-1", "--secret", "short"); code != 2 || !strings.Contains(errs, "16 bytes") {
+		t.Fatalf("a short secret: exit %d %q", code, errs)
+	}
+}
