@@ -43,6 +43,7 @@ type args struct {
 	Action   string            `json:"action"`
 	Resource string            `json:"resource"`
 	Person   string            `json:"person"`
+	Page     string            `json:"page"`
 	Agency   string            `json:"agency"`
 	Build    string            `json:"build"`
 	AsOf     string            `json:"as_of"`
@@ -126,12 +127,14 @@ func (s *session) dispatch(method string, a *args) reply {
 		}
 		s.model = applied.Model
 		return ok(map[string]any{"version": applied.Model.Version(), "audit": applied.Audit, "notifications": applied.Notifications})
+	case "section":
+		return answer(m.Section(a.Page))
 	case "snapshot":
 		return ok(json.RawMessage(m.Snapshot()))
 	case "version":
 		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
 	}
-	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, check, who, what, profile, report, lint, candidates, whatif, apply, snapshot, version, scenario", method)})
+	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, check, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, scenario", method)})
 }
 
 func answer[T any](v T, err error) reply {

@@ -1,0 +1,28 @@
+// The section method answers where a page's effective section comes from (SPEC §3), through
+// the module as the workbench's page tree asks it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadModule } from "./module.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const mod = await loadModule(process.env.CONNSEC_WASM || path.join(root, "wasm/build/connsec.wasm"));
+const snapshot = await readFile(path.join(root, "fixtures/example/snapshot.json"), "utf8");
+
+test("section: an item follows the organization page it hangs on", () => {
+  assert.equal(mod.call("load", { snapshot }).ok, true);
+  const r = mod.call("section", { page: "pg-alb-item-policy" });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.equal(r.result.owner, "pg-alb-org");
+  assert.equal(r.result.section, "security");
+  assert.match(r.result.from, /is an item, so it follows the page it is on/);
+  assert.ok(r.result.entries.some((e) => e.principal === "everyone" && e.role === "reader"));
+});
+
+test("section: an unknown page is unknown_reference", () => {
+  const r = mod.call("section", { page: "pg-none" });
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, "unknown_reference");
+});
