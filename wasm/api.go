@@ -55,7 +55,14 @@ type args struct {
 }
 
 // call runs one method with its JSON arguments and returns the JSON reply.
+//
+// load_text is load with the snapshot text itself in place of the arguments: the browser
+// opens snapshots of 20 MB and more, and wrapping one in a JSON string costs a second pass
+// over it (about a second in WebAssembly) for nothing.
 func (s *session) call(method, argsJSON string) string {
+	if method == "load_text" {
+		return encode(s.load([]byte(argsJSON)))
+	}
 	var a args
 	if argsJSON != "" {
 		if err := json.Unmarshal([]byte(argsJSON), &a); err != nil {
@@ -67,12 +74,7 @@ func (s *session) call(method, argsJSON string) string {
 
 func (s *session) dispatch(method string, a *args) reply {
 	if method == "load" {
-		m, err := evaluator.Load([]byte(a.Snapshot))
-		if err != nil {
-			return failErr(err)
-		}
-		s.model = m
-		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
+		return s.load([]byte(a.Snapshot))
 	}
 	if method == "scenario" {
 		res, err := evaluator.RunScenario([]byte(a.Scenario), func(path string) ([]byte, error) {
@@ -134,7 +136,17 @@ func (s *session) dispatch(method string, a *args) reply {
 	case "version":
 		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
 	}
-	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, check, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, scenario", method)})
+	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, check, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, scenario", method)})
+}
+
+// load replaces the session's model with the snapshot, or keeps the old one when it is refused.
+func (s *session) load(snapshot []byte) reply {
+	m, err := evaluator.Load(snapshot)
+	if err != nil {
+		return failErr(err)
+	}
+	s.model = m
+	return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
 }
 
 func answer[T any](v T, err error) reply {

@@ -1,5 +1,5 @@
-// The section method answers where a page's effective section comes from (SPEC §3), through
-// the module as the workbench's page tree asks it.
+// The methods the workbench adds: section answers where a page's effective section comes from
+// (SPEC §3), as the page tree asks it; load_text opens a snapshot given as its own text.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -25,4 +25,13 @@ test("section: an unknown page is unknown_reference", () => {
   const r = mod.call("section", { page: "pg-none" });
   assert.equal(r.ok, false);
   assert.equal(r.error.code, "unknown_reference");
+});
+
+test("load_text: the snapshot text itself loads as load does, and a bad one is refused", () => {
+  const r = JSON.parse(globalThis.connsec.call("load_text", snapshot));
+  assert.deepEqual(r, mod.call("load", { snapshot }));
+  const bad = JSON.parse(globalThis.connsec.call("load_text", "{\"format\": 1}"));
+  assert.equal(bad.ok, false);
+  assert.equal(bad.error.code, "invalid_snapshot");
+  assert.equal(mod.call("version").result.version, 0, "the loaded model stays after a refused load");
 });
