@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLE := fixtures/example/snapshot.json
 
-.PHONY: run test test-go test-peers test-wasm wasm vet bench bench-peers fuzz
+.PHONY: run test test-go test-peers test-wasm wasm vet bench bench-peers fuzz site test-site serve-site
 
 ## run: the CLI over the example snapshot — its lint findings and staff security report.
 run:
@@ -11,7 +11,7 @@ run:
 	$(GO) run ./tools/connsec report --snapshot $(EXAMPLE) --agency ag-sta
 
 ## test: everything (vet, Go tests with every scenario file, the CLI over the corpus).
-test: vet test-go test-peers test-wasm
+test: vet test-go test-peers test-wasm test-site
 	$(GO) run ./tools/connsec validate fixtures/scenarios/*.json
 
 vet:
@@ -51,3 +51,23 @@ fuzz:
 ## bench-peers: the same requests through connsec and cedar-go, with the ratio.
 bench-peers:
 	$(GO) -C tools/peers test -p 1 -run '^$$' -bench BenchmarkPeers -count 3 .
+
+## site: the browser workbench, site/, with what it is built from: the module, Go's
+## wasm_exec.js, and the bundled examples (the example snapshot and every scenario file).
+site: wasm
+	cp $(WASM) site/connsec.wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" site/wasm_exec.js
+	rm -rf site/examples && mkdir -p site/examples/example site/examples/scenarios
+	cp $(EXAMPLE) site/examples/example/snapshot.json
+	cp fixtures/scenarios/*.json site/examples/scenarios/
+	node site/tools/examples.mjs site/examples
+
+## test-site: the workbench in headless Chromium (installs Chromium and playwright-core when missing).
+test-site: site
+	test -x /usr/bin/chromium || apt-get install -y chromium
+	test -d site/node_modules/playwright-core || (cd site && npm ci --no-audit --no-fund)
+	node --test --test-concurrency=1 site/test/
+
+## serve-site: the workbench on http://localhost:8080 (any static host serves site/ as well).
+serve-site: site
+	node site/tools/serve.mjs site 8080
