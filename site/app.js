@@ -138,7 +138,10 @@ export async function loadSnapshot(text, source, { keepBatch = false } = {}) {
   state.pendingURL = "";
   state.generation++;
   state.timings = { ...state.timings, module: t1 - t0, parse: t2 - t1, index: t3 - t2, ready: t3 - t0 };
-  if (!keepBatch) resetBatch();
+  if (!keepBatch) {
+    resetBatch();
+    state.checks = []; // kept checks belong to the snapshot they were made on
+  }
   progress(null);
   summarize();
   emit("loaded");

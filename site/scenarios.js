@@ -113,20 +113,22 @@ export function renderScenarios(panel) {
     const desc = h("input", { id: "save-desc", size: "60", value: "" });
     const note = h("input", { id: "save-note", size: "60", value: "The coordinator's batch" });
     const linkOut = h("div", { id: "share-out" });
+    // the kept checks were answered on the open snapshot, so they come first, in a step of
+    // their own; the batch follows (a trainer adds the checks that should hold after it)
     const build = (forLink) => {
-      const step = { note: note.value };
-      if (state.batch.edits.length) Object.assign(step, { actor: state.batch.actor, edits: state.batch.edits });
-      if (state.checks.length) step.checks = state.checks;
+      const steps = [];
+      if (state.checks.length) steps.push({ note: "Before the batch", checks: state.checks });
+      if (state.batch.edits.length) steps.push({ note: note.value, actor: state.batch.actor, edits: state.batch.edits });
       const doc = { format: "connsec.scenario/v1", title: title.value, description: desc.value || undefined };
       // the bundled example, unchanged, is named rather than carried: the link stays short
       const example = new URL("examples/example/snapshot.json", location.href).href;
       if (forLink && state.url === example && state.doc.version === 0) doc.snapshot_file = "../example/snapshot.json";
       else doc.snapshot = JSON.parse(state.text);
-      doc.steps = [step];
+      doc.steps = steps;
       return doc;
     };
     parts.push(h("h3", {}, "Save the current batch and kept checks as a scenario"),
-      h("p", { class: "hint" }, `${state.batch.edits.length} queued edit(s) acted by ${state.batch.actor || "nobody yet"}; ${state.checks.length} kept check(s) (keep them in the checker). The scenario carries the open snapshot.`),
+      h("p", { class: "hint" }, `${state.batch.edits.length} queued edit(s) acted by ${state.batch.actor || "nobody yet"}; ${state.checks.length} kept check(s) (keep them in the checker; they are judged before the batch). The file carries the open snapshot.`),
       h("div", { class: "grid-form" }, ...field("Title", title), ...field("Description", desc), ...field("Step note", note)),
       h("div", { class: "row" },
         h("button", { type: "button", id: "save-scenario", class: "primary", onclick: () => download(`${title.value.replace(/[^\w-]+/g, "-").toLowerCase() || "scenario"}.json`, JSON.stringify(build(false), null, 1) + "\n") }, "Download the scenario file"),

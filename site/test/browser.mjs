@@ -35,6 +35,8 @@ export async function open({ edge, extra, query = "" } = {}) {
 
 // openExample opens the bundled example snapshot from the Open panel.
 export async function openExample(page) {
+  const before = await page.evaluate(() => window.connsecApp.state.generation);
+  await page.click("#tab-open");
   await page.click("#examples button[data-file='examples/example/snapshot.json']");
-  await page.waitForSelector("#load-timing");
+  await page.waitForFunction((n) => window.connsecApp.state.generation > n, before);
 }
