@@ -132,11 +132,12 @@ function drawBatch() {
     h("button", { type: "button", "aria-label": `Undo edit ${i + 1}`, "data-undo": String(i), onclick: () => undo(i) }, "Undo"))) : h("li", { class: "muted" }, "No edits queued."));
   clear(view.actions);
   if (edits.length) {
-    view.actions.append(
+    view.actions.append(...[
       h("button", { type: "button", class: "primary", id: "apply", disabled: !w?.accepted, onclick: applyLocal }, "Apply to the local snapshot"),
       edge.on && edge.token() ? h("button", { type: "button", id: "push", disabled: !w?.accepted, onclick: pushEdge }, "Push to the server") : null,
       h("button", { type: "button", onclick: () => download("batch.json", JSON.stringify(state.batch, null, 1)) }, "Download the batch"),
-      h("button", { type: "button", onclick: () => { state.batch.edits = []; runWhatIf(); } }, "Clear the batch"));
+      h("button", { type: "button", onclick: () => { state.batch.edits = []; runWhatIf(); } }, "Clear the batch"),
+    ].filter(Boolean));
   }
   drawDiff(w);
 }
