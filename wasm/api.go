@@ -38,20 +38,21 @@ type callError struct {
 }
 
 type args struct {
-	Snapshot string            `json:"snapshot"`
-	Subject  string            `json:"subject"`
-	Action   string            `json:"action"`
-	Resource string            `json:"resource"`
-	Person   string            `json:"person"`
-	Page     string            `json:"page"`
-	Agency   string            `json:"agency"`
-	Build    string            `json:"build"`
-	AsOf     string            `json:"as_of"`
-	Format   string            `json:"format"`
-	Batch    json.RawMessage   `json:"batch"`
-	Time     string            `json:"time"`
-	Scenario string            `json:"scenario"`
-	Files    map[string]string `json:"files"`
+	Snapshot string              `json:"snapshot"`
+	Subject  string              `json:"subject"`
+	Action   string              `json:"action"`
+	Resource string              `json:"resource"`
+	Person   string              `json:"person"`
+	Page     string              `json:"page"`
+	Agency   string              `json:"agency"`
+	Build    string              `json:"build"`
+	AsOf     string              `json:"as_of"`
+	Format   string              `json:"format"`
+	Batch    json.RawMessage     `json:"batch"`
+	Time     string              `json:"time"`
+	Scenario string              `json:"scenario"`
+	Files    map[string]string   `json:"files"`
+	Requests []evaluator.Request `json:"requests"`
 }
 
 // call runs one method with its JSON arguments and returns the JSON reply.
@@ -96,6 +97,20 @@ func (s *session) dispatch(method string, a *args) reply {
 	switch method {
 	case "check":
 		return answer(m.Check(evaluator.Request{Subject: a.Subject, Action: a.Action, Resource: a.Resource, AsOf: a.AsOf}))
+	case "allowed":
+		// the yes/no of many requests in one call, without reasons: what an enforcement
+		// point asks, and the figure to compare with the native Allowed
+		out := make([]bool, len(a.Requests))
+		for i, r := range a.Requests {
+			yes, err := m.Allowed(r)
+			if err != nil {
+				r := failErr(err)
+				r.Error.Path = fmt.Sprintf("requests[%d]", i)
+				return r
+			}
+			out[i] = yes
+		}
+		return ok(out)
 	case "who":
 		return answer(m.Who(a.Action, a.Resource, a.AsOf))
 	case "what":
@@ -136,7 +151,7 @@ func (s *session) dispatch(method string, a *args) reply {
 	case "version":
 		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
 	}
-	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, check, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, scenario", method)})
+	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, check, allowed, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, scenario", method)})
 }
 
 // load replaces the session's model with the snapshot, or keeps the old one when it is refused.

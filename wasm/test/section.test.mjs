@@ -1,5 +1,5 @@
 // The methods the workbench adds: section answers where a page's effective section comes from
-// (SPEC §3), as the page tree asks it; load_text opens a snapshot given as its own text.
+// (SPEC §3); load_text opens a snapshot given as its own text; allowed answers many requests.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -34,4 +34,19 @@ test("load_text: the snapshot text itself loads as load does, and a bad one is r
   assert.equal(bad.ok, false);
   assert.equal(bad.error.code, "invalid_snapshot");
   assert.equal(mod.call("version").result.version, 0, "the loaded model stays after a refused load");
+});
+
+test("allowed: many requests in one call answer as check does, and an error names its request", () => {
+  mod.call("load", { snapshot });
+  const requests = [
+    { subject: "p-1064", action: "read", resource: "page:pg-alb-met-turnover" },
+    { subject: "p-1001", action: "read", resource: "page:pg-alb-org" },
+    { subject: "p-1011", action: "case.view", resource: "unit:u-alb-cpsi1" },
+  ];
+  const r = mod.call("allowed", { requests });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.deepEqual(r.result, requests.map((q) => mod.call("check", q).result.allowed));
+  const bad = mod.call("allowed", { requests: [requests[0], { subject: "p-none", action: "read", resource: "page:pg-alb-org" }] });
+  assert.equal(bad.error.code, "unknown_reference");
+  assert.equal(bad.error.path, "requests[1]");
 });
