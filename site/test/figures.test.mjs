@@ -4,11 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { open, siteDir, artifacts } from "./browser.mjs";
-import { loadModule } from "../../wasm/test/module.mjs";
 
 const root = path.resolve(siteDir, "..");
 const big = path.join(artifacts, "big.json");
@@ -88,21 +87,36 @@ for (const [name, file, url] of [
       print(`${name} · Chromium check through connsec.call (with reasons, JSON both ways)`, `${m.checkUs.toFixed(1)} µs per call (${loops} calls)`);
       print(`${name} · Chromium allowed, ${requests.length} requests in one call`, `${m.allowedUs.toFixed(2)} µs per request`);
       print(`${name} · Chromium what-if of one edit`, `${m.whatifMs.toFixed(0)} ms (${m.whatif})`);
+      // the panels on this snapshot: drawing them, and the who/what lists in virtual tables
+      const page = b.page;
+      for (const [tab, ready] of [["browse", "#page-tree li"], ["check", "#verdict"], ["lists", "#list-table [role=row][aria-rowindex]"]]) {
+        const t0 = Date.now();
+        await page.click(`#tab-${tab}`);
+        await page.waitForSelector(ready);
+        print(`${name} · Chromium ${tab} panel drawn`, `${Date.now() - t0} ms`);
+      }
+      const person = requests[0].subject;
+      await page.fill("#what-person", person);
+      let t0 = Date.now();
+      await page.click("#what-run");
+      await page.waitForFunction(() => /^Pages /.test(document.getElementById("list-title").textContent));
+      print(`${name} · Chromium what can ${person} read (list drawn)`, `${Date.now() - t0} ms, ${await page.textContent("#list-note")}`);
+      await page.$eval("#list-table .vt-body", (el) => { el.scrollTop = el.scrollHeight / 2; });
+      await page.waitForTimeout(100);
+      print(`${name} · rows in the DOM of that list`, await page.$$eval("#list-table [role=row][aria-rowindex]", (r) => r.length));
       await b.shot(`figures-${name.replace(/\W+/g, "-")}`);
     } finally {
       await b.close();
     }
 
-    // Node: the same module, the same calls
-    const mod = await loadModule(path.join(siteDir, "connsec.wasm"));
-    let t0 = performance.now();
-    const r = JSON.parse(globalThis.connsec.call("load_text", text));
-    assert.ok(r.ok);
-    print(`${name} · Node load_text`, `${(performance.now() - t0).toFixed(0)} ms`);
-    t0 = performance.now();
-    assert.ok(mod.call("load", { snapshot: text }).ok);
-    print(`${name} · Node load (snapshot inside JSON arguments)`, `${(performance.now() - t0).toFixed(0)} ms`);
-    const n = measure({ requests, batch, loops });
+    // Node: the same module and calls, in a process of its own
+    const reqFile = path.join(artifacts, "figures-requests.json");
+    await writeFile(reqFile, JSON.stringify({ requests, batch, loops }));
+    const n = JSON.parse(execFileSync("node", [path.join(siteDir, "test/node-figures.mjs"), path.join(siteDir, "connsec.wasm"), file, reqFile],
+      { maxBuffer: 1 << 20 }).toString());
+    assert.ok(n.allowedOk && n.accepted, JSON.stringify(n));
+    print(`${name} · Node load_text`, `${n.loadTextMs.toFixed(0)} ms`);
+    print(`${name} · Node load (snapshot inside JSON arguments, a second model)`, `${n.loadJSONMs.toFixed(0)} ms`);
     print(`${name} · Node check through connsec.call`, `${n.checkUs.toFixed(1)} µs per call`);
     print(`${name} · Node allowed, ${requests.length} requests in one call`, `${n.allowedUs.toFixed(2)} µs per request`);
     print(`${name} · Node what-if of one edit`, `${n.whatifMs.toFixed(0)} ms`);

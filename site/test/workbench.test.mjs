@@ -168,6 +168,21 @@ test("a bundled scenario runs with pass or fail for every expectation", async ()
   await b.shot("scenario-run");
 });
 
+test("a failing expectation is marked, with the evaluator's words", async () => {
+  const doc = JSON.parse(await readFile(new URL("../examples/scenarios/story-onboarding.json", import.meta.url), "utf8"));
+  doc.snapshot = JSON.parse(await readFile(new URL("../examples/example/snapshot.json", import.meta.url), "utf8"));
+  delete doc.snapshot_file;
+  doc.steps[0].checks[0].allowed = !doc.steps[0].checks[0].allowed; // a wrong expectation
+  await page.click("#tab-scenarios");
+  await page.setInputFiles("#scenario-file", { name: "wrong.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(doc)) });
+  await page.waitForFunction(() => /1 failed/.test(document.getElementById("scenario-result")?.textContent));
+  const marks = await page.$$eval("#expectations [data-result]", (li) => li.map((x) => [x.dataset.result, x.textContent]));
+  const failed = marks.filter(([r]) => r === "fail");
+  assert.equal(failed.length, 1);
+  assert.equal(marks.indexOf(failed[0]), 1, "the first check of the first step (after its outcome) is the one marked");
+  assert.match(failed[0][1], /expected (allowed|not allowed), got/);
+});
+
 test("save the batch and kept checks as a scenario, open it again, and share it as a link", async () => {
   await openExample(page);
   await page.click("#tab-check");
