@@ -158,7 +158,14 @@ export function opForm(op, values = {}) {
           suggest(c, document.getElementById("pages-list"), function* () {
             for (const [pid, p] of ix.pages) if (type === "page" || ownSecurity.has(p.page.kind)) yield { key: pid, label: `${p.page.title || pid} · ${p.page.kind}` };
           });
-          c.addEventListener("change", () => refreshers.forEach((f) => f()));
+          // refresh the fields that depend on the page when it changes, and only then (a
+          // second change event on blur must not redraw the form under the pointer)
+          let seen = c.value;
+          c.addEventListener("change", () => {
+            if (c.value === seen) return;
+            seen = c.value;
+            refreshers.forEach((f) => f());
+          });
         }
       }
     }

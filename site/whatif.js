@@ -120,7 +120,10 @@ function undo(i) {
 }
 
 function describe(e) {
-  const bits = Object.entries(e).filter(([k]) => k !== "op").map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
+  const words = (k, v) => k === "entries" && Array.isArray(v)
+    ? v.map((x) => `${x.principal} ${x.role}${x.create?.length ? ` (create ${x.create.join(", ")})` : ""}`).join("; ") || "none"
+    : typeof v === "object" && v !== null ? JSON.stringify(v) : v;
+  const bits = Object.entries(e).filter(([k]) => k !== "op").map(([k, v]) => `${k}: ${words(k, v)}`);
   return `${e.op} — ${bits.join(", ")}`;
 }
 
