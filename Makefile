@@ -66,7 +66,7 @@ site: wasm
 test-site: site
 	test -x /usr/bin/chromium || apt-get install -y chromium
 	test -d site/node_modules/playwright-core || (cd site && npm ci --no-audit --no-fund)
-	node --test --test-concurrency=1 site/test/
+	node --test --test-concurrency=1 site/test/*.test.mjs
 
 ## serve-site: the workbench on http://localhost:8080 (any static host serves site/ as well).
 serve-site: site

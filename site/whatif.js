@@ -5,7 +5,7 @@
 // in edge mode, pushed to the server.
 import { call } from "./engine.js";
 import { state, on, personLabel, pageLabel } from "./state.js";
-import { h, clear, field, suggest, download } from "./ui.js";
+import { h, clear, field, suggest, download, nextFrame } from "./ui.js";
 import { dataTable } from "./table.js";
 import { OPS, opForm } from "./ops.js";
 import { peopleItems } from "./check.js";
@@ -45,6 +45,17 @@ function badge() {
   b.textContent = String(state.batch.edits.length);
 }
 
+// working says, and paints, that the evaluator is at work before a long synchronous call
+// (a what-if or an apply on 50,000 pages takes seconds). On a small snapshot the answer is
+// there at once and nothing waits.
+const large = () => state.index.pages.size + state.index.people.size > 5000;
+async function working(text) {
+  if (!view || !large()) return;
+  clear(view.message, h("p", { class: "muted", role: "status" }, text));
+  await nextFrame();
+  clear(view.message);
+}
+
 export function runWhatIf() {
   state.batch.base_version = state.edge?.version ?? state.doc.version;
   const t0 = performance.now();
@@ -59,7 +70,7 @@ on("batch", () => runWhatIf());
 export function renderWhatIf(panel) {
   const actor = h("input", { id: "actor", value: state.batch.actor, size: "24", autocomplete: "off" });
   suggest(actor, document.getElementById("people-list"), peopleItems);
-  actor.addEventListener("change", () => { state.batch.actor = actor.value.trim(); runWhatIf(); });
+  actor.addEventListener("change", async () => { state.batch.actor = actor.value.trim(); if (large()) await working("Working out the impact…"); runWhatIf(); });
   const chooser = h("select", { id: "op-choose" }, h("option", { value: "" }, "Choose a process…"),
     [...new Set(OPS.map((o) => o.group))].map((g) => h("optgroup", { label: g }, OPS.filter((o) => o.group === g).map((o) => h("option", { value: o.id }, o.label)))));
   chooser.addEventListener("change", () => openForm(chooser.value, {}));
@@ -100,7 +111,8 @@ function openForm(opId, values) {
 }
 
 // addEdits queues edits; a refused one is taken back out at once, with its reason shown.
-function addEdits(edits) {
+async function addEdits(edits) {
+  if (large()) await working("Working out the impact…");
   const before = state.batch.edits.length;
   state.batch.edits.push(...edits);
   const w = runWhatIf();
@@ -113,7 +125,8 @@ function addEdits(edits) {
   clear(view.refusal);
 }
 
-function undo(i) {
+async function undo(i) {
+  if (large()) await working("Working out the impact…");
   state.batch.edits.splice(i, 1);
   clear(view.refusal);
   runWhatIf();
@@ -209,6 +222,7 @@ function snapshotText() {
 }
 
 async function applyLocal() {
+  if (large()) await working("Applying the batch…");
   const r = call("apply", { batch: state.batch });
   if (!r.ok) return clear(view.message, h("p", { class: "error" }, `Not applied — ${r.error.code}: ${r.error.message}`));
   const notes = r.result.notifications || [];

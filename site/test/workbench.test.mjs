@@ -153,6 +153,15 @@ test("lint, the staff security report as CSV, and the profile to print", async (
   await page.click("#profile-show");
   assert.match(await page.textContent("#profile-print"), /Your business function profile — Dana Brown/);
   await b.shot("reports");
+  // printed, only the profile shows
+  await page.emulateMedia({ media: "print" });
+  await page.$eval("#profile-print", (el) => el.classList.add("printing"));
+  assert.equal(await page.$eval("#lint-table", (el) => getComputedStyle(el).visibility), "hidden");
+  assert.equal(await page.$eval("#profile-print h3", (el) => getComputedStyle(el).visibility), "visible");
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await b.shot("profile-printed");
+  await page.$eval("#profile-print", (el) => el.classList.remove("printing"));
+  await page.emulateMedia({ media: "screen" });
 });
 
 test("a bundled scenario runs with pass or fail for every expectation", async () => {
