@@ -190,7 +190,7 @@ function drawDiff(w) {
   clear(view.diff,
     h("h3", {}, "Impact of the batch"),
     h("p", { id: "diff-summary" }, w.summary, h("span", { class: "hint" }, ` (what-if in ${Math.round(state.timings.whatif)} ms)`)),
-    h("p", {}, h("span", { class: "gain" }, `${gains} gains`), " · ", h("span", { class: "loss" }, `${rows.length - gains} losses`), ` of page access, for ${by("person").length} people on ${by("page").length} pages`),
+    h("p", {}, h("span", { class: "gain" }, plural(gains, "gain", "gains")), " · ", h("span", { class: "loss" }, plural(rows.length - gains, "loss", "losses")), ` of page access, for ${plural(by("person").length, "person", "people")} on ${plural(by("page").length, "page", "pages")}`),
     rows.length ? [accessTable, h("div", { class: "cols" }, h("div", {}, h("h4", {}, "By person"), byPerson), h("div", {}, h("h4", {}, "By page"), byPage))] : null,
     h("h4", {}, "Business function profiles"),
     w.functions.length ? h("ul", { id: "diff-functions" }, w.functions.map((f) => h("li", {}, personLabel(f.person), ": ",
@@ -215,6 +215,8 @@ function drawDiff(w) {
     dataTable(byPage, small, { name: "diff-by-page", label: "Changes by page", height: 150 }).setRows(by("page"));
   }
 }
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 function snapshotText() {
   const raw = globalThis.connsec.call("snapshot", "{}");
