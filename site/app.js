@@ -216,8 +216,8 @@ async function main() {
   }
   $("status").textContent = "Starting the evaluator…";
   listExamples();
-  const edge = startEdge({ loadSnapshot, selectTab });
   await engine.start();
+  const edge = startEdge({ loadSnapshot, selectTab }); // it may load the server's snapshot at once
   $("status").textContent = "No snapshot open: open one below.";
   window.connsecApp = { state, engine, ready: true };
   const params = new URLSearchParams(location.search);

@@ -43,6 +43,11 @@ async function edge(req, res, body) {
       json(res, 409, { error: { code: "version_conflict", message: "the snapshot is at version 1" }, version: 1 });
       return true;
     }
+    if (server.refuse) {
+      json(res, server.refuse.status, { error: server.refuse.error });
+      server.refuse = null;
+      return true;
+    }
     if (batch.base_version !== server.version) {
       json(res, 409, { error: { code: "version_conflict", message: "stale" }, version: server.version });
       return true;
@@ -102,7 +107,29 @@ test("edge mode: sign in, load the server's snapshot, push; a conflict reloads a
   assert.deepEqual(second.batch.edits, [{ op: "move_staff", agency: "ag-alb", person: "p-1011", unit: "u-alb-fc1" }]);
   assert.match(first.key, /^[0-9a-f-]{36}$/);
   assert.notEqual(first.key, second.key, "each push has its own idempotency key");
-  assert.deepEqual(b.errors.filter((e) => !/status of 409/.test(e)), []);
+  assert.deepEqual(b.errors.filter((e) => !/status of 4(09|03|22|01)/.test(e)), []);
+});
+
+test("edge mode: signed in already, a reload loads the server's snapshot; 403 and 422 say why", async () => {
+  await page.reload();
+  await page.waitForFunction(() => window.connsecApp?.state.edge?.version === 2);
+  assert.match(await page.textContent("#status"), /the server's snapshot · version 2/);
+  await page.click("#tab-whatif");
+  await page.selectOption("#op-choose", "end_date_staff");
+  await page.selectOption("#op-form [data-field=agency]", "ag-alb");
+  await page.fill("#op-form [data-field=person]", "p-1011");
+  await page.click("#op-add");
+  await page.waitForSelector("#diff-summary");
+  server.refuse = { status: 403, error: { code: "not_authorized", message: "p-1003 may not act for ag-alb here" } };
+  await page.click("#push");
+  await page.waitForSelector("#push-error");
+  assert.match(await page.textContent("#push-error"), /^403 not_authorized: p-1003 may not act for ag-alb here/);
+  server.refuse = { status: 422, error: { code: "last_coordinator", index: 0, path: "edits[0]", message: "no primary would remain" } };
+  await page.click("#push");
+  await page.waitForFunction(() => /^422/.test(document.getElementById("push-error")?.textContent));
+  assert.match(await page.textContent("#push-error"), /^422 last_coordinator: no primary would remain \(edit 1, edits\[0\]\)/);
+  assert.equal(server.version, 2, "nothing was applied");
+  assert.equal(await page.textContent("#batch-count"), "1", "the batch is kept to fix");
 });
 
 test("edge mode: a token the server refuses signs out with the reason", async () => {

@@ -47,6 +47,22 @@ test("opens the bundled example and browses agencies, staff and the page tree", 
   assert.deepEqual(pageErrors(), []);
 });
 
+test("a refused snapshot lists its problems with their paths and leaves the open one", async () => {
+  const doc = JSON.parse(await readFile(new URL("../examples/example/snapshot.json", import.meta.url), "utf8"));
+  doc.agencies[0].staff[3].unit = "u-nowhere";
+  doc.agencies[1].pages[0].kind = "castle";
+  await page.click("#tab-open");
+  await page.setInputFiles("#file", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(doc)) });
+  await page.waitForSelector("#open-error:not([hidden])");
+  const text = await page.textContent("#open-error");
+  assert.match(text, /^broken.json was not opened: 3 problems/);
+  assert.match(text, /agencies\[0\]\.staff\[3\]\.unit: .*\(unknown_reference\)/);
+  assert.match(text, /agencies\[1\]\.pages\[0\]\.kind: "castle" is not a page kind \(invalid_value\)/);
+  assert.match(text, /agencies\[1\]\.pages: the agency ag-sta has no organization page/);
+  assert.match(await page.textContent("#status"), /^Example: Albany County DSS/, "the example stays open");
+  await b.shot("open-refused");
+});
+
 test("the checker says why: the deny that won, in plain words", async () => {
   await page.click("#tab-check");
   await page.fill("#check-subject", "p-1064");
