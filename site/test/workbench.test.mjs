@@ -183,6 +183,7 @@ test("lint, the staff security report as CSV, and the profile to print", async (
 test("a bundled scenario runs with pass or fail for every expectation", async () => {
   await page.click("#tab-open");
   await page.click("#examples button[data-file='examples/scenarios/story-onboarding.json']");
+  await page.waitForFunction(() => /onboarding/.test(document.getElementById("scenario-title")?.textContent ?? ""));
   await page.waitForSelector("#scenario-result");
   const verdict = await page.textContent("#scenario-result");
   const [, passed, failed] = verdict.match(/(\d+) passed, (\d+) failed/).map(Number);
@@ -200,7 +201,7 @@ test("a failing expectation is marked, with the evaluator's words", async () => 
   doc.steps[0].checks[0].allowed = !doc.steps[0].checks[0].allowed; // a wrong expectation
   await page.click("#tab-scenarios");
   await page.setInputFiles("#scenario-file", { name: "wrong.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(doc)) });
-  await page.waitForFunction(() => /1 failed/.test(document.getElementById("scenario-result")?.textContent));
+  await page.waitForFunction(() => /1 failed/.test(document.getElementById("scenario-result")?.textContent ?? ""));
   const marks = await page.$$eval("#expectations [data-result]", (li) => li.map((x) => [x.dataset.result, x.textContent]));
   const failed = marks.filter(([r]) => r === "fail");
   assert.equal(failed.length, 1);
@@ -247,7 +248,7 @@ test("save the batch and kept checks as a scenario, open it again, and share it 
 
   // the saved file opens and runs: the outcome and the kept check both pass
   await page.setInputFiles("#scenario-file", { name, mimeType: "application/json", buffer: Buffer.from(text) });
-  await page.waitForSelector("#scenario-result");
+  await page.waitForFunction(() => document.getElementById("scenario-title")?.textContent === "Dana moves to Foster Care 1");
   assert.match(await page.textContent("#scenario-result"), /^2 passed, 0 failed/);
 });
 
