@@ -197,13 +197,11 @@ $("url-form").addEventListener("submit", (e) => { e.preventDefault(); if ($("url
 async function listExamples() {
   try {
     const index = await (await fetch("examples/index.json")).json();
-    const items = [
-      ...index.snapshots.map((s) => ({ ...s, kind: "snapshot" })),
-      ...index.scenarios.map((s) => ({ ...s, kind: "scenario" })),
-    ];
-    clear($("examples"), items.map((it) => h("li", {},
-      h("button", { type: "button", class: "link", "data-file": it.file, onclick: () => openURL(it.file, it.title) }, it.title),
-      h("span", { class: "muted" }, ` — ${it.kind}`))));
+    const item = (it) => h("li", {},
+      h("button", { type: "button", class: "link", "data-file": it.file, onclick: () => openURL(it.file, it.title) }, it.title));
+    clear($("examples"),
+      h("li", {}, h("h4", {}, "Snapshot"), h("ul", { class: "plain" }, index.snapshots.map(item))),
+      h("li", {}, h("h4", {}, "Scenario files (open one to run it)"), h("ul", { class: "plain" }, index.scenarios.map(item))));
   } catch {
     clear($("examples"), h("li", { class: "muted" }, "No bundled examples here (run make site)."));
   }
