@@ -2,16 +2,16 @@
 GO ?= go
 EXAMPLE := fixtures/example/snapshot.json
 
-.PHONY: run test test-go test-peers test-wasm test-worker wasm worker worker-deps vet bench bench-peers bench-edge fuzz
+.PHONY: run test test-go test-peers test-wasm test-worker test-site wasm worker worker-deps site serve-site vet bench bench-peers bench-edge fuzz
 
 ## run: the workbench and the API in workerd (wrangler dev) on http://127.0.0.1:8787, with the
 ## example snapshot seeded and tokens printed. Ctrl-C stops it.
-run: worker worker-deps
+run: site worker worker-deps
 	node wasm/worker/dev.mjs
 
 ## test: everything (vet, Go tests with every scenario file, the CLI over the corpus, the
-## module under Node, the worker in workerd).
-test: vet test-go test-peers test-wasm test-worker
+## module under Node, the worker in workerd, the workbench in headless Chromium).
+test: vet test-go test-peers test-wasm test-worker test-site
 	$(GO) run ./tools/connsec validate fixtures/scenarios/*.json
 
 vet:
@@ -75,3 +75,23 @@ fuzz:
 ## bench-peers: the same requests through connsec and cedar-go, with the ratio.
 bench-peers:
 	$(GO) -C tools/peers test -p 1 -run '^$$' -bench BenchmarkPeers -count 3 .
+
+## site: the browser workbench, site/, with what it is built from: the module, Go's
+## wasm_exec.js, and the bundled examples (the example snapshot and every scenario file).
+site: wasm
+	cp $(WASM) site/connsec.wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" site/wasm_exec.js
+	rm -rf site/examples && mkdir -p site/examples/example site/examples/scenarios
+	cp $(EXAMPLE) site/examples/example/snapshot.json
+	cp fixtures/scenarios/*.json site/examples/scenarios/
+	node site/tools/examples.mjs site/examples
+
+## test-site: the workbench in headless Chromium (installs Chromium and playwright-core when missing).
+test-site: site
+	test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q chromium; }
+	test site/node_modules/.package-lock.json -nt site/package-lock.json || (cd site && npm ci --no-audit --no-fund)
+	node --test --test-concurrency=1 site/test/*.test.mjs
+
+## serve-site: the workbench on http://localhost:8080 (any static host serves site/ as well).
+serve-site: site
+	node site/tools/serve.mjs site 8080

@@ -40,23 +40,32 @@ type callError struct {
 }
 
 type args struct {
-	Snapshot string            `json:"snapshot"`
-	Subject  string            `json:"subject"`
-	Action   string            `json:"action"`
-	Resource string            `json:"resource"`
-	Person   string            `json:"person"`
-	Agency   string            `json:"agency"`
-	Build    string            `json:"build"`
-	AsOf     string            `json:"as_of"`
-	Format   string            `json:"format"`
-	Batch    json.RawMessage   `json:"batch"`
-	Time     string            `json:"time"`
-	Scenario string            `json:"scenario"`
-	Files    map[string]string `json:"files"`
+	Snapshot string              `json:"snapshot"`
+	Subject  string              `json:"subject"`
+	Action   string              `json:"action"`
+	Resource string              `json:"resource"`
+	Person   string              `json:"person"`
+	Page     string              `json:"page"`
+	Agency   string              `json:"agency"`
+	Build    string              `json:"build"`
+	AsOf     string              `json:"as_of"`
+	Format   string              `json:"format"`
+	Batch    json.RawMessage     `json:"batch"`
+	Time     string              `json:"time"`
+	Scenario string              `json:"scenario"`
+	Files    map[string]string   `json:"files"`
+	Requests []evaluator.Request `json:"requests"`
 }
 
 // Call runs one method with its JSON arguments and returns the JSON reply.
+//
+// load_text is load with the snapshot text itself in place of the arguments: the browser
+// opens snapshots of 20 MB and more, and wrapping one in a JSON string costs a second pass
+// over it (about a second in WebAssembly) for nothing.
 func (s *Session) Call(method, argsJSON string) string {
+	if method == "load_text" {
+		return encode(s.load([]byte(argsJSON)))
+	}
 	var a args
 	if argsJSON != "" {
 		if err := json.Unmarshal([]byte(argsJSON), &a); err != nil {
@@ -68,12 +77,7 @@ func (s *Session) Call(method, argsJSON string) string {
 
 func (s *Session) dispatch(method string, a *args) reply {
 	if method == "load" {
-		m, err := evaluator.Load([]byte(a.Snapshot))
-		if err != nil {
-			return failErr(err)
-		}
-		s.model = m
-		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
+		return s.load([]byte(a.Snapshot))
 	}
 	if method == "scenario" {
 		res, err := evaluator.RunScenario([]byte(a.Scenario), func(path string) ([]byte, error) {
@@ -95,6 +99,20 @@ func (s *Session) dispatch(method string, a *args) reply {
 	switch method {
 	case "check":
 		return answer(m.Check(evaluator.Request{Subject: a.Subject, Action: a.Action, Resource: a.Resource, AsOf: a.AsOf}))
+	case "allowed":
+		// the yes/no of many requests in one call, without reasons: what an enforcement
+		// point asks, and the figure to compare with the native Allowed
+		out := make([]bool, len(a.Requests))
+		for i, r := range a.Requests {
+			yes, err := m.Allowed(r)
+			if err != nil {
+				r := failErr(err)
+				r.Error.Path = fmt.Sprintf("requests[%d]", i)
+				return r
+			}
+			out[i] = yes
+		}
+		return ok(out)
 	case "who":
 		return answer(m.Who(a.Action, a.Resource, a.AsOf))
 	case "what":
@@ -128,12 +146,24 @@ func (s *Session) dispatch(method string, a *args) reply {
 		}
 		s.model = applied.Model
 		return ok(map[string]any{"version": applied.Model.Version(), "audit": applied.Audit, "notifications": applied.Notifications})
+	case "section":
+		return answer(m.Section(a.Page))
 	case "snapshot":
 		return ok(json.RawMessage(m.Snapshot()))
 	case "version":
 		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
 	}
-	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, check, who, what, profile, report, lint, candidates, whatif, apply, snapshot, version, scenario", method)})
+	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, check, allowed, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, scenario", method)})
+}
+
+// load replaces the session's model with the snapshot, or keeps the old one when it is refused.
+func (s *Session) load(snapshot []byte) reply {
+	m, err := evaluator.Load(snapshot)
+	if err != nil {
+		return failErr(err)
+	}
+	s.model = m
+	return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
 }
 
 func answer[T any](v T, err error) reply {

@@ -1,0 +1,90 @@
+// Access checker: a person, an action and a page or capability target → allowed or not, with
+// the module's reasons in plain words (SPEC §4.1, §4.5).
+import { call } from "./engine.js";
+import { state, allKinds, personLabel } from "./state.js";
+import { h, clear, field, suggest } from "./ui.js";
+
+let pre = {};
+export function prefillCheck(values) { pre = { ...pre, ...values }; }
+
+const tags = {
+  person_id_inactive: "Person ID", administrator: "Administrator", no_active_staff_record: "No record",
+  section: "Section", entry: "Entry", deny: "Deny wins", creator: "Creator", no_entry: "No entry",
+  owner_page: "Owning page", create: "Create right", fixed_rule: "Fixed rule", function: "Function", no_function: "No function",
+};
+
+export function actionItems() {
+  return [
+    { key: "read", label: "read a page" }, { key: "edit", label: "edit a page" },
+    { key: "manage_security", label: "manage a page's security" },
+    ...allKinds.map((k) => ({ key: `create:${k}`, label: `create ${k} under a page` })),
+    ...state.index.capabilities.map((c) => ({ key: c, label: "capability (business functions)" })),
+  ];
+}
+
+export function* resourceItems() {
+  const ix = state.index;
+  for (const a of ix.agencies) yield { key: `agency:${a.id}`, label: a.name };
+  for (const [id, u] of ix.units) yield { key: `unit:${id}`, label: u.name };
+  for (const [id, p] of ix.pages) yield { key: `page:${id}`, label: p.page.title || id };
+  for (const [id, p] of ix.people) yield { key: `person:${id}`, label: p.name };
+}
+
+export function* peopleItems() {
+  for (const [id, p] of state.index.people) yield { key: id, label: `${p.name} · ${p.nt_account || ""}` };
+}
+
+export function renderCheck(panel) {
+  const firstPage = state.index.pages.keys().next().value;
+  const firstStaff = state.index.agencies[0]?.staff?.[0]?.person || "";
+  const subject = h("input", { id: "check-subject", required: true, value: pre.subject || firstStaff, size: "24", autocomplete: "off" });
+  const action = h("input", { id: "check-action", required: true, value: pre.action || "read", size: "24", autocomplete: "off" });
+  const resource = h("input", { id: "check-resource", required: true, value: pre.resource || `page:${firstPage}`, size: "36", autocomplete: "off" });
+  const asOf = h("input", { id: "check-asof", type: "date", value: pre.as_of || "" });
+  pre = {};
+  const lists = ["people-list", "principals-list", "pages-list"].map((id) => document.getElementById(id));
+  suggest(subject, lists[0], peopleItems);
+  const actionList = h("datalist", { id: "actions-list" });
+  suggest(action, actionList, actionItems, 100);
+  suggest(resource, lists[2], resourceItems);
+  const out = h("div", { id: "check-result", "aria-live": "polite" });
+
+  const form = h("form", { class: "grid-form", onsubmit: (e) => { e.preventDefault(); run(); } },
+    field("Person", subject, "person id"),
+    field("Action", action, "read, edit, manage_security, create:<kind> or a capability"),
+    field("Page or target", resource, "page:…, or unit:, agency:, person: for a capability"),
+    field("As of", asOf, `leave empty for the snapshot's day (${state.doc.as_of})`),
+    h("div", { class: "wide row" }, h("button", { class: "primary", id: "check-run" }, "Check")));
+  clear(panel, h("h2", {}, "Access checker"), actionList, form, out);
+
+  function run() {
+    const req = { subject: subject.value.trim(), action: action.value.trim(), resource: resource.value.trim(), as_of: asOf.value };
+    const r = call("check", req);
+    if (!r.ok) {
+      clear(out, h("p", { class: "error", role: "alert" }, `This request is in error (${r.error.code}): ${r.error.message}`),
+        keepButton({ subject: req.subject, action: req.action, resource: req.resource, error: r.error.code }));
+      return;
+    }
+    const d = r.result;
+    clear(out,
+      h("p", { class: `verdict ${d.allowed ? "ok" : "no"}`, id: "verdict" },
+        d.allowed ? "Allowed" : "Not allowed",
+        d.level ? h("span", { class: "muted" }, ` — level ${d.level}`) : null),
+      d.create?.length ? h("p", {}, `May create: ${d.create.join(", ")}`) : null,
+      h("h3", {}, `Why, for ${personLabel(req.subject)}`),
+      h("ol", { class: "reasons", id: "reasons" }, (d.reasons || []).map((x) => h("li", { "data-kind": x.kind },
+        h("span", { class: `tag${x.kind === "deny" ? " deny" : ""}` }, tags[x.kind] || x.kind), " ", x.message,
+        x.via?.length ? h("div", { class: "via" }, `membership: ${x.via.join(" → ")}`) : null))),
+      keepButton({ subject: req.subject, action: req.action, resource: req.resource, allowed: d.allowed, ...(d.level && req.resource.startsWith("page:") ? { level: d.level } : {}) }));
+  }
+
+  function keepButton(check) {
+    const b = h("button", { type: "button", id: "check-keep", onclick: () => {
+      state.checks.push(check);
+      b.disabled = true;
+      b.textContent = `Kept for the next scenario file (${state.checks.length} kept)`;
+    } }, "Keep this check for a scenario file");
+    return h("div", { class: "row" }, b);
+  }
+  if (subject.value && resource.value) run();
+}

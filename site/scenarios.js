@@ -1,0 +1,146 @@
+// Scenario files (SPEC §9): open one and run it, with pass or fail for every expectation;
+// save the current batch and the kept checks as a new scenario file; share a small scenario
+// as a link that carries it in the URL fragment.
+import { call } from "./engine.js";
+import { state } from "./state.js";
+import { h, clear, field, download } from "./ui.js";
+import { shareLink } from "./share.js";
+import { loadSnapshot, selectTab } from "./app.js";
+import { setBatch } from "./whatif.js";
+
+let current = null; // {doc, text, source, snapshotText, result}
+let panelEl = null;
+
+// openScenario takes a scenario document; its snapshot is inline or named by snapshot_file
+// relative to where the scenario came from (a shared link: relative to examples/scenarios/).
+export async function openScenario(doc, source, url = state.pendingURL) {
+  state.pendingURL = "";
+  current = { doc, text: JSON.stringify(doc), source, snapshotText: "", result: null, error: "" };
+  try {
+    if (doc.snapshot) {
+      current.snapshotText = JSON.stringify(doc.snapshot);
+    } else if (doc.snapshot_file) {
+      const base = url || new URL("examples/scenarios/", location.href).href;
+      const res = await fetch(new URL(doc.snapshot_file, base));
+      if (!res.ok) throw new Error(`its snapshot ${doc.snapshot_file} could not be fetched (${res.status})`);
+      current.snapshotText = await res.text();
+    }
+  } catch (err) {
+    current.error = `${err.message}. Open the snapshot file it names as well, then run it against the open snapshot.`;
+  }
+  if (current.snapshotText) {
+    await loadSnapshot(current.snapshotText, `the snapshot of “${doc.title || source}”`);
+    // a scenario of one batch (as the workbench saves them) comes back as that batch
+    const withEdits = (doc.steps || []).filter((s) => s.edits?.length);
+    if (withEdits.length === 1 && !withEdits[0].expect_error) setBatch(withEdits[0].actor, withEdits[0].edits);
+    run();
+  }
+  selectTab("scenarios");
+  if (panelEl) renderScenarios(panelEl);
+}
+
+function run() {
+  const files = {};
+  let text = current.text;
+  if (current.doc.snapshot_file) files[current.doc.snapshot_file] = current.snapshotText || state.text;
+  const r = call("scenario", { scenario: text, files });
+  current.result = r.ok ? r.result : null;
+  current.error = r.ok ? "" : `${r.error.code}: ${r.error.message}`;
+}
+
+// expectations lists every expectation of the file with the path a failure names (SPEC §9).
+function expectations(doc) {
+  const out = [];
+  (doc.steps || []).forEach((s, i) => {
+    const at = `steps[${i}]`;
+    const step = { note: s.note || `Step ${i + 1}`, items: [] };
+    if (s.edits?.length) {
+      step.items.push({ paths: [`${at}.edits`, `${at}.expect_error`], text: s.expect_error ? `${s.actor}'s edits are refused with ${s.expect_error}` : `${s.actor}'s ${s.edits.length} edit(s) are accepted` });
+    }
+    (s.checks || []).forEach((c, j) => step.items.push({ paths: [`${at}.checks[${j}]`],
+      text: `${c.subject} ${c.action} ${c.resource}: ${c.error ? `error ${c.error}` : c.allowed ? `allowed${c.level ? ` (${c.level})` : ""}` : "not allowed"}` }));
+    (s.who || []).forEach((w, j) => step.items.push({ paths: [`${at}.who[${j}]`], text: `who may ${w.action} on ${w.resource}: exactly ${w.subjects.join(", ") || "nobody"}` }));
+    for (const part of ["includes", "excludes"]) {
+      (s.lint?.[part] || []).forEach((f, j) => step.items.push({ paths: [`${at}.lint.${part}[${j}]`], text: `lint ${part === "includes" ? "has" : "does not have"} ${f.code} on ${f.target}` }));
+      (s.diff?.[part] || []).forEach((d, j) => step.items.push({ paths: [`${at}.diff.${part}[${j}]`],
+        text: part === "includes" ? `the diff has ${d.subject} on ${d.resource}${d.before || d.after ? ` (${d.before || "any"} → ${d.after || "any"})` : ""}` : `the diff leaves ${d.subject} on ${d.resource} unchanged` }));
+    }
+    out.push(step);
+  });
+  return out;
+}
+
+export function renderScenarios(panel) {
+  panelEl = panel;
+  const parts = [h("h2", {}, "Scenario files")];
+  const picker = h("input", { type: "file", id: "scenario-file", accept: ".json,application/json" });
+  picker.addEventListener("change", async () => {
+    const f = picker.files[0];
+    if (!f) return;
+    let doc;
+    try { doc = JSON.parse(await f.text()); } catch (err) { return alert(`${f.name} is not JSON: ${err.message}`); }
+    if (doc.format === "connsec.scenario/v1") openScenario(doc, f.name, "");
+    else if (current && doc.format === "connsec.snapshot/v1") { current.snapshotText = JSON.stringify(doc); await loadSnapshot(current.snapshotText, f.name); run(); renderScenarios(panel); }
+  });
+  parts.push(h("div", { class: "row" }, ...field("Open a scenario file (or the snapshot file a scenario names)", picker),
+    h("span", { class: "hint" }, "The bundled scenarios are listed under Open.")));
+
+  if (current) {
+    const d = current.doc, r = current.result;
+    parts.push(h("h3", { id: "scenario-title" }, d.title || current.source), d.description ? h("p", {}, d.description) : null);
+    if (current.error) parts.push(h("p", { class: "error", role: "alert" }, current.error));
+    if (!current.snapshotText && state.doc) {
+      parts.push(h("button", { type: "button", onclick: () => { run(); renderScenarios(panel); } }, "Run it against the open snapshot"));
+    }
+    if (r) {
+      const failed = new Map();
+      for (const f of r.failures) failed.set(f.path, f);
+      parts.push(h("p", { id: "scenario-result", class: `verdict ${r.failed ? "no" : "ok"}` }, `${r.passed} passed, ${r.failed} failed`),
+        h("button", { type: "button", id: "scenario-rerun", onclick: () => { run(); renderScenarios(panel); } }, "Run again"));
+      const steps = expectations(d);
+      parts.push(h("ol", { class: "expect", id: "expectations" }, steps.map((s) => h("li", {}, h("strong", {}, s.note),
+        h("ul", { class: "plain" }, s.items.map((it) => {
+          const f = it.paths.map((p) => failed.get(p)).find(Boolean);
+          return h("li", { class: f ? "no" : "ok", "data-result": f ? "fail" : "pass" }, f ? "✗ fail: " : "✓ pass: ", it.text,
+            f ? h("div", { class: "hint" }, f.message) : null);
+        }))))));
+    }
+  }
+
+  // saving: the batch being composed and the checks kept in the checker
+  if (state.doc) {
+    const title = h("input", { id: "save-title", size: "40", value: "My scenario" });
+    const desc = h("input", { id: "save-desc", size: "60", value: "" });
+    const note = h("input", { id: "save-note", size: "60", value: "The coordinator's batch" });
+    const linkOut = h("div", { id: "share-out" });
+    // the kept checks were answered on the open snapshot, so they come first, in a step of
+    // their own; the batch follows (a trainer adds the checks that should hold after it)
+    const build = (forLink) => {
+      const steps = [];
+      if (state.checks.length) steps.push({ note: "Before the batch", checks: state.checks });
+      if (state.batch.edits.length) steps.push({ note: note.value, actor: state.batch.actor, edits: state.batch.edits });
+      const doc = { format: "connsec.scenario/v1", title: title.value, description: desc.value || undefined };
+      // the bundled example, unchanged, is named rather than carried: the link stays short
+      const example = new URL("examples/example/snapshot.json", location.href).href;
+      if (forLink && state.url === example && state.doc.version === 0) doc.snapshot_file = "../example/snapshot.json";
+      else doc.snapshot = JSON.parse(state.text);
+      doc.steps = steps;
+      return doc;
+    };
+    parts.push(h("h3", {}, "Save the current batch and kept checks as a scenario"),
+      h("p", { class: "hint" }, `${state.batch.edits.length} queued edit(s) acted by ${state.batch.actor || "nobody yet"}; ${state.checks.length} kept check(s) (keep them in the checker; they are judged before the batch). The file carries the open snapshot.`),
+      h("div", { class: "grid-form" }, ...field("Title", title), ...field("Description", desc), ...field("Step note", note)),
+      h("div", { class: "row" },
+        h("button", { type: "button", id: "save-scenario", class: "primary", onclick: () => download(`${title.value.replace(/[^\w-]+/g, "-").toLowerCase() || "scenario"}.json`, JSON.stringify(build(false), null, 1) + "\n") }, "Download the scenario file"),
+        h("button", { type: "button", id: "share-scenario", onclick: async () => {
+          const link = await shareLink(build(true));
+          const input = h("input", { id: "share-link", readonly: true, value: link, size: "80", "aria-label": "Share link" });
+          clear(linkOut, h("div", { class: "row" }, input,
+            h("button", { type: "button", onclick: () => navigator.clipboard?.writeText(link) }, "Copy")),
+          h("p", { class: "hint" }, `${link.length} characters${link.length > 30000 ? ": long; some mail programs cut links this long — send the file instead" : ""}. The scenario travels inside the link; no server keeps it.`));
+          input.select();
+        } }, "Make a share link")),
+      linkOut);
+  }
+  clear(panel, parts);
+}
