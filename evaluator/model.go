@@ -10,6 +10,10 @@ import (
 type Model struct {
 	raw  []byte
 	snap *snapshot
+	// spans locate in raw the elements edits rewrite (edit_doc.go); patches are the segments
+	// the edits of a batch being applied have rewritten since (nil once the batch is written).
+	spans   *docSpans
+	patches map[segKey][]byte
 
 	people    []personC
 	personIdx map[string]int32
