@@ -81,13 +81,14 @@ func (m *Model) Apply(batch []byte, at time.Time) (*Applied, error) {
 	if err != nil {
 		return nil, err
 	}
-	next, err := m.applyEdits(b)
+	ch := &changeSet{}
+	next, err := m.applyEdits(b, ch)
 	if err != nil {
 		return nil, err
 	}
 	applied := &Applied{Model: next, Audit: AuditEntry{Version: next.snap.Version, Actor: b.actor,
 		Time: at.UTC().Format(time.RFC3339), Edits: json.RawMessage(b.edits.Raw)}}
-	applied.Notifications = m.notifications(next, m.changedPeople(next))
+	applied.Notifications = m.notifications(next, m.changedPeopleAfter(next, ch))
 	return applied, nil
 }
 
@@ -131,13 +132,14 @@ func parseBatch(data []byte) (*batch, error) {
 }
 
 // applyEdits runs a parsed batch; the result's version is one more than m's.
-func (m *Model) applyEdits(b *batch) (*Model, error) { return m.applyBatch(b, true) }
+// ch, when given, is told what the edits changed.
+func (m *Model) applyEdits(b *batch, ch *changeSet) (*Model, error) { return m.applyBatch(b, true, ch) }
 
 // applyBatch runs a parsed batch. With incremental, an edit that only rewrites fields of
 // elements is applied to the model (edit_incremental.go); otherwise, and for every other
 // edit, the edited document is loaded again, so that an edited snapshot passes exactly the
 // rules of a loaded one.
-func (m *Model) applyBatch(b *batch, incremental bool) (*Model, error) {
+func (m *Model) applyBatch(b *batch, incremental bool, ch *changeSet) (*Model, error) {
 	if b.hasBase && b.base != m.snap.Version {
 		return nil, &EditError{Code: CodeVersionConflict, Index: -1, Path: "base_version",
 			Message: fmt.Sprintf("the batch was made on version %d, but the snapshot is at version %d now: look at the changes since, then make the batch again", b.base, m.snap.Version)}
@@ -146,7 +148,7 @@ func (m *Model) applyBatch(b *batch, incremental bool) (*Model, error) {
 	i := 0
 	var failed *EditError
 	b.edits.ForEach(func(_, op gjson.Result) bool {
-		next, err := cur.applyEdit(b.actor, i, op, incremental)
+		next, err := cur.applyEdit(b.actor, i, op, incremental, ch)
 		if err != nil {
 			failed = err
 			return false
@@ -196,7 +198,7 @@ func (m *Model) document() []byte {
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
 // applyEdit applies one edit to m, giving the next model.
-func (m *Model) applyEdit(actor string, i int, op gjson.Result, incremental bool) (*Model, *EditError) {
+func (m *Model) applyEdit(actor string, i int, op gjson.Result, incremental bool, ch *changeSet) (*Model, *EditError) {
 	e := &edit{m: m, index: i, op: op, day: m.snap.AsOf, reloadPath: ""}
 	// an element's bytes can be rewritten on their own when the loader located them, and the
 	// model judges the document's own day (a model moved to another day by a scenario reloads)
@@ -230,6 +232,7 @@ func (m *Model) applyEdit(actor string, i int, op gjson.Result, incremental bool
 	if !e.whole {
 		next, p, ok := m.withSegments(e.segs)
 		if ok && p == nil {
+			ch.add(e.segs)
 			return next, nil
 		}
 		if ok {
@@ -242,6 +245,7 @@ func (m *Model) applyEdit(actor string, i int, op gjson.Result, incremental bool
 		p := err.(*SnapshotError).Problems[0]
 		return nil, e.failAt(e.reloadPath, p.Code, "this edit would leave the snapshot wrong: %s (at %s)", p.Message, p.Path)
 	}
+	ch.addReload()
 	return next.onDay(m.snap.AsOf.String()), nil
 }
 

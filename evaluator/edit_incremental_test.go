@@ -20,7 +20,8 @@ import (
 // model the loader builds from the document the edit leaves: the same answer to the batch
 // (accepted, or refused with the same error), the same document byte for byte, the same
 // compiled model (every person, record, unit, group and page, the reports-to above every
-// record, the packed pages deciding reads), the same spans, the same lint. Random batches
+// record, the packed pages deciding reads), the same spans, the same lint, the same people
+// and access changes found from what the edits changed as from comparing all. Random batches
 // over many ops, on generated snapshots and the example, each batch applied to the model the
 // batches before it left.
 func TestIncrementalEqualsReload(t *testing.T) {
@@ -54,8 +55,9 @@ func TestIncrementalEqualsReload(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			inc, errInc := m.applyBatch(b, true)
-			rel, errRel := m.applyBatch(b, false)
+			ch := &changeSet{}
+			inc, errInc := m.applyBatch(b, true, ch)
+			rel, errRel := m.applyBatch(b, false, nil)
 			if d := cmp.Diff(errRel, errInc); d != "" {
 				t.Fatalf("doc %d batch %s: the errors differ (-reload +incremental):\n%s", di, raw, d)
 			}
@@ -64,7 +66,16 @@ func TestIncrementalEqualsReload(t *testing.T) {
 				continue
 			}
 			accepted++
-			compareModels(t, fmt.Sprintf("doc %d batch %s", di, raw), inc, rel)
+			what := fmt.Sprintf("doc %d batch %s", di, raw)
+			compareModels(t, what, inc, rel)
+			// the diffs that read only what a known change reaches equal those reading all
+			people := m.changedPeople(rel)
+			if d := cmp.Diff(people, m.changedPeopleAfter(inc, ch)); d != "" {
+				t.Fatalf("%s: changed people differ (-all +known change):\n%s", what, d)
+			}
+			if d := cmp.Diff(m.accessDiff(rel, people), m.accessDiffAfter(inc, people, ch)); d != "" {
+				t.Fatalf("%s: access diffs differ (-all +known change):\n%s", what, d)
+			}
 			m = inc
 		}
 	}
