@@ -21,7 +21,7 @@ import (
 // (accepted, or refused with the same error), the same document byte for byte, the same
 // compiled model (every person, record, unit, group and page, the reports-to above every
 // record, the packed pages deciding reads), the same spans, the same lint, the same people
-// and access changes found from what the edits changed as from comparing all. Random batches
+// access and lint changes found from what the edits changed as from comparing all. Random batches
 // over many ops, on generated snapshots and the example, each batch applied to the model the
 // batches before it left.
 func TestIncrementalEqualsReload(t *testing.T) {
@@ -75,6 +75,9 @@ func TestIncrementalEqualsReload(t *testing.T) {
 			}
 			if d := cmp.Diff(m.accessDiff(rel, people), m.accessDiffAfter(inc, people, ch)); d != "" {
 				t.Fatalf("%s: access diffs differ (-all +known change):\n%s", what, d)
+			}
+			if d := cmp.Diff(lintDiff(m.Lint(), rel.Lint()), m.lintDiffAfter(inc, ch)); d != "" {
+				t.Fatalf("%s: lint changes differ (-all +known change):\n%s", what, d)
 			}
 			m = inc
 		}

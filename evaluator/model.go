@@ -14,6 +14,8 @@ type Model struct {
 	// the edits of a batch being applied have rewritten since (nil once the batch is written).
 	spans   *docSpans
 	patches map[segKey][]byte
+	// lint keeps the findings by scope once a what-if needed them (lint_scoped.go)
+	lint *lintCache
 
 	people    []personC
 	personIdx map[string]int32

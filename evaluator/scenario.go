@@ -146,6 +146,7 @@ func (m *Model) onDay(day string) *Model {
 		return m
 	}
 	c := *m
+	c.lint = &lintCache{}
 	s := *m.snap
 	s.AsOf = d
 	c.snap = &s

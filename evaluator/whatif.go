@@ -71,7 +71,7 @@ func (m *Model) WhatIf(batchJSON []byte) *WhatIf {
 	w.Access = m.accessDiffAfter(next, people, ch)
 	w.Functions = m.profileDiff(next, people)
 	w.Notifications = notificationsOf(w.Functions, next.snap.Version)
-	w.Lint = lintDiff(m.Lint(), next.Lint())
+	w.Lint = m.lintDiffAfter(next, ch)
 	w.Summary = summarize(w)
 	return w
 }
