@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -93,8 +94,15 @@ func (m *Model) Apply(batch []byte, at time.Time) (*Applied, error) {
 }
 
 // Snapshot is the snapshot document of this model, as loaded or as edits left it: unknown
-// fields and the order of what no edit touched are kept.
-func (m *Model) Snapshot() []byte { return m.raw }
+// fields and the order of what no edit touched are kept. After edits, the document is written
+// out the first time it is asked for.
+func (m *Model) Snapshot() []byte {
+	if len(m.patches) == 0 {
+		return m.raw
+	}
+	m.doc.once.Do(func() { m.doc.raw, _ = m.spans.assemble(m.raw, m.patches) })
+	return m.doc.raw
+}
 
 type batch struct {
 	actor   string
@@ -174,11 +182,14 @@ func (m *Model) applyBatch(b *batch, incremental bool, ch *changeSet) (*Model, e
 			patches[k] = v
 		}
 		patches[segKey{sort: segVersion}] = strconv.AppendInt(nil, version, 10)
-		next.raw, next.spans = cur.spans.assemble(cur.raw, patches)
-		next.patches = nil
+		next.patches, next.doc = patches, &docCache{}
+		if len(patches) > maxPatches { // write the document out now and then, so that edits never copy many patches
+			next.raw, next.spans = cur.spans.assemble(cur.raw, patches)
+			next.patches = nil
+		}
 		return &next, nil
 	}
-	raw, err := sjson.SetBytes(clone(cur.document()), "version", version)
+	raw, err := sjson.SetBytes(cur.Snapshot(), "version", version)
 	if err != nil {
 		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Message: "the snapshot's version could not be written: " + err.Error()}
 	}
@@ -186,13 +197,14 @@ func (m *Model) applyBatch(b *batch, incremental bool, ch *changeSet) (*Model, e
 	return &next, nil
 }
 
-// document is m's snapshot document with the segments the batch has rewritten so far.
-func (m *Model) document() []byte {
-	if len(m.patches) == 0 {
-		return m.raw
-	}
-	raw, _ := m.spans.assemble(m.raw, m.patches)
-	return raw
+// maxPatches is how many rewritten segments a model keeps before its document is written out
+// (a variable so that tests write it out often).
+var maxPatches = 512
+
+// docCache holds a model's document once written out from its patches.
+type docCache struct {
+	once sync.Once
+	raw  []byte
 }
 
 // clone copies a document before sjson writes into it, so that no model's bytes change.
@@ -205,7 +217,7 @@ func (m *Model) applyEdit(actor string, i int, op gjson.Result, incremental bool
 	// model judges the document's own day (a model moved to another day by a scenario reloads)
 	e.whole = !incremental || m.spans == nil || m.spans.asOf != m.snap.AsOf
 	if e.whole {
-		e.raw = m.document()
+		e.raw = m.Snapshot()
 	}
 	if !op.IsObject() {
 		return nil, e.failAt("", CodeInvalidValue, "an edit is an object with its op and fields")

@@ -116,7 +116,7 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 
 	// The new snapshot: copies of the lists that change, the rest shared.
 	n := *m
-	n.lint = &lintCache{}
+	n.lint, n.doc = &lintCache{}, &docCache{}
 	snap := *s
 	n.snap = &snap
 	c := &compiler{reader: r, m: &n}

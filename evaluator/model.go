@@ -11,9 +11,10 @@ type Model struct {
 	raw  []byte
 	snap *snapshot
 	// spans locate in raw the elements edits rewrite (edit_doc.go); patches are the segments
-	// the edits of a batch being applied have rewritten since (nil once the batch is written).
+	// edits have rewritten since, and doc the document they make, written out when asked.
 	spans   *docSpans
 	patches map[segKey][]byte
+	doc     *docCache
 	// lint keeps the findings by scope once a what-if needed them (lint_scoped.go)
 	lint *lintCache
 
