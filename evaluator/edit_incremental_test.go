@@ -162,9 +162,11 @@ func randomEditBatch(r *rand.Rand, doc gjson.Result) []byte {
 		return ids[r.IntN(len(ids))]
 	}
 	fns := doc.Get("business_functions.#.code").Array()
+	everyone := doc.Get("people.#.id").Array()
+	anyone := everyone[r.IntN(len(everyone))].Str // of any agency, or of none
 	principals := []string{"everyone", "dept_member", "dept_leader", "reports_to", "reports_to_above", "metric_owner",
 		"given_individual", "project_member", "org_editor", "user:" + staff(), "unit:" + unit(), "group:" + group(),
-		"function:" + fns[r.IntN(len(fns))].Str, "bogus:principal"}
+		"function:" + fns[r.IntN(len(fns))].Str, "user:" + anyone, "bogus:principal"}
 	roles := []string{"reader", "editor", "full", "denied", "not_set"}
 	entries := func() []map[string]any {
 		var out []map[string]any

@@ -159,14 +159,73 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 			compare(p, int32(x))
 		}
 	}
+	// a page's changed side reaches the staff of its agency and the people it names
+	staff := map[int32][]int32{}
+	mark := make([]bool, len(m.people))
 	for _, x := range m.changedPagesAfter(next, ch) {
-		for p := range m.people {
-			if !dirty[int32(p)] {
-				compare(int32(p), x)
+		a := m.pages[x].agency
+		if _, ok := staff[a]; !ok {
+			staff[a] = m.agencyPeople(a)
+		}
+		people := append(m.namedBy(x, nil), next.namedBy(x, nil)...)
+		people = append(people, staff[a]...)
+		for _, p := range people {
+			if !mark[p] && !dirty[p] {
+				mark[p] = true
+				compare(p, x)
 			}
+		}
+		for _, p := range people {
+			mark[p] = false
 		}
 	}
 	sortAccess(out)
+	return out
+}
+
+// agencyPeople are the people with a staff record in agency a, whatever its dates.
+func (m *Model) agencyPeople(a int32) []int32 {
+	var out []int32
+	for i := range m.agencies[a].records {
+		if p := m.agencies[a].records[i].person; p >= 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// namedBy appends to out the people page x names on its side: in its effective section
+// (user and group entries), as its metric's owners, its task's people responsible, its
+// individual and everyone above them, its project's roles. The other forms of principal match
+// only active staff of the page's agency (SPEC §4.2), and so does the creator rule (§4.4):
+// anyone else has the same access to the page whatever its section and context.
+func (m *Model) namedBy(x int32, out []int32) []int32 {
+	P := &m.pages[x]
+	for i := range P.sec.entries {
+		e := &P.sec.entries[i]
+		switch e.principal {
+		case pUser:
+			out = append(out, e.ref)
+		case pGroup:
+			out = append(out, m.groups[e.ref].members...)
+		}
+	}
+	if P.metric >= 0 {
+		out = append(out, m.pages[P.metric].owners...)
+	}
+	if P.task >= 0 {
+		out = append(out, m.pages[P.task].responsible...)
+	}
+	if P.individual >= 0 {
+		g := m.pages[P.individual].person
+		out = append(out, g)
+		out = append(out, m.chainAbove(g, P.agency, m.snap.AsOf)...)
+	}
+	if P.project >= 0 {
+		for _, r := range m.pages[P.project].roles {
+			out = append(out, r...)
+		}
+	}
 	return out
 }
 
