@@ -24,7 +24,7 @@ func Load(data []byte) (*Model, error) {
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}
 	}
-	c := &compiler{reader: r, m: &Model{raw: data, snap: s, spans: r.spans, lint: &lintCache{}}, owners: make(map[string]lazyPath, idCount(s))}
+	c := &compiler{reader: r, m: &Model{raw: data, snap: s, spans: r.spans, lint: &lintCache{}, ranks: &idRanks{}}, owners: make(map[string]lazyPath, idCount(s))}
 	c.compile()
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}

@@ -15,8 +15,11 @@ type Model struct {
 	spans   *docSpans
 	patches map[segKey][]byte
 	doc     *docCache
-	// lint keeps the findings by scope once a what-if needed them (lint_scoped.go)
-	lint *lintCache
+	// lint keeps the findings by scope once a what-if needed them (lint_scoped.go); ranks
+	// the order of the ids (whatif_changes.go), shared by the models edits make from this one
+	// without moving any element
+	lint  *lintCache
+	ranks *idRanks
 
 	people    []personC
 	personIdx map[string]int32

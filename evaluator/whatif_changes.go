@@ -1,8 +1,11 @@
 package evaluator
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // changeSet is what the edits of a batch changed, as far as the model knows it: the segments
@@ -127,14 +130,55 @@ func (m *Model) changedPagesAfter(next *Model, ch *changeSet) []int32 {
 		}
 	}
 	var out []int32
-	var b strings.Builder
 	chainsM, chainsN := map[int32]string{}, map[int32]string{}
 	for _, x := range cands {
-		if m.pageSignature(&b, x, chainsM) != next.pageSignature(&b, x, chainsN) {
+		if !m.samePageSide(next, x, staff[m.pages[x].agency], chainsM, chainsN) {
 			out = append(out, x)
 		}
 	}
 	return out
+}
+
+// samePageSide reports whether page x has the same signature (pageSignature) in m and next,
+// which have the same people, units and pages at the same places: it compares what the
+// signature writes out, without writing it. staffChanged tells whether records of the page's
+// agency changed, the only change that can move reports-to chains.
+func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, chainsN map[int32]string) bool {
+	P, N := &m.pages[x], &next.pages[x]
+	if P.kind != N.kind || P.agency != N.agency || P.perf != N.perf || P.deptUnit != N.deptUnit ||
+		P.metric != N.metric || P.task != N.task || P.individual != N.individual || P.project != N.project {
+		return false
+	}
+	if P.sec != N.sec {
+		if len(P.sec.entries) != len(N.sec.entries) {
+			return false
+		}
+		for i := range P.sec.entries {
+			e, f := &P.sec.entries[i], &N.sec.entries[i]
+			if e.src.Principal != f.src.Principal || e.role != f.role || e.create != f.create {
+				return false
+			}
+		}
+	}
+	if P.metric >= 0 && !slices.Equal(m.pages[P.metric].owners, next.pages[N.metric].owners) ||
+		P.task >= 0 && !slices.Equal(m.pages[P.task].responsible, next.pages[N.task].responsible) ||
+		!slices.Equal(P.creators, N.creators) {
+		return false
+	}
+	if P.project >= 0 {
+		for i := range m.pages[P.project].roles {
+			if !slices.Equal(m.pages[P.project].roles[i], next.pages[N.project].roles[i]) {
+				return false
+			}
+		}
+	}
+	if P.individual >= 0 {
+		g, h := m.pages[P.individual].person, next.pages[N.individual].person
+		if g != h || staffChanged && m.chainSignature(g, P.agency, chainsM) != next.chainSignature(h, N.agency, chainsN) {
+			return false
+		}
+	}
+	return true
 }
 
 // accessDiffAfter is accessDiff; after a known change it compares the pairs by their places,
@@ -143,12 +187,17 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 	if !ch.known() {
 		return m.accessDiff(next, people)
 	}
-	out := []AccessChange{}
+	type row struct {
+		p, x   int32
+		before cellKey
+		after  cellKey
+	}
+	var rows []row
 	compare := func(p, x int32) {
 		bl, bc := m.cell(p, x)
 		al, ac := next.cell(p, x)
 		if bl != al || bc != ac {
-			out = append(out, AccessChange{Subject: m.people[p].src.ID, Resource: "page:" + m.pages[x].src.ID, Before: cellOf(bl, bc), After: cellOf(al, ac)})
+			rows = append(rows, row{p: p, x: x, before: cellKey{bl, bc}, after: cellKey{al, ac}})
 		}
 	}
 	dirty := make(map[int32]bool, len(people))
@@ -179,8 +228,69 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 			mark[p] = false
 		}
 	}
-	sortAccess(out)
+	// in the order of the people's ids, then of "page:" and the pages' ids
+	personRank, pageRank := m.idRanks()
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(personRank[a.p], personRank[b.p]); c != 0 {
+			return c
+		}
+		return cmp.Compare(pageRank[a.x], pageRank[b.x])
+	})
+	out := make([]AccessChange, len(rows))
+	cells := map[cellKey]Cell{}
+	cellFor := func(k cellKey) Cell {
+		c, ok := cells[k]
+		if !ok {
+			c = cellOf(k.level, k.create)
+			cells[k] = c
+		}
+		return Cell{Level: c.Level, Create: slices.Clone(c.Create)}
+	}
+	resource := map[int32]string{}
+	for i, r := range rows {
+		res, ok := resource[r.x]
+		if !ok {
+			res = "page:" + m.pages[r.x].src.ID
+			resource[r.x] = res
+		}
+		out[i] = AccessChange{Subject: m.people[r.p].src.ID, Resource: res, Before: cellFor(r.before), After: cellFor(r.after)}
+	}
 	return out
+}
+
+// cellKey is a cell as deciding gives it.
+type cellKey struct {
+	level  role
+	create kindSet
+}
+
+// idRanks are the places of the people's and the pages' ids in the order of the ids, found
+// once per model.
+func (m *Model) idRanks() (people, pages []int32) {
+	m.ranks.once.Do(func() {
+		rank := func(n int, id func(i int) string) []int32 {
+			order := make([]int32, n)
+			for i := range order {
+				order[i] = int32(i)
+			}
+			slices.SortFunc(order, func(a, b int32) int { return strings.Compare(id(int(a)), id(int(b))) })
+			out := make([]int32, n)
+			for r, i := range order {
+				out[i] = int32(r)
+			}
+			return out
+		}
+		m.ranks.people = rank(len(m.people), func(i int) string { return m.people[i].src.ID })
+		m.ranks.pages = rank(len(m.pages), func(i int) string { return m.pages[i].src.ID })
+	})
+	return m.ranks.people, m.ranks.pages
+}
+
+// idRanks holds a model's idRanks once found; a model made from another with other ids (or
+// other places) starts a new one.
+type idRanks struct {
+	once          sync.Once
+	people, pages []int32
 }
 
 // agencyPeople are the people with a staff record in agency a, whatever its dates.
@@ -227,13 +337,4 @@ func (m *Model) namedBy(x int32, out []int32) []int32 {
 		}
 	}
 	return out
-}
-
-func sortAccess(out []AccessChange) {
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Subject != out[j].Subject {
-			return out[i].Subject < out[j].Subject
-		}
-		return out[i].Resource < out[j].Resource
-	})
 }
