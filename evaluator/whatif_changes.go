@@ -230,12 +230,15 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 	}
 	// in the order of the people's ids, then of "page:" and the pages' ids
 	personRank, pageRank := m.idRanks()
-	slices.SortFunc(rows, func(a, b row) int {
-		if c := cmp.Compare(personRank[a.p], personRank[b.p]); c != 0 {
-			return c
-		}
-		return cmp.Compare(pageRank[a.x], pageRank[b.x])
-	})
+	type place struct {
+		key uint64 // the person's rank, then the page's
+		row int32
+	}
+	order := make([]place, len(rows))
+	for i, r := range rows {
+		order[i] = place{key: uint64(personRank[r.p])<<32 | uint64(pageRank[r.x]), row: int32(i)}
+	}
+	slices.SortFunc(order, func(a, b place) int { return cmp.Compare(a.key, b.key) })
 	out := make([]AccessChange, len(rows))
 	cells := map[cellKey]Cell{}
 	cellFor := func(k cellKey) Cell {
@@ -244,10 +247,14 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 			c = cellOf(k.level, k.create)
 			cells[k] = c
 		}
-		return Cell{Level: c.Level, Create: slices.Clone(c.Create)}
+		if len(c.Create) > 0 { // each row its own list; an empty one has no room to share
+			c.Create = slices.Clone(c.Create)
+		}
+		return c
 	}
 	resource := map[int32]string{}
-	for i, r := range rows {
+	for i, o := range order {
+		r := &rows[o.row]
 		res, ok := resource[r.x]
 		if !ok {
 			res = "page:" + m.pages[r.x].src.ID
