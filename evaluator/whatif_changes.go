@@ -185,7 +185,7 @@ func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, c
 // which are the same in both models.
 func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []AccessChange {
 	if !ch.known() {
-		return m.accessDiff(next, people)
+		return m.accessDiffReloaded(next, people)
 	}
 	type row struct {
 		p, x   int32
@@ -316,7 +316,10 @@ func (m *Model) agencyPeople(a int32) []int32 {
 // individual and everyone above them, its project's roles. The other forms of principal match
 // only active staff of the page's agency (SPEC §4.2), and so does the creator rule (§4.4):
 // anyone else has the same access to the page whatever its section and context.
-func (m *Model) namedBy(x int32, out []int32) []int32 {
+func (m *Model) namedBy(x int32, out []int32) []int32 { return m.namedByChains(x, out, nil) }
+
+// namedByChains is namedBy keeping in chains (when given) everyone above each individual.
+func (m *Model) namedByChains(x int32, out []int32, chains map[int32][]int32) []int32 {
 	P := &m.pages[x]
 	for i := range P.sec.entries {
 		e := &P.sec.entries[i]
@@ -336,7 +339,14 @@ func (m *Model) namedBy(x int32, out []int32) []int32 {
 	if P.individual >= 0 {
 		g := m.pages[P.individual].person
 		out = append(out, g)
-		out = append(out, m.chainAbove(g, P.agency, m.snap.AsOf)...)
+		above, ok := chains[g] // an individual's page is in their agency: g alone is the key
+		if !ok {
+			above = m.chainAbove(g, P.agency, m.snap.AsOf)
+			if chains != nil {
+				chains[g] = above
+			}
+		}
+		out = append(out, above...)
 	}
 	if P.project >= 0 {
 		for _, r := range m.pages[P.project].roles {
