@@ -200,12 +200,32 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 			rows = append(rows, row{p: p, x: x, before: cellKey{bl, bc}, after: cellKey{al, ac}})
 		}
 	}
+	// agencies whose staff, pages or groups changed: what their pages say of anyone may have
+	touched := make([]bool, len(m.agencies))
+	for k := range ch.keys {
+		switch k.sort {
+		case segRecord, segPage, segGroup:
+			touched[k.agency] = true
+		}
+	}
 	dirty := make(map[int32]bool, len(people))
+	d := m.snap.AsOf
 	for _, id := range people {
 		p := m.personIdx[id]
 		dirty[p] = true
-		for x := range m.pages {
-			compare(p, int32(x))
+		P, N := &m.people[p], &next.people[p]
+		// Without an administrator's rights, and with the same Person ID and the same answer
+		// to "active staff anywhere" (SPEC §4.1 steps 2–4), a person without a record in an
+		// agency untouched by the batch reads the same of its pages before and after: only
+		// named forms can match them there, and those read the agency's own data.
+		same := !P.admin && !N.admin && P.active == N.active && m.activeAnywhere(p, d) == next.activeAnywhere(p, d)
+		for a := range m.agencies {
+			if same && !touched[a] && !m.hasRecordIn(p, int32(a)) {
+				continue
+			}
+			for _, x := range m.agencies[a].pages {
+				compare(p, x)
+			}
 		}
 	}
 	// a page's changed side reaches the staff of its agency and the people it names
@@ -298,6 +318,16 @@ func (m *Model) idRanks() (people, pages []int32) {
 type idRanks struct {
 	once          sync.Once
 	people, pages []int32
+}
+
+// hasRecordIn reports whether p has a staff record in agency a, whatever its dates.
+func (m *Model) hasRecordIn(p, a int32) bool {
+	for _, rr := range m.people[p].records {
+		if rr.agency == a {
+			return true
+		}
+	}
+	return false
 }
 
 // agencyPeople are the people with a staff record in agency a, whatever its dates.
