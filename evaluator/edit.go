@@ -100,7 +100,7 @@ func (m *Model) Snapshot() []byte {
 	if len(m.patches) == 0 {
 		return m.raw
 	}
-	m.doc.once.Do(func() { m.doc.raw, _ = m.spans.assemble(m.raw, m.patches) })
+	m.doc.once.Do(func() { m.doc.raw, _ = m.spans.write(m.raw, m.patches, false) })
 	return m.doc.raw
 }
 
@@ -323,7 +323,7 @@ func (e *edit) toWhole() {
 	if len(patches) == 0 {
 		e.raw = e.m.raw
 	} else {
-		e.raw, _ = e.m.spans.assemble(e.m.raw, patches)
+		e.raw, _ = e.m.spans.write(e.m.raw, patches, false)
 	}
 	e.whole, e.segs = true, nil
 }

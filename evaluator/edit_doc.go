@@ -162,6 +162,11 @@ type patch struct {
 // assemble writes the document anew: base with each patched segment replaced, and the spans
 // of the new document.
 func (d *docSpans) assemble(base []byte, patches map[segKey][]byte) ([]byte, *docSpans) {
+	return d.write(base, patches, true)
+}
+
+// write is assemble; the spans of the new document are found only when asked for.
+func (d *docSpans) write(base []byte, patches map[segKey][]byte, withSpans bool) ([]byte, *docSpans) {
 	list := make([]patch, 0, len(patches))
 	size := len(base)
 	for k, b := range patches {
@@ -182,6 +187,9 @@ func (d *docSpans) assemble(base []byte, patches map[segKey][]byte) ([]byte, *do
 		shift[i+1] = shift[i] + len(p.new) - (p.at.end - p.at.start)
 	}
 	out = append(out, base[prev:]...)
+	if !withSpans {
+		return out, nil
+	}
 	move := func(s span) span {
 		if s.start < 0 {
 			return s
