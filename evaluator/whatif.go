@@ -190,7 +190,7 @@ func (m *Model) unitID(u int32) string {
 // side: its kind, its effective section, its context (department unit, metric owners, people
 // responsible, the individual and the people they report to, project roles) and creators.
 func (m *Model) pageSignatures() map[string]string {
-	chains := map[int32]string{}
+	chains := map[[2]int32]string{}
 	out := make(map[string]string, len(m.pages))
 	var b strings.Builder
 	for x := range m.pages {
@@ -200,20 +200,20 @@ func (m *Model) pageSignatures() map[string]string {
 }
 
 // chainSignature is who g reports to in agency a and everyone above them, on the snapshot's
-// day; chains keeps those already written.
-func (m *Model) chainSignature(g, a int32, chains map[int32]string) string {
-	if s, ok := chains[g]; ok {
+// day; chains keeps those already written, by person and agency.
+func (m *Model) chainSignature(g, a int32, chains map[[2]int32]string) string {
+	if s, ok := chains[[2]int32{g, a}]; ok {
 		return s
 	}
 	above := m.idsOf(m.chainAbove(g, a, m.snap.AsOf))
 	sort.Strings(above)
 	s := strings.Join(m.idsOf(m.managersOf(g, a, m.snap.AsOf)), ",") + "/" + strings.Join(above, ",")
-	chains[g] = s
+	chains[[2]int32{g, a}] = s
 	return s
 }
 
 // pageSignature is the signature of page x.
-func (m *Model) pageSignature(b *strings.Builder, x int32, chains map[int32]string) string {
+func (m *Model) pageSignature(b *strings.Builder, x int32, chains map[[2]int32]string) string {
 	P := &m.pages[x]
 	b.Reset()
 	fmt.Fprintf(b, "%d %s %v|", P.kind, m.agencies[P.agency].src.ID, P.perf)

@@ -114,7 +114,7 @@ func (m *Model) changedPagesAfter(next *Model, ch *changeSet) []int32 {
 		}
 	}
 	if len(staff) > 0 {
-		before, after := map[int32]string{}, map[int32]string{}
+		before, after := map[[2]int32]string{}, map[[2]int32]string{}
 		for a := range staff {
 			for _, x := range m.agencies[a].pages {
 				ind := m.pages[x].individual
@@ -130,7 +130,7 @@ func (m *Model) changedPagesAfter(next *Model, ch *changeSet) []int32 {
 		}
 	}
 	var out []int32
-	chainsM, chainsN := map[int32]string{}, map[int32]string{}
+	chainsM, chainsN := map[[2]int32]string{}, map[[2]int32]string{}
 	for _, x := range cands {
 		if !m.samePageSide(next, x, staff[m.pages[x].agency], chainsM, chainsN) {
 			out = append(out, x)
@@ -143,7 +143,7 @@ func (m *Model) changedPagesAfter(next *Model, ch *changeSet) []int32 {
 // which have the same people, units and pages at the same places: it compares what the
 // signature writes out, without writing it. staffChanged tells whether records of the page's
 // agency changed, the only change that can move reports-to chains.
-func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, chainsN map[int32]string) bool {
+func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, chainsN map[[2]int32]string) bool {
 	P, N := &m.pages[x], &next.pages[x]
 	if P.kind != N.kind || P.agency != N.agency || P.perf != N.perf || P.deptUnit != N.deptUnit ||
 		P.metric != N.metric || P.task != N.task || P.individual != N.individual || P.project != N.project {
@@ -348,8 +348,9 @@ func (m *Model) agencyPeople(a int32) []int32 {
 // anyone else has the same access to the page whatever its section and context.
 func (m *Model) namedBy(x int32, out []int32) []int32 { return m.namedByChains(x, out, nil) }
 
-// namedByChains is namedBy keeping in chains (when given) everyone above each individual.
-func (m *Model) namedByChains(x int32, out []int32, chains map[int32][]int32) []int32 {
+// namedByChains is namedBy keeping in chains (when given) everyone above each individual,
+// by person and agency.
+func (m *Model) namedByChains(x int32, out []int32, chains map[[2]int32][]int32) []int32 {
 	P := &m.pages[x]
 	for i := range P.sec.entries {
 		e := &P.sec.entries[i]
@@ -369,11 +370,11 @@ func (m *Model) namedByChains(x int32, out []int32, chains map[int32][]int32) []
 	if P.individual >= 0 {
 		g := m.pages[P.individual].person
 		out = append(out, g)
-		above, ok := chains[g] // an individual's page is in their agency: g alone is the key
+		above, ok := chains[[2]int32{g, P.agency}]
 		if !ok {
 			above = m.chainAbove(g, P.agency, m.snap.AsOf)
 			if chains != nil {
-				chains[g] = above
+				chains[[2]int32{g, P.agency}] = above
 			}
 		}
 		out = append(out, above...)

@@ -42,7 +42,7 @@ func (m *Model) accessDiffReloaded(next *Model, people []string) []AccessChange 
 		}
 	}
 	admins := map[*Model][]int32{m: m.admins(), next: next.admins()}
-	for _, page := range changedKeys(m.pageSignatures(), next.pageSignatures()) {
+	for _, page := range m.changedPagesByID(next) {
 		seen := map[string]bool{}
 		for _, model := range []*Model{m, next} {
 			x, ok := model.pageIdx[page]
@@ -101,7 +101,7 @@ func (m *Model) reachOf(people []string) *reach {
 		return r
 	}
 	var named []int32
-	chains := map[int32][]int32{}
+	chains := map[[2]int32][]int32{}
 	for x := range m.pages {
 		named = m.namedByChains(int32(x), named[:0], chains)
 		for _, p := range named {
@@ -130,4 +130,83 @@ func (m *Model) admins() []int32 {
 		}
 	}
 	return out
+}
+
+// changedPagesByID are the ids of the pages whose signature (pageSignature) differs between m
+// and next, or that are in only one of them, sorted: it compares what the signature writes
+// out, matching people, units and pages by id, without writing it.
+func (m *Model) changedPagesByID(next *Model) []string {
+	var out []string
+	chainsM, chainsN := map[[2]int32]string{}, map[[2]int32]string{}
+	for x := range m.pages {
+		id := m.pages[x].src.ID
+		y, ok := next.pageIdx[id]
+		if !ok || !m.samePageByID(next, int32(x), y, chainsM, chainsN) {
+			out = append(out, id)
+		}
+	}
+	for y := range next.pages {
+		if _, ok := m.pageIdx[next.pages[y].src.ID]; !ok {
+			out = append(out, next.pages[y].src.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// samePageByID reports whether page x of m and page y of next have the same signature.
+func (m *Model) samePageByID(next *Model, x, y int32, chainsM, chainsN map[[2]int32]string) bool {
+	P, N := &m.pages[x], &next.pages[y]
+	if P.kind != N.kind || P.perf != N.perf || m.agencies[P.agency].src.ID != next.agencies[N.agency].src.ID ||
+		m.unitID(P.deptUnit) != next.unitID(N.deptUnit) || len(P.sec.entries) != len(N.sec.entries) {
+		return false
+	}
+	for i := range P.sec.entries {
+		e, f := &P.sec.entries[i], &N.sec.entries[i]
+		if e.src.Principal != f.src.Principal || e.role != f.role || e.create != f.create {
+			return false
+		}
+	}
+	samePeople := func(a, b []int32) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if m.people[a[i]].src.ID != next.people[b[i]].src.ID {
+				return false
+			}
+		}
+		return true
+	}
+	// a context the page lacks in one model reads as no one, as the signature writes it
+	context := func(px, nx int32, list func(*pageC) []int32) bool {
+		var a, b []int32
+		if px >= 0 {
+			a = list(&m.pages[px])
+		}
+		if nx >= 0 {
+			b = list(&next.pages[nx])
+		}
+		return samePeople(a, b)
+	}
+	if !context(P.metric, N.metric, func(p *pageC) []int32 { return p.owners }) ||
+		!context(P.task, N.task, func(p *pageC) []int32 { return p.responsible }) ||
+		!samePeople(P.creators, N.creators) || (P.individual >= 0) != (N.individual >= 0) || (P.project >= 0) != (N.project >= 0) {
+		return false
+	}
+	if P.individual >= 0 {
+		g, h := m.pages[P.individual].person, next.pages[N.individual].person
+		if m.people[g].src.ID != next.people[h].src.ID ||
+			m.chainSignature(g, P.agency, chainsM) != next.chainSignature(h, N.agency, chainsN) {
+			return false
+		}
+	}
+	if P.project >= 0 {
+		for i := range m.pages[P.project].roles {
+			if !samePeople(m.pages[P.project].roles[i], next.pages[N.project].roles[i]) {
+				return false
+			}
+		}
+	}
+	return true
 }
