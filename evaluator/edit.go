@@ -172,7 +172,7 @@ func (m *Model) applyBatch(b *batch, incremental bool, ch *changeSet) (*Model, e
 	// The version is the only change from cur, which is already validated and compiled: a
 	// copy with the new version and document, so no model anyone holds changes.
 	next := *cur
-	next.lint = &lintCache{}
+	next.lint = m.lintCacheAfter(ch)
 	snap := *cur.snap
 	snap.Version = version
 	next.snap = &snap

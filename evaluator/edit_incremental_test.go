@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/tidwall/gjson"
 
 	"github.com/connsec/connsec/tools/gen"
@@ -21,7 +22,8 @@ import (
 // (accepted, or refused with the same error), the same document byte for byte, the same
 // compiled model (every person, record, unit, group and page, the reports-to above every
 // record, the packed pages deciding reads), the same spans, the same lint, the same people
-// access and lint changes found from what the edits changed as from comparing all. Random batches
+// access and lint changes found from what the edits changed as from comparing all, and
+// the same lint findings by scope found from those of the model before as found anew. Random batches
 // over many ops, on generated snapshots and the example, each batch applied to the model the
 // batches before it left.
 func TestIncrementalEqualsReload(t *testing.T) {
@@ -57,6 +59,7 @@ func TestIncrementalEqualsReload(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			m.lintScopes() // so that an applied model finds its own from these
 			ch := &changeSet{}
 			inc, errInc := m.applyBatch(b, true, ch)
 			rel, errRel := m.applyBatch(b, false, nil)
@@ -80,6 +83,9 @@ func TestIncrementalEqualsReload(t *testing.T) {
 			}
 			if d := cmp.Diff(lintDiff(m.Lint(), rel.Lint()), m.lintDiffAfter(inc, ch)); d != "" {
 				t.Fatalf("%s: lint changes differ (-all +known change):\n%s", what, d)
+			}
+			if d := cmp.Diff(inc.findLintScopes(), inc.lintScopes(), cmp.AllowUnexported(lintScopes{}), cmpopts.EquateEmpty()); d != "" {
+				t.Fatalf("%s: the lint scopes found from the model before differ (-found anew +from before):\n%s", what, d)
 			}
 			m = inc
 		}

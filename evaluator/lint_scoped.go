@@ -1,6 +1,11 @@
 package evaluator
 
-import "sync"
+import (
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
 
 // The lint findings of SPEC §7 come scope by scope: each agency (its coordinators, staff and
 // units), the people, the newest build, each page with security of its own. A what-if after a
@@ -18,9 +23,24 @@ type lintScopes struct {
 }
 
 // lintCache holds a model's lintScopes once found; a model made from another starts a new one.
+// A model applied from another by a known change (changeSet) is given the findings of the one
+// it was made from, when those were found, and finds its own from them.
 type lintCache struct {
 	once   sync.Once
-	scopes *lintScopes
+	scopes atomic.Pointer[lintScopes]
+	base   *lintScopes
+	ch     *changeSet
+}
+
+// lintCacheAfter is the lint cache of a model made from m by ch.
+func (m *Model) lintCacheAfter(ch *changeSet) *lintCache {
+	c := &lintCache{}
+	if ch.known() && m.lint != nil {
+		if base := m.lint.scopes.Load(); base != nil {
+			c.base, c.ch = base, ch
+		}
+	}
+	return c
 }
 
 func findingKey(f Finding) string { return f.Code + "|" + f.Target + "|" + f.Section }
@@ -30,8 +50,15 @@ func (m *Model) lintScopes() *lintScopes {
 	if m.lint == nil {
 		return m.findLintScopes()
 	}
-	m.lint.once.Do(func() { m.lint.scopes = m.findLintScopes() })
-	return m.lint.scopes
+	m.lint.once.Do(func() {
+		if m.lint.base != nil {
+			m.lint.scopes.Store(m.relint(m.lint.base, m.lint.ch).scopes)
+			m.lint.base, m.lint.ch = nil, nil
+			return
+		}
+		m.lint.scopes.Store(m.findLintScopes())
+	})
+	return m.lint.scopes.Load()
 }
 
 func (m *Model) findLintScopes() *lintScopes {
@@ -58,14 +85,19 @@ func (m *Model) findLintScopes() *lintScopes {
 	return s
 }
 
-// lintDiffAfter is lintDiff(m.Lint(), next.Lint()); after a known change it lints next only
-// in the scopes the change reaches: the agencies whose staff, units or coordinators changed
-// (all of them when a person's Person ID changed), the people, the build, and the pages at or
-// under a rewritten page. Every other scope finds the same in both models.
-func (m *Model) lintDiffAfter(next *Model, ch *changeSet) LintChange {
-	if !ch.known() {
-		return lintDiff(m.Lint(), next.Lint())
-	}
+// relinted is the outcome of linting a model again in the scopes a known change reaches:
+// the findings of those scopes before and after, in the order Lint finds them, and the
+// model's findings by scope.
+type relinted struct {
+	before, after []Finding
+	scopes        *lintScopes
+}
+
+// relint lints m, made from a model whose findings were old by the known change ch, only in
+// the scopes ch reaches: the agencies whose staff, units or coordinators changed (all of them
+// when a person's Person ID changed), the people, the build, and the pages at or under a
+// rewritten page. Every other scope finds the same in both models.
+func (m *Model) relint(old *lintScopes, ch *changeSet) relinted {
 	agencies := make([]bool, len(m.agencies))
 	pages := map[int32]bool{}
 	for k := range ch.keys {
@@ -86,26 +118,55 @@ func (m *Model) lintDiffAfter(next *Model, ch *changeSet) LintChange {
 			}
 		}
 	}
-	old := m.lintScopes()
-	var before []Finding
-	l := linter{m: next, d: next.snap.AsOf}
+	s := &lintScopes{agencies: slices.Clone(old.agencies), pages: maps.Clone(old.pages), keys: maps.Clone(old.keys)}
+	var r relinted
+	l := linter{m: m, d: m.snap.AsOf}
+	scope := func(was []Finding, run func()) []Finding {
+		r.before = append(r.before, was...)
+		start := len(l.out)
+		run()
+		now := l.out[start:len(l.out):len(l.out)]
+		for _, f := range was {
+			if k := findingKey(f); s.keys[k] > 1 {
+				s.keys[k]--
+			} else {
+				delete(s.keys, k)
+			}
+		}
+		for _, f := range now {
+			s.keys[findingKey(f)]++
+		}
+		return now
+	}
 	for a, touched := range agencies {
 		if touched {
-			before = append(before, old.agencies[a]...)
-			l.agency(int32(a))
+			s.agencies[a] = scope(old.agencies[a], func() { l.agency(int32(a)) })
 		}
 	}
-	before = append(before, old.people...)
-	l.people()
-	before = append(before, old.build...)
-	l.build()
+	s.people = scope(old.people, l.people)
+	s.build = scope(old.build, l.build)
 	for x := range m.pages { // in the order of the pages, as Lint finds them
 		if pages[int32(x)] {
-			before = append(before, old.pages[int32(x)]...)
-			l.page(int32(x))
+			if f := scope(old.pages[int32(x)], func() { l.page(int32(x)) }); len(f) > 0 {
+				s.pages[int32(x)] = f
+			} else {
+				delete(s.pages, int32(x))
+			}
 		}
 	}
-	after := l.out
+	r.after, r.scopes = l.out, s
+	return r
+}
+
+// lintDiffAfter is lintDiff(m.Lint(), next.Lint()); after a known change it lints next only
+// in the scopes the change reaches (relint).
+func (m *Model) lintDiffAfter(next *Model, ch *changeSet) LintChange {
+	if !ch.known() {
+		return lintDiff(m.Lint(), next.Lint())
+	}
+	old := m.lintScopes()
+	r := next.relint(old, ch)
+	before, after := r.before, r.after
 	// before and after are the findings of the scopes linted again; every other finding is in
 	// both models alike, so it is neither added nor resolved, and its key is taken
 	inBefore, inAfter := map[string]int{}, map[string]bool{}
