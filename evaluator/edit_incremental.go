@@ -40,14 +40,13 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 	// Read each segment as the loader reads its element.
 	r := &reader{}
 	type parsed struct {
-		person  person
-		list    []string
-		coords  []coordinator
-		group   group
-		unit    unit
-		record  staffRecord
-		page    page
-		present bool // the list is in the document
+		person person
+		list   []string
+		coords []coordinator
+		group  group
+		unit   unit
+		record staffRecord
+		page   page
 	}
 	values := make([]parsed, len(keys))
 	for i, k := range keys {
@@ -137,17 +136,19 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 	cloned := map[segKey]bool{} // the lists of an agency copied already (i unused)
 	for i, k := range keys {
 		v := &values[i]
-		a := &snap.Agencies[k.agency]
 		list := segKey{sort: k.sort, agency: k.agency}
 		first := !cloned[list]
 		cloned[list] = true
-		switch k.sort {
-		case segPerson:
+		if k.sort == segPerson {
 			if first {
 				snap.People = slices.Clone(s.People)
 				newPeople = true
 			}
 			snap.People[k.i] = v.person
+			continue
+		}
+		a := &snap.Agencies[k.agency]
+		switch k.sort {
 		case segOrgEditors:
 			a.OrgEditors = v.list
 		case segOrgLeaders:
