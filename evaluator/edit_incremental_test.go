@@ -81,8 +81,11 @@ func TestIncrementalEqualsReload(t *testing.T) {
 			if d := cmp.Diff(m.accessDiff(rel, people), m.accessDiffAfter(inc, people, ch)); d != "" {
 				t.Fatalf("%s: access diffs differ (-all +known change):\n%s", what, d)
 			}
-			if d := cmp.Diff(lintDiff(m.Lint(), rel.Lint()), m.lintDiffAfter(inc, ch)); d != "" {
+			if d := cmp.Diff(lintDiff(m.lintAll(), rel.lintAll()), m.lintDiffAfter(inc, ch)); d != "" {
 				t.Fatalf("%s: lint changes differ (-all +known change):\n%s", what, d)
+			}
+			if d := cmp.Diff(rel.lintAll(), inc.Lint()); d != "" {
+				t.Fatalf("%s: the findings kept by scope differ from Lint (-Lint +kept):\n%s", what, d)
 			}
 			if d := cmp.Diff(inc.findLintScopes(), inc.lintScopes(), cmp.AllowUnexported(lintScopes{}), cmpopts.EquateEmpty()); d != "" {
 				t.Fatalf("%s: the lint scopes found from the model before differ (-found anew +from before):\n%s", what, d)
@@ -120,7 +123,7 @@ func compareModels(t *testing.T, what string, inc, rel *Model) {
 			t.Fatalf("%s: part %d of the incrementally edited model differs from a loaded one (-loaded +incremental):\n%s", what, i, d)
 		}
 	}
-	if d := cmp.Diff(fresh.Lint(), inc.Lint()); d != "" {
+	if d := cmp.Diff(fresh.lintAll(), inc.Lint()); d != "" {
 		t.Fatalf("%s: lint differs (-loaded +incremental):\n%s", what, d)
 	}
 	for p := range fresh.people {

@@ -43,6 +43,21 @@ func (m *Model) lintCacheAfter(ch *changeSet) *lintCache {
 	return c
 }
 
+// all is every finding, in the order Lint gives them.
+func (s *lintScopes) all() []Finding {
+	var out []Finding
+	for _, f := range s.agencies {
+		out = append(out, f...)
+	}
+	out = append(out, s.people...)
+	out = append(out, s.build...)
+	for _, x := range slices.Sorted(maps.Keys(s.pages)) {
+		out = append(out, s.pages[x]...)
+	}
+	sortFindings(out)
+	return out
+}
+
 func findingKey(f Finding) string { return f.Code + "|" + f.Target + "|" + f.Section }
 
 // lintScopes finds the model's findings by scope, once.
@@ -162,7 +177,7 @@ func (m *Model) relint(old *lintScopes, ch *changeSet) relinted {
 // in the scopes the change reaches (relint).
 func (m *Model) lintDiffAfter(next *Model, ch *changeSet) LintChange {
 	if !ch.known() {
-		return lintDiff(m.Lint(), next.Lint())
+		return lintDiff(m.lintScopes().all(), next.Lint())
 	}
 	old := m.lintScopes()
 	r := next.relint(old, ch)
