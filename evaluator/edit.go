@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -81,19 +82,27 @@ func (m *Model) Apply(batch []byte, at time.Time) (*Applied, error) {
 	if err != nil {
 		return nil, err
 	}
-	next, err := m.applyEdits(b)
+	ch := &changeSet{}
+	next, err := m.applyEdits(b, ch)
 	if err != nil {
 		return nil, err
 	}
 	applied := &Applied{Model: next, Audit: AuditEntry{Version: next.snap.Version, Actor: b.actor,
 		Time: at.UTC().Format(time.RFC3339), Edits: json.RawMessage(b.edits.Raw)}}
-	applied.Notifications = m.notifications(next, m.changedPeople(next))
+	applied.Notifications = m.notifications(next, m.changedPeopleAfter(next, ch))
 	return applied, nil
 }
 
 // Snapshot is the snapshot document of this model, as loaded or as edits left it: unknown
-// fields and the order of what no edit touched are kept.
-func (m *Model) Snapshot() []byte { return m.raw }
+// fields and the order of what no edit touched are kept. After edits, the document is written
+// out the first time it is asked for.
+func (m *Model) Snapshot() []byte {
+	if len(m.patches) == 0 {
+		return m.raw
+	}
+	m.doc.once.Do(func() { m.doc.raw, _ = m.spans.write(m.raw, m.patches, false) })
+	return m.doc.raw
+}
 
 type batch struct {
 	actor   string
@@ -131,7 +140,14 @@ func parseBatch(data []byte) (*batch, error) {
 }
 
 // applyEdits runs a parsed batch; the result's version is one more than m's.
-func (m *Model) applyEdits(b *batch) (*Model, error) {
+// ch, when given, is told what the edits changed.
+func (m *Model) applyEdits(b *batch, ch *changeSet) (*Model, error) { return m.applyBatch(b, true, ch) }
+
+// applyBatch runs a parsed batch. With incremental, an edit that only rewrites fields of
+// elements is applied to the model (edit_incremental.go); otherwise, and for every other
+// edit, the edited document is loaded again, so that an edited snapshot passes exactly the
+// rules of a loaded one.
+func (m *Model) applyBatch(b *batch, incremental bool, ch *changeSet) (*Model, error) {
 	if b.hasBase && b.base != m.snap.Version {
 		return nil, &EditError{Code: CodeVersionConflict, Index: -1, Path: "base_version",
 			Message: fmt.Sprintf("the batch was made on version %d, but the snapshot is at version %d now: look at the changes since, then make the batch again", b.base, m.snap.Version)}
@@ -140,7 +156,7 @@ func (m *Model) applyEdits(b *batch) (*Model, error) {
 	i := 0
 	var failed *EditError
 	b.edits.ForEach(func(_, op gjson.Result) bool {
-		next, err := cur.applyEdit(b.actor, i, op)
+		next, err := cur.applyEdit(b.actor, i, op, incremental, ch)
 		if err != nil {
 			failed = err
 			return false
@@ -152,25 +168,57 @@ func (m *Model) applyEdits(b *batch) (*Model, error) {
 	if failed != nil {
 		return nil, failed
 	}
-	raw, err := sjson.SetBytes(clone(cur.raw), "version", m.snap.Version+1)
-	if err != nil {
-		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Message: "the snapshot's version could not be written: " + err.Error()}
-	}
+	version := m.snap.Version + 1
 	// The version is the only change from cur, which is already validated and compiled: a
 	// copy with the new version and document, so no model anyone holds changes.
 	next := *cur
+	next.lint = m.lintCacheAfter(ch)
 	snap := *cur.snap
-	snap.Version = m.snap.Version + 1
-	next.snap, next.raw = &snap, raw
+	snap.Version = version
+	next.snap = &snap
+	if cur.spans != nil && cur.spans.version.start >= 0 {
+		patches := make(map[segKey][]byte, len(cur.patches)+1)
+		for k, v := range cur.patches {
+			patches[k] = v
+		}
+		patches[segKey{sort: segVersion}] = strconv.AppendInt(nil, version, 10)
+		next.patches, next.doc = patches, &docCache{}
+		if len(patches) > maxPatches { // write the document out now and then, so that edits never copy many patches
+			next.raw, next.spans = cur.spans.assemble(cur.raw, patches)
+			next.patches = nil
+		}
+		return &next, nil
+	}
+	raw, err := sjson.SetBytes(cur.Snapshot(), "version", version)
+	if err != nil {
+		return nil, &EditError{Code: CodeInvalidValue, Index: -1, Message: "the snapshot's version could not be written: " + err.Error()}
+	}
+	next.raw, next.spans, next.patches = raw, nil, nil
 	return &next, nil
+}
+
+// maxPatches is how many rewritten segments a model keeps before its document is written out
+// (a variable so that tests write it out often).
+var maxPatches = 512
+
+// docCache holds a model's document once written out from its patches.
+type docCache struct {
+	once sync.Once
+	raw  []byte
 }
 
 // clone copies a document before sjson writes into it, so that no model's bytes change.
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
 // applyEdit applies one edit to m, giving the next model.
-func (m *Model) applyEdit(actor string, i int, op gjson.Result) (*Model, *EditError) {
-	e := &edit{m: m, index: i, op: op, day: m.snap.AsOf, raw: m.raw, reloadPath: ""}
+func (m *Model) applyEdit(actor string, i int, op gjson.Result, incremental bool, ch *changeSet) (*Model, *EditError) {
+	e := &edit{m: m, index: i, op: op, day: m.snap.AsOf, reloadPath: ""}
+	// an element's bytes can be rewritten on their own when the loader located them, and the
+	// model judges the document's own day (a model moved to another day by a scenario reloads)
+	e.whole = !incremental || m.spans == nil || m.spans.asOf != m.snap.AsOf
+	if e.whole {
+		e.raw = m.Snapshot()
+	}
 	if !op.IsObject() {
 		return nil, e.failAt("", CodeInvalidValue, "an edit is an object with its op and fields")
 	}
@@ -194,25 +242,41 @@ func (m *Model) applyEdit(actor string, i int, op gjson.Result) (*Model, *EditEr
 	if !e.changed {
 		return m, nil
 	}
+	if !e.whole {
+		next, p, ok := m.withSegments(e.segs)
+		if ok && p == nil {
+			ch.add(e.segs)
+			return next, nil
+		}
+		if ok {
+			return nil, e.failAt(e.reloadPath, p.Code, "this edit would leave the snapshot wrong: %s (at %s)", p.Message, p.Path)
+		}
+		e.toWhole() // the edit changes more than fields: load the document it leaves
+	}
 	next, err := Load(e.raw)
 	if err != nil {
 		p := err.(*SnapshotError).Problems[0]
 		return nil, e.failAt(e.reloadPath, p.Code, "this edit would leave the snapshot wrong: %s (at %s)", p.Message, p.Path)
 	}
+	ch.addReload()
 	return next.onDay(m.snap.AsOf.String()), nil
 }
 
 // edit is one edit being judged and written: the first failure is kept in err, and every
 // reader below does nothing once there is one, so an op reads as a list of its checks.
 type edit struct {
-	m          *Model // the state before this edit
-	actor      int32
-	day        Date
-	index      int
-	op         gjson.Result
+	m       *Model // the state before this edit
+	actor   int32
+	day     Date
+	index   int
+	op      gjson.Result
+	changed bool
+	err     *EditError
+	// The edit writes into the segments of m's document (segs: their new bytes) while every
+	// path it writes or reads falls in one; otherwise (whole) into the whole document, raw.
+	whole      bool
+	segs       map[segKey][]byte
 	raw        []byte
-	changed    bool
-	err        *EditError
 	reloadPath string // where a problem found only by reloading is reported
 }
 
@@ -231,37 +295,102 @@ func (e *edit) failAt(key, code, format string, args ...any) *EditError {
 	return e.err
 }
 
+// segment is the current bytes of a segment of the document, as this edit may change them.
+func (e *edit) segment(k segKey) []byte {
+	if b, ok := e.segs[k]; ok {
+		return b
+	}
+	if b, ok := e.m.patches[k]; ok {
+		return b
+	}
+	at := e.m.spans.spanOf(k)
+	return e.m.raw[at.start:at.end:at.end]
+}
+
+// toWhole moves the edit to writing the whole document: the document with what the batch and
+// this edit have written so far.
+func (e *edit) toWhole() {
+	if e.whole {
+		return
+	}
+	patches := make(map[segKey][]byte, len(e.m.patches)+len(e.segs))
+	for k, v := range e.m.patches {
+		patches[k] = v
+	}
+	for k, v := range e.segs {
+		patches[k] = v
+	}
+	if len(patches) == 0 {
+		e.raw = e.m.raw
+	} else {
+		e.raw, _ = e.m.spans.write(e.m.raw, patches, false)
+	}
+	e.whole, e.segs = true, nil
+}
+
+// read reads the document at an sjson path, as this edit has left it.
+func (e *edit) read(path string) gjson.Result {
+	if !e.whole {
+		if k, rest, ok := e.m.spans.route(path); ok {
+			if rest == "" {
+				return gjson.ParseBytes(e.segment(k))
+			}
+			return gjson.GetBytes(e.segment(k), rest)
+		}
+		e.toWhole()
+	}
+	return gjson.GetBytes(e.raw, path)
+}
+
 // set writes a value into the document at an sjson path; raw values are JSON text.
 func (e *edit) set(path string, v any) {
 	if e.err != nil {
 		return
 	}
-	if !e.changed {
-		e.raw = clone(e.raw)
-	}
-	var out []byte
-	var err error
-	if r, ok := v.(rawJSON); ok {
-		out, err = sjson.SetRawBytes(e.raw, path, []byte(r))
-	} else {
-		out, err = sjson.SetBytes(e.raw, path, v)
-	}
-	if err != nil {
-		e.failAt("", CodeInvalidValue, "the snapshot could not be written at %s: %v", path, err)
-		return
-	}
-	e.raw, e.changed = out, true
+	e.write(path, func(doc []byte, at string) ([]byte, error) {
+		if r, ok := v.(rawJSON); ok {
+			if at == "" {
+				return []byte(r), nil
+			}
+			return sjson.SetRawBytes(doc, at, []byte(r))
+		}
+		if at == "" {
+			return json.Marshal(v)
+		}
+		return sjson.SetBytes(doc, at, v)
+	})
 }
 
 func (e *edit) delete(path string) {
 	if e.err != nil {
 		return
 	}
-	if !e.changed {
-		e.raw = clone(e.raw)
+	e.write(path, func(doc []byte, at string) ([]byte, error) {
+		if at == "" {
+			return nil, fmt.Errorf("nothing to delete")
+		}
+		return sjson.DeleteBytes(doc, at)
+	})
+}
+
+// write rewrites the segment the path falls in, or else the whole document. sjson writes a
+// new document (it writes in place only when asked), so no model's bytes change.
+func (e *edit) write(path string, change func(doc []byte, at string) ([]byte, error)) {
+	var out []byte
+	var err error
+	if !e.whole {
+		if k, rest, ok := e.m.spans.route(path); ok && (rest != "" || k.sort == segCoordinators || k.sort == segOrgEditors || k.sort == segOrgLeaders) {
+			if out, err = change(e.segment(k), rest); err == nil {
+				if e.segs == nil {
+					e.segs = map[segKey][]byte{}
+				}
+				e.segs[k], e.changed = out, true
+				return
+			}
+		}
+		e.toWhole()
 	}
-	out, err := sjson.DeleteBytes(e.raw, path)
-	if err != nil {
+	if out, err = change(e.raw, path); err != nil {
 		e.failAt("", CodeInvalidValue, "the snapshot could not be written at %s: %v", path, err)
 		return
 	}

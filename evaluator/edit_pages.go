@@ -109,15 +109,15 @@ func opCreatePage(e *edit) {
 	if k.ownSecurity() {
 		security := "[]"
 		if y := e.m.defaultsSource(k, parent); y >= 0 {
-			security = gjson.GetBytes(e.raw, e.m.pagePath(y)+".defaults."+k.String()).Raw
-		} else if t := gjson.GetBytes(e.raw, "site_defaults."+k.String()+".security"); t.IsArray() {
+			security = e.read(e.m.pagePath(y) + ".defaults." + k.String()).Raw
+		} else if t := e.read("site_defaults." + k.String() + ".security"); t.IsArray() {
 			security = t.Raw
 		}
 		if security == "" || security == "null" {
 			security = "[]"
 		}
 		defaults := "{}"
-		if t := gjson.GetBytes(e.raw, "site_defaults."+k.String()+".defaults"); t.IsObject() {
+		if t := e.read("site_defaults." + k.String() + ".defaults"); t.IsObject() {
 			defaults = t.Raw
 		}
 		page, _ = sjson.SetRaw(page, "security", security)
@@ -270,7 +270,7 @@ func opPropagateDefaults(e *edit) {
 		e.failAt("kind", CodeNotApplicable, "%s has no default section for %s pages to propagate", e.m.pageName(x), k.label())
 		return
 	}
-	src := rawJSON(gjson.GetBytes(e.raw, e.m.pagePath(x)+".defaults."+k.String()).Raw)
+	src := rawJSON(e.read(e.m.pagePath(x) + ".defaults." + k.String()).Raw)
 	if src == "" || src == "null" {
 		src = "[]"
 	}

@@ -207,7 +207,7 @@ func opConsolidateUnits(e *edit) {
 		}
 		var kept []string
 		changed := false
-		for i, o := range gjson.GetBytes(e.raw, path+".out_assignments").Array() {
+		for i, o := range e.read(path + ".out_assignments").Array() {
 			ou := moved(rec.outs[i].unit)
 			switch {
 			case ou == unit:
@@ -287,7 +287,7 @@ func (e *edit) renamePrincipal(a int32, old, new string) {
 
 func (e *edit) renameIn(path, old, new string) {
 	i := 0
-	gjson.GetBytes(e.raw, path).ForEach(func(_, en gjson.Result) bool {
+	e.read(path).ForEach(func(_, en gjson.Result) bool {
 		if en.Get("principal").Str == old {
 			e.set(path+"."+strconv.Itoa(i)+".principal", new)
 		}

@@ -16,8 +16,13 @@ type Finding struct {
 	Message string `json:"message"`
 }
 
-// Lint lists every finding of SPEC §7 on the snapshot's day, in a stable order.
-func (m *Model) Lint() []Finding {
+// Lint lists every finding of SPEC §7 on the snapshot's day, in a stable order. The findings
+// are found once per model, and a model applied from another by edits to fields finds them
+// again only where the edits reach (lint_scoped.go).
+func (m *Model) Lint() []Finding { return m.lintScopes().all() }
+
+// lintAll finds every finding of the model at once, as Lint gives them.
+func (m *Model) lintAll() []Finding {
 	l := linter{m: m, d: m.snap.AsOf}
 	for a := range m.agencies {
 		l.agency(int32(a))

@@ -17,12 +17,14 @@ func Load(data []byte) (*Model, error) {
 	if !gjson.ValidBytes(data) {
 		return nil, &SnapshotError{Problems: []Problem{{Code: CodeInvalidSnapshot, Path: "", Message: "this is not a JSON document" + syntaxHint(data)}}}
 	}
-	r := &reader{}
-	s := r.parseSnapshot(gjson.ParseBytes(data))
+	r := &reader{spans: &docSpans{}}
+	doc := gjson.ParseBytes(data)
+	doc.Index = len(data) - len(doc.Raw) // gjson leaves the root at 0; its elements count from here
+	s := r.parseSnapshot(doc)
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}
 	}
-	c := &compiler{reader: r, m: &Model{raw: data, snap: s}, owners: make(map[string]lazyPath, idCount(s))}
+	c := &compiler{reader: r, m: &Model{raw: data, snap: s, spans: r.spans, lint: &lintCache{}, ranks: &idRanks{}}, owners: make(map[string]lazyPath, idCount(s))}
 	c.compile()
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}
@@ -45,6 +47,8 @@ type compiler struct {
 	*reader
 	m      *Model
 	owners map[string]lazyPath // id → path of what holds it (ids are unique across sorts, §1)
+	// peopleOwned: m.people is the compiler's own (an edit compiled again copies it first)
+	peopleOwned bool
 }
 
 // idCount is the number of ids a snapshot declares, to size the maps of ids.
@@ -149,7 +153,7 @@ func (c *compiler) compile() {
 		at := index("agencies", ai)
 		c.claim(a.ID, field(at, "id"), "agency")
 		m.agencyIdx[a.ID] = int32(ai)
-		ac := agencyC{src: a, org: -1, coordinator: map[int32]string{}}
+		ac := agencyC{src: a, org: -1}
 		unitsPath, groupsPath, pagesPath := field(at, "units"), field(at, "groups"), field(at, "pages")
 		for ui := range a.Units {
 			u := &a.Units[ui]
@@ -282,64 +286,17 @@ func (c *compiler) compileAgency(ai int32) {
 	at := index("agencies", int(ai))
 	ac.orgEditors = c.personList(a.OrgEditors, field(at, "org_editors"))
 	ac.orgLeaders = c.personList(a.OrgLeaders, field(at, "org_leaders"))
-	for i, co := range a.Coordinators {
-		if p := c.person(co.Person, field(index(field(at, "coordinators"), i), "person")); p >= 0 {
-			if _, dup := ac.coordinator[p]; dup {
-				c.add(CodeInvalidValue, index(field(at, "coordinators"), i), "%s is designated coordinator twice", co.Person)
-			}
-			ac.coordinator[p] = co.Role
-		}
-	}
+	c.compileCoordinators(ai)
 	for gi := range a.Groups {
-		g := &a.Groups[gi]
-		if gx, ok := m.groupIdx[g.ID]; ok && m.groups[gx].src == g {
-			m.groups[gx].members = c.personList(g.Members, field(index(field(at, "groups"), gi), "members"))
-		}
+		c.compileGroup(ai, gi)
 	}
 	for _, u := range ac.units {
-		uc := &m.units[u]
-		up := index(field(at, "units"), indexOfUnit(a, uc.src))
-		uc.editors = c.personList(uc.src.Editors, field(up, "editors"))
-		uc.leaders = c.personList(uc.src.Leaders, field(up, "leaders"))
-		uc.approver = c.person(uc.src.Approver, field(up, "approver"))
+		c.compileUnit(ai, indexOfUnit(a, m.units[u].src))
 	}
 	ac.records = make([]recordC, len(a.Staff))
 	staffPath := field(at, "staff")
 	for si := range a.Staff {
-		st := &a.Staff[si]
-		sl := lazyPath{base: staffPath, i: si} // the record's path, written out only for a problem
-		rec := recordC{src: st, person: c.personL(st.Person, sl.at("person")), unit: -1, start: st.Start, end: st.End}
-		if st.Unit == "" {
-			if st.End == openEnd {
-				c.add(CodeInvalidValue, sl.at("unit").String(), "a staff record without an end date needs a unit")
-			}
-		} else {
-			rec.unit = c.unitOfL(st.Unit, ai, sl.at("unit"))
-		}
-		if st.End <= st.Start {
-			c.add(CodeInvalidValue, sl.at("end").String(), "the record ends (%s) on or before it starts (%s)", st.End, st.Start)
-		}
-		if len(st.Functions) > 0 {
-			rec.functions = make([]int32, 0, len(st.Functions))
-		}
-		for i, code := range st.Functions {
-			if f, ok := m.functionIdx[code]; ok {
-				rec.functions = append(rec.functions, f)
-			} else {
-				c.add(CodeUnknownReference, index(sl.at("functions").String(), i), "no business function has the code %q", code)
-			}
-		}
-		rec.reportsTo = c.personListAt(st.ReportsTo, sl.at("reports_to"))
-		for oi, o := range st.OutAssignments {
-			op := index(sl.at("out_assignments").String(), oi)
-			u := c.unitOf(o.Unit, ai, field(op, "unit"))
-			if o.End <= o.Start {
-				c.add(CodeInvalidValue, field(op, "end"), "the out-assignment ends (%s) on or before it starts (%s)", o.End, o.Start)
-			}
-			if u >= 0 {
-				rec.outs = append(rec.outs, outC{unit: u, start: o.Start, end: o.End})
-			}
-		}
+		rec := c.compileRecord(ai, si, staffPath)
 		if rec.person >= 0 {
 			pc := &m.people[rec.person]
 			for _, other := range pc.records {
@@ -348,7 +305,7 @@ func (c *compiler) compileAgency(ai int32) {
 				}
 				o := &ac.records[other.rec]
 				if o.start < rec.end && rec.start < o.end {
-					c.add(CodeInvalidValue, sl.String(), "%s already has a record in this agency for an overlapping period (staff[%d])", st.Person, other.rec)
+					c.add(CodeInvalidValue, index(staffPath, si), "%s already has a record in this agency for an overlapping period (staff[%d])", a.Staff[si].Person, other.rec)
 				}
 			}
 			pc.records = append(pc.records, recRef{agency: ai, rec: int32(si), start: rec.start, end: rec.end})
@@ -356,6 +313,85 @@ func (c *compiler) compileAgency(ai int32) {
 		ac.records[si] = rec
 	}
 	c.compilePageFields(ai)
+}
+
+// compileCoordinators compiles the coordinators of agency ai: who is primary, who backup.
+func (c *compiler) compileCoordinators(ai int32) {
+	ac := &c.m.agencies[ai]
+	at := field(index("agencies", int(ai)), "coordinators")
+	ac.coordinator = make(map[int32]string, len(ac.src.Coordinators))
+	for i, co := range ac.src.Coordinators {
+		if p := c.person(co.Person, field(index(at, i), "person")); p >= 0 {
+			if _, dup := ac.coordinator[p]; dup {
+				c.add(CodeInvalidValue, index(at, i), "%s is designated coordinator twice", co.Person)
+			}
+			ac.coordinator[p] = co.Role
+		}
+	}
+}
+
+// compileGroup compiles the members of groups[gi] of agency ai.
+func (c *compiler) compileGroup(ai int32, gi int) {
+	m := c.m
+	g := &m.agencies[ai].src.Groups[gi]
+	if gx, ok := m.groupIdx[g.ID]; ok && m.groups[gx].src == g {
+		m.groups[gx].members = c.personList(g.Members, field(index(field(index("agencies", int(ai)), "groups"), gi), "members"))
+	}
+}
+
+// compileUnit compiles the roles of units[ui] of agency ai.
+func (c *compiler) compileUnit(ai int32, ui int) {
+	m := c.m
+	u, ok := m.unitIdx[m.agencies[ai].src.Units[ui].ID]
+	if !ok || m.units[u].src != &m.agencies[ai].src.Units[ui] {
+		return
+	}
+	uc := &m.units[u]
+	up := index(field(index("agencies", int(ai)), "units"), ui)
+	uc.editors = c.personList(uc.src.Editors, field(up, "editors"))
+	uc.leaders = c.personList(uc.src.Leaders, field(up, "leaders"))
+	uc.approver = c.person(uc.src.Approver, field(up, "approver"))
+}
+
+// compileRecord compiles staff[si] of agency ai on its own: everything but its place among
+// the person's records.
+func (c *compiler) compileRecord(ai int32, si int, staffPath string) recordC {
+	m := c.m
+	st := &m.agencies[ai].src.Staff[si]
+	sl := lazyPath{base: staffPath, i: si} // the record's path, written out only for a problem
+	rec := recordC{src: st, person: c.personL(st.Person, sl.at("person")), unit: -1, start: st.Start, end: st.End}
+	if st.Unit == "" {
+		if st.End == openEnd {
+			c.add(CodeInvalidValue, sl.at("unit").String(), "a staff record without an end date needs a unit")
+		}
+	} else {
+		rec.unit = c.unitOfL(st.Unit, ai, sl.at("unit"))
+	}
+	if st.End <= st.Start {
+		c.add(CodeInvalidValue, sl.at("end").String(), "the record ends (%s) on or before it starts (%s)", st.End, st.Start)
+	}
+	if len(st.Functions) > 0 {
+		rec.functions = make([]int32, 0, len(st.Functions))
+	}
+	for i, code := range st.Functions {
+		if f, ok := m.functionIdx[code]; ok {
+			rec.functions = append(rec.functions, f)
+		} else {
+			c.add(CodeUnknownReference, index(sl.at("functions").String(), i), "no business function has the code %q", code)
+		}
+	}
+	rec.reportsTo = c.personListAt(st.ReportsTo, sl.at("reports_to"))
+	for oi, o := range st.OutAssignments {
+		op := index(sl.at("out_assignments").String(), oi)
+		u := c.unitOf(o.Unit, ai, field(op, "unit"))
+		if o.End <= o.Start {
+			c.add(CodeInvalidValue, field(op, "end"), "the out-assignment ends (%s) on or before it starts (%s)", o.End, o.Start)
+		}
+		if u >= 0 {
+			rec.outs = append(rec.outs, outC{unit: u, start: o.Start, end: o.End})
+		}
+	}
+	return rec
 }
 
 func indexOfUnit(a *agency, u *unit) int {

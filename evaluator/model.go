@@ -10,6 +10,16 @@ import (
 type Model struct {
 	raw  []byte
 	snap *snapshot
+	// spans locate in raw the elements edits rewrite (edit_doc.go); patches are the segments
+	// edits have rewritten since, and doc the document they make, written out when asked.
+	spans   *docSpans
+	patches map[segKey][]byte
+	doc     *docCache
+	// lint keeps the findings by scope once a what-if needed them (lint_scoped.go); ranks
+	// the order of the ids (whatif_changes.go), shared by the models edits make from this one
+	// without moving any element
+	lint  *lintCache
+	ranks *idRanks
 
 	people    []personC
 	personIdx map[string]int32

@@ -169,6 +169,12 @@ func (c *compiler) resolvePage(x int32) {
 	case P.kind == kindPerformanceReport:
 		P.perf = true
 	}
+	m.resolveSection(x)
+}
+
+// resolveSection finds the effective section of page x (SPEC §3), its parent's known.
+func (m *Model) resolveSection(x int32) {
+	P := &m.pages[x]
 	switch {
 	case P.kind.ownSecurity():
 		P.sec, P.secOwner, P.secKind = P.own, x, kindInvalid
@@ -199,22 +205,30 @@ func (m *Model) nearestOwnSecurity(x int32) int32 {
 // checkReportsToCycles refuses reports-to loops as they read on the snapshot's day (SPEC §2).
 func (c *compiler) checkReportsToCycles() {
 	m := c.m
-	d := m.snap.AsOf
 	for ai := range m.agencies {
-		a := int32(ai)
-		for ri := range m.agencies[ai].records {
-			rec := &m.agencies[ai].records[ri]
-			if rec.person < 0 || m.readRecord(rec.person, a, d) != int32(ri) {
-				continue
-			}
-			if m.reportsToAbove(rec.person, rec.person, a, d) {
-				chain := m.reportsChainLoop(rec.person, a, d)
-				c.add(CodeCycle, field(index(field(index("agencies", ai), "staff"), ri), "reports_to"),
-					"reports-to goes round in a loop: %s", chain)
-				return
-			}
+		if !c.checkReportsToCyclesIn(int32(ai)) {
+			return
 		}
 	}
+}
+
+// checkReportsToCyclesIn refuses a reports-to loop in agency a; false when it found one.
+func (c *compiler) checkReportsToCyclesIn(a int32) bool {
+	m := c.m
+	d := m.snap.AsOf
+	for ri := range m.agencies[a].records {
+		rec := &m.agencies[a].records[ri]
+		if rec.person < 0 || m.readRecord(rec.person, a, d) != int32(ri) {
+			continue
+		}
+		if m.reportsToAbove(rec.person, rec.person, a, d) {
+			chain := m.reportsChainLoop(rec.person, a, d)
+			c.add(CodeCycle, field(index(field(index("agencies", int(a)), "staff"), ri), "reports_to"),
+				"reports-to goes round in a loop: %s", chain)
+			return false
+		}
+	}
+	return true
 }
 
 func (m *Model) reportsChainLoop(p, a int32, d Date) string {

@@ -11,7 +11,8 @@ import (
 // JSON path instead of stopping at the first (SPEC §2).
 type reader struct {
 	problems []Problem
-	entryBuf []entry // scratch for the entries of one section
+	entryBuf []entry   // scratch for the entries of one section
+	spans    *docSpans // when set, where each element the edits rewrite lies in the document
 }
 
 func (r *reader) add(code, path, format string, args ...any) {
@@ -376,6 +377,9 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 	if f := format; f.Type != gjson.String || f.Str != "connsec.snapshot/v1" {
 		r.add(CodeInvalidSnapshot, "format", "must be \"connsec.snapshot/v1\" (found %s)", describe(f))
 	}
+	if r.spans != nil {
+		r.spans.version = spanOf(version)
+	}
 	if v := version; v.Exists() {
 		if v.Type != gjson.Number || v.Num != float64(int64(v.Num)) || v.Num < 0 {
 			r.add(CodeInvalidSnapshot, "version", "must be a whole number, 0 or more (found %s)", describe(v))
@@ -384,6 +388,9 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		}
 	}
 	s.AsOf = r.date(asOf, "as_of", 0)
+	if r.spans != nil {
+		r.spans.asOf = s.AsOf
+	}
 	if s.AsOf == 0 && !asOf.Exists() {
 		r.add(CodeInvalidSnapshot, "as_of", "is required: the day the snapshot describes, YYYY-MM-DD")
 	}
@@ -403,33 +410,11 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		}
 	})
 	r.arrayL(people, "people", func(i int, e gjson.Result) {
-		at := lazyPath{base: "people", i: i}
-		if !e.IsObject() {
-			r.object(e, at.String(), true)
-			return
-		}
-		var id, name, nt, status gjson.Result
-		e.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "id":
-				keepFirst(&id, v)
-			case "name":
-				keepFirst(&name, v)
-			case "nt_account":
-				keepFirst(&nt, v)
-			case "person_id":
-				keepFirst(&status, v)
+		if p, ok := r.parsePerson(e, i); ok {
+			s.People = append(s.People, p)
+			if r.spans != nil {
+				r.spans.people = append(r.spans.people, spanOf(e))
 			}
-			return true
-		})
-		s.People = append(s.People, person{
-			ID:        r.idL(id, at.at("id"), true),
-			Name:      r.textL(name, at.at("name"), false),
-			NTAccount: r.textL(nt, at.at("nt_account"), false),
-			Status:    r.oneOfL(status, at.at("person_id"), false, personIDStatuses),
-		})
-		if p := &s.People[len(s.People)-1]; p.Status == "" {
-			p.Status = "active"
 		}
 	})
 	s.SiteDefaults = map[string]*siteTemplate{}
@@ -450,10 +435,46 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 	}
 	r.array(agencies, "agencies", func(_ int, e gjson.Result, at string) {
 		if r.object(e, at, true) {
+			if r.spans != nil {
+				r.spans.agencies = append(r.spans.agencies, agencySpans{})
+			}
 			s.Agencies = append(s.Agencies, r.parseAgency(e, at))
 		}
 	})
 	return s
+}
+
+// parsePerson reads people[i]; ok is false when it is not an object.
+func (r *reader) parsePerson(e gjson.Result, i int) (person, bool) {
+	at := lazyPath{base: "people", i: i}
+	if !e.IsObject() {
+		r.object(e, at.String(), true)
+		return person{}, false
+	}
+	var id, name, nt, status gjson.Result
+	e.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "id":
+			keepFirst(&id, v)
+		case "name":
+			keepFirst(&name, v)
+		case "nt_account":
+			keepFirst(&nt, v)
+		case "person_id":
+			keepFirst(&status, v)
+		}
+		return true
+	})
+	p := person{
+		ID:        r.idL(id, at.at("id"), true),
+		Name:      r.textL(name, at.at("name"), false),
+		NTAccount: r.textL(nt, at.at("nt_account"), false),
+		Status:    r.oneOfL(status, at.at("person_id"), false, personIDStatuses),
+	}
+	if p.Status == "" {
+		p.Status = "active"
+	}
+	return p, true
 }
 
 func describe(v gjson.Result) string {
@@ -573,92 +594,133 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 		OrgEditors: r.ids(orgEditors, field(at, "org_editors")),
 		OrgLeaders: r.ids(orgLeaders, field(at, "org_leaders")),
 	}
-	r.array(coordinators, field(at, "coordinators"), func(_ int, c gjson.Result, at string) {
-		if r.object(c, at, true) {
-			a.Coordinators = append(a.Coordinators, coordinator{
-				Person: r.id(c.Get("person"), field(at, "person"), true),
-				Role:   r.oneOf(c.Get("role"), field(at, "role"), true, "primary", "backup"),
-			})
-		}
-	})
+	a.Coordinators = r.parseCoordinators(coordinators, field(at, "coordinators"))
+	var sp *agencySpans
+	if r.spans != nil {
+		sp = &r.spans.agencies[len(r.spans.agencies)-1]
+		sp.orgEditors, sp.orgLeaders, sp.coordinators = spanOf(orgEditors), spanOf(orgLeaders), spanOf(coordinators)
+	}
 	r.array(groups, field(at, "groups"), func(_ int, g gjson.Result, at string) {
 		if r.object(g, at, true) {
-			a.Groups = append(a.Groups, group{
-				ID:      r.id(g.Get("id"), field(at, "id"), true),
-				Name:    r.text(g.Get("name"), field(at, "name"), false),
-				Members: r.ids(g.Get("members"), field(at, "members")),
-			})
+			a.Groups = append(a.Groups, r.parseGroup(g, at))
+			if sp != nil {
+				sp.groups = append(sp.groups, spanOf(g))
+			}
 		}
 	})
 	r.array(units, field(at, "units"), func(_ int, u gjson.Result, at string) {
 		if r.object(u, at, true) {
-			a.Units = append(a.Units, unit{
-				ID:             r.id(u.Get("id"), field(at, "id"), true),
-				Name:           r.text(u.Get("name"), field(at, "name"), false),
-				Specialization: r.text(u.Get("specialization"), field(at, "specialization"), false),
-				Temporary:      r.boolean(u.Get("temporary"), field(at, "temporary")),
-				Approver:       r.id(u.Get("approver"), field(at, "approver"), false),
-				Editors:        r.ids(u.Get("editors"), field(at, "editors")),
-				Leaders:        r.ids(u.Get("leaders"), field(at, "leaders")),
-			})
+			a.Units = append(a.Units, r.parseUnit(u, at))
+			if sp != nil {
+				sp.units = append(sp.units, spanOf(u))
+			}
 		}
 	})
 	staffPath := field(at, "staff")
 	r.arrayL(staff, staffPath, func(i int, s gjson.Result) {
-		sp := lazyPath{base: staffPath, i: i}
-		if !s.IsObject() {
-			r.object(s, sp.String(), true)
-			return
-		}
-		var person, unit, start, end, functions, reportsTo, outs gjson.Result
-		s.ForEach(func(k, v gjson.Result) bool {
-			switch k.Str {
-			case "person":
-				keepFirst(&person, v)
-			case "unit":
-				keepFirst(&unit, v)
-			case "start":
-				keepFirst(&start, v)
-			case "end":
-				keepFirst(&end, v)
-			case "functions":
-				keepFirst(&functions, v)
-			case "reports_to":
-				keepFirst(&reportsTo, v)
-			case "out_assignments":
-				keepFirst(&outs, v)
+		if rec, ok := r.parseStaff(s, staffPath, i); ok {
+			a.Staff = append(a.Staff, rec)
+			if sp != nil {
+				sp.staff = append(sp.staff, spanOf(s))
 			}
-			return true
-		})
-		rec := staffRecord{
-			Person:    r.idL(person, sp.at("person"), true),
-			Unit:      r.idL(unit, sp.at("unit"), false),
-			Start:     r.dateL(start, sp.at("start"), 0),
-			End:       r.dateL(end, sp.at("end"), openEnd),
-			Functions: r.idsL(functions, sp.at("functions")),
-			ReportsTo: r.idsL(reportsTo, sp.at("reports_to")),
 		}
-		if outs.Type != gjson.Null {
-			r.array(outs, sp.at("out_assignments").String(), func(_ int, o gjson.Result, at string) {
-				if r.object(o, at, true) {
-					rec.OutAssignments = append(rec.OutAssignments, outAssignment{
-						Unit:  r.id(o.Get("unit"), field(at, "unit"), true),
-						Start: r.date(o.Get("start"), field(at, "start"), 0),
-						End:   r.date(o.Get("end"), field(at, "end"), openEnd),
-					})
-				}
-			})
-		}
-		a.Staff = append(a.Staff, rec)
 	})
 	pagesPath := field(at, "pages")
 	r.arrayL(pages, pagesPath, func(i int, p gjson.Result) {
 		at := index(pagesPath, i)
 		if r.object(p, at, true) {
 			a.Pages = append(a.Pages, r.parsePage(p, at))
+			if sp != nil {
+				sp.pages = append(sp.pages, spanOf(p))
+			}
 		}
 	})
 	return a
+}
+
+// parseCoordinators reads an agency's coordinators.
+func (r *reader) parseCoordinators(v gjson.Result, path string) []coordinator {
+	var out []coordinator
+	r.array(v, path, func(_ int, c gjson.Result, at string) {
+		if r.object(c, at, true) {
+			out = append(out, coordinator{
+				Person: r.id(c.Get("person"), field(at, "person"), true),
+				Role:   r.oneOf(c.Get("role"), field(at, "role"), true, "primary", "backup"),
+			})
+		}
+	})
+	return out
+}
+
+// parseGroup reads an organization group, an object.
+func (r *reader) parseGroup(g gjson.Result, at string) group {
+	return group{
+		ID:      r.id(g.Get("id"), field(at, "id"), true),
+		Name:    r.text(g.Get("name"), field(at, "name"), false),
+		Members: r.ids(g.Get("members"), field(at, "members")),
+	}
+}
+
+// parseUnit reads a unit, an object.
+func (r *reader) parseUnit(u gjson.Result, at string) unit {
+	return unit{
+		ID:             r.id(u.Get("id"), field(at, "id"), true),
+		Name:           r.text(u.Get("name"), field(at, "name"), false),
+		Specialization: r.text(u.Get("specialization"), field(at, "specialization"), false),
+		Temporary:      r.boolean(u.Get("temporary"), field(at, "temporary")),
+		Approver:       r.id(u.Get("approver"), field(at, "approver"), false),
+		Editors:        r.ids(u.Get("editors"), field(at, "editors")),
+		Leaders:        r.ids(u.Get("leaders"), field(at, "leaders")),
+	}
+}
+
+// parseStaff reads staff[i] of the list at staffPath; ok is false when it is not an object.
+func (r *reader) parseStaff(s gjson.Result, staffPath string, i int) (staffRecord, bool) {
+	sp := lazyPath{base: staffPath, i: i}
+	if !s.IsObject() {
+		r.object(s, sp.String(), true)
+		return staffRecord{}, false
+	}
+	var person, unit, start, end, functions, reportsTo, outs gjson.Result
+	s.ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "person":
+			keepFirst(&person, v)
+		case "unit":
+			keepFirst(&unit, v)
+		case "start":
+			keepFirst(&start, v)
+		case "end":
+			keepFirst(&end, v)
+		case "functions":
+			keepFirst(&functions, v)
+		case "reports_to":
+			keepFirst(&reportsTo, v)
+		case "out_assignments":
+			keepFirst(&outs, v)
+		}
+		return true
+	})
+	rec := staffRecord{
+		Person:    r.idL(person, sp.at("person"), true),
+		Unit:      r.idL(unit, sp.at("unit"), false),
+		Start:     r.dateL(start, sp.at("start"), 0),
+		End:       r.dateL(end, sp.at("end"), openEnd),
+		Functions: r.idsL(functions, sp.at("functions")),
+		ReportsTo: r.idsL(reportsTo, sp.at("reports_to")),
+	}
+	if outs.Type != gjson.Null {
+		r.array(outs, sp.at("out_assignments").String(), func(_ int, o gjson.Result, at string) {
+			if r.object(o, at, true) {
+				rec.OutAssignments = append(rec.OutAssignments, outAssignment{
+					Unit:  r.id(o.Get("unit"), field(at, "unit"), true),
+					Start: r.date(o.Get("start"), field(at, "start"), 0),
+					End:   r.date(o.Get("end"), field(at, "end"), openEnd),
+				})
+			}
+		})
+	}
+	return rec, true
 }
 
 func (r *reader) parsePage(p gjson.Result, at string) page {

@@ -206,6 +206,13 @@ func (m *Model) reportsToAbove(p, g, a int32, d Date) bool {
 // refused it otherwise); should one be met all the same, the records on it keep no list and
 // reportsToAbove walks the tree.
 func (c *compiler) compileReportsAbove() {
+	for ai := range c.m.agencies {
+		c.compileReportsAboveIn(int32(ai))
+	}
+}
+
+// compileReportsAboveIn is compileReportsAbove for the records of agency a0.
+func (c *compiler) compileReportsAboveIn(a0 int32) {
 	m := c.m
 	d := m.snap.AsOf
 	state := make([][]uint8, len(m.agencies)) // 0 todo, 1 doing, 2 done, 3 failed
@@ -241,16 +248,11 @@ func (c *compiler) compileReportsAbove() {
 		state[a][r] = 2
 		return true
 	}
-	for ai := range m.agencies {
-		state[ai] = make([]uint8, len(m.agencies[ai].records))
-	}
-	for ai := range m.agencies {
-		a := int32(ai)
-		for ri := range m.agencies[ai].records {
-			rec := &m.agencies[ai].records[ri]
-			if rec.person >= 0 && m.readRecord(rec.person, a, d) == int32(ri) {
-				above(a, int32(ri))
-			}
+	state[a0] = make([]uint8, len(m.agencies[a0].records))
+	for ri := range m.agencies[a0].records {
+		rec := &m.agencies[a0].records[ri]
+		if rec.person >= 0 && m.readRecord(rec.person, a0, d) == int32(ri) {
+			above(a0, int32(ri))
 		}
 	}
 }

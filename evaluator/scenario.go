@@ -146,6 +146,7 @@ func (m *Model) onDay(day string) *Model {
 		return m
 	}
 	c := *m
+	c.lint = &lintCache{}
 	s := *m.snap
 	s.AsOf = d
 	c.snap = &s
@@ -261,14 +262,15 @@ func setDiff(a, b []string) []string {
 // applyForScenario applies a step's edits as one batch on the current version (SPEC §9), and
 // gives the access diff of the step.
 func (m *Model) applyForScenario(st *step) (*Model, []AccessChange, *EditError) {
-	next, err := m.applyEdits(&batch{actor: st.actor, edits: st.edits})
+	ch := &changeSet{}
+	next, err := m.applyEdits(&batch{actor: st.actor, edits: st.edits}, ch)
 	if err != nil {
 		return nil, nil, err.(*EditError)
 	}
 	if st.diff == nil {
 		return next, nil, nil
 	}
-	return next, m.accessDiff(next, m.changedPeople(next)), nil
+	return next, m.accessDiffAfter(next, m.changedPeopleAfter(next, ch), ch), nil
 }
 
 func judgeDiff(diff []AccessChange, i int, st *step, at string, res *ScenarioResult) {

@@ -56,8 +56,9 @@ func (m *Model) WhatIf(batchJSON []byte) *WhatIf {
 		Lint: LintChange{Added: []Finding{}, Resolved: []Finding{}}}
 	b, err := parseBatch(batchJSON)
 	var next *Model
+	ch := &changeSet{}
 	if err == nil {
-		next, err = m.applyEdits(b)
+		next, err = m.applyEdits(b, ch)
 	}
 	if err != nil {
 		w.Error = err.(*EditError)
@@ -66,11 +67,11 @@ func (m *Model) WhatIf(batchJSON []byte) *WhatIf {
 		return w
 	}
 	w.Accepted, w.Version = true, next.snap.Version
-	people := m.changedPeople(next)
-	w.Access = m.accessDiff(next, people)
+	people := m.changedPeopleAfter(next, ch)
+	w.Access = m.accessDiffAfter(next, people, ch)
 	w.Functions = m.profileDiff(next, people)
 	w.Notifications = notificationsOf(w.Functions, next.snap.Version)
-	w.Lint = lintDiff(m.Lint(), next.Lint())
+	w.Lint = m.lintDiffAfter(next, ch)
 	w.Summary = summarize(w)
 	return w
 }
@@ -119,30 +120,63 @@ func (m *Model) personSignatures() map[string]string {
 	out := make(map[string]string, len(m.people))
 	var b strings.Builder
 	for p := range m.people {
-		P := &m.people[p]
-		b.Reset()
-		fmt.Fprintf(&b, "%v|%v|", P.active, P.admin)
-		for _, rr := range P.records {
-			rec := &m.agencies[rr.agency].records[rr.rec]
-			fmt.Fprintf(&b, "rec %s %s %d %d f", m.agencies[rr.agency].src.ID, m.unitID(rec.unit), rec.start, rec.end)
-			for _, f := range rec.functions {
-				b.WriteString(" " + m.functions[f].src.Code)
-			}
-			b.WriteString(" r")
-			for _, q := range rec.reportsTo {
-				b.WriteString(" " + m.people[q].src.ID)
-			}
-			for _, o := range rec.outs {
-				fmt.Fprintf(&b, " o %s %d %d", m.unitID(o.unit), o.start, o.end)
-			}
-			b.WriteString(";")
-		}
-		sort.Strings(groups[int32(p)])
-		sort.Strings(roles[int32(p)])
-		b.WriteString(strings.Join(groups[int32(p)], ",") + "|" + strings.Join(roles[int32(p)], ","))
-		out[P.src.ID] = b.String()
+		out[m.people[p].src.ID] = m.personSignature(&b, int32(p), groups[int32(p)], roles[int32(p)])
 	}
 	return out
+}
+
+// personSignature is the signature of person p, given the groups they are in and their
+// organization and unit roles.
+func (m *Model) personSignature(b *strings.Builder, p int32, groups, roles []string) string {
+	P := &m.people[p]
+	b.Reset()
+	fmt.Fprintf(b, "%v|%v|", P.active, P.admin)
+	for _, rr := range P.records {
+		rec := &m.agencies[rr.agency].records[rr.rec]
+		fmt.Fprintf(b, "rec %s %s %d %d f", m.agencies[rr.agency].src.ID, m.unitID(rec.unit), rec.start, rec.end)
+		for _, f := range rec.functions {
+			b.WriteString(" " + m.functions[f].src.Code)
+		}
+		b.WriteString(" r")
+		for _, q := range rec.reportsTo {
+			b.WriteString(" " + m.people[q].src.ID)
+		}
+		for _, o := range rec.outs {
+			fmt.Fprintf(b, " o %s %d %d", m.unitID(o.unit), o.start, o.end)
+		}
+		b.WriteString(";")
+	}
+	sort.Strings(groups)
+	sort.Strings(roles)
+	b.WriteString(strings.Join(groups, ",") + "|" + strings.Join(roles, ","))
+	return b.String()
+}
+
+// personSignatureOf is personSignature, finding p's groups and roles.
+func (m *Model) personSignatureOf(b *strings.Builder, p int32) string {
+	var groups, roles []string
+	for g := range m.groups {
+		if has(m.groups[g].members, p) {
+			groups = append(groups, m.groups[g].src.ID)
+		}
+	}
+	for a := range m.agencies {
+		if has(m.agencies[a].orgEditors, p) {
+			roles = append(roles, "org_editor:"+m.agencies[a].src.ID)
+		}
+		if has(m.agencies[a].orgLeaders, p) {
+			roles = append(roles, "org_leader:"+m.agencies[a].src.ID)
+		}
+	}
+	for u := range m.units {
+		if has(m.units[u].editors, p) {
+			roles = append(roles, "unit_editor:"+m.units[u].src.ID)
+		}
+		if has(m.units[u].leaders, p) {
+			roles = append(roles, "unit_leader:"+m.units[u].src.ID)
+		}
+	}
+	return m.personSignature(b, p, groups, roles)
 }
 
 func (m *Model) unitID(u int32) string {
@@ -156,50 +190,58 @@ func (m *Model) unitID(u int32) string {
 // side: its kind, its effective section, its context (department unit, metric owners, people
 // responsible, the individual and the people they report to, project roles) and creators.
 func (m *Model) pageSignatures() map[string]string {
-	chains := map[int32]string{}
-	chainOf := func(g, a int32) string {
-		if s, ok := chains[g]; ok {
-			return s
-		}
-		above := m.idsOf(m.chainAbove(g, a, m.snap.AsOf))
-		sort.Strings(above)
-		s := strings.Join(m.idsOf(m.managersOf(g, a, m.snap.AsOf)), ",") + "/" + strings.Join(above, ",")
-		chains[g] = s
-		return s
-	}
+	chains := map[[2]int32]string{}
 	out := make(map[string]string, len(m.pages))
 	var b strings.Builder
 	for x := range m.pages {
-		P := &m.pages[x]
-		b.Reset()
-		fmt.Fprintf(&b, "%d %s %v|", P.kind, m.agencies[P.agency].src.ID, P.perf)
-		for i := range P.sec.entries {
-			e := &P.sec.entries[i]
-			fmt.Fprintf(&b, "%s %d %d;", e.src.Principal, e.role, e.create)
-		}
-		b.WriteString("|" + m.unitID(P.deptUnit) + "|")
-		if P.metric >= 0 {
-			b.WriteString(strings.Join(m.idsOf(m.pages[P.metric].owners), ","))
-		}
-		b.WriteString("|")
-		if P.task >= 0 {
-			b.WriteString(strings.Join(m.idsOf(m.pages[P.task].responsible), ","))
-		}
-		b.WriteString("|")
-		if P.individual >= 0 {
-			g := m.pages[P.individual].person
-			b.WriteString(m.people[g].src.ID + ":" + chainOf(g, P.agency))
-		}
-		b.WriteString("|")
-		if P.project >= 0 {
-			for _, r := range m.pages[P.project].roles {
-				b.WriteString(strings.Join(m.idsOf(r), ",") + "/")
-			}
-		}
-		b.WriteString("|" + strings.Join(m.idsOf(P.creators), ","))
-		out[P.src.ID] = b.String()
+		out[m.pages[x].src.ID] = m.pageSignature(&b, int32(x), chains)
 	}
 	return out
+}
+
+// chainSignature is who g reports to in agency a and everyone above them, on the snapshot's
+// day; chains keeps those already written, by person and agency.
+func (m *Model) chainSignature(g, a int32, chains map[[2]int32]string) string {
+	if s, ok := chains[[2]int32{g, a}]; ok {
+		return s
+	}
+	above := m.idsOf(m.chainAbove(g, a, m.snap.AsOf))
+	sort.Strings(above)
+	s := strings.Join(m.idsOf(m.managersOf(g, a, m.snap.AsOf)), ",") + "/" + strings.Join(above, ",")
+	chains[[2]int32{g, a}] = s
+	return s
+}
+
+// pageSignature is the signature of page x.
+func (m *Model) pageSignature(b *strings.Builder, x int32, chains map[[2]int32]string) string {
+	P := &m.pages[x]
+	b.Reset()
+	fmt.Fprintf(b, "%d %s %v|", P.kind, m.agencies[P.agency].src.ID, P.perf)
+	for i := range P.sec.entries {
+		e := &P.sec.entries[i]
+		fmt.Fprintf(b, "%s %d %d;", e.src.Principal, e.role, e.create)
+	}
+	b.WriteString("|" + m.unitID(P.deptUnit) + "|")
+	if P.metric >= 0 {
+		b.WriteString(strings.Join(m.idsOf(m.pages[P.metric].owners), ","))
+	}
+	b.WriteString("|")
+	if P.task >= 0 {
+		b.WriteString(strings.Join(m.idsOf(m.pages[P.task].responsible), ","))
+	}
+	b.WriteString("|")
+	if P.individual >= 0 {
+		g := m.pages[P.individual].person
+		b.WriteString(m.people[g].src.ID + ":" + m.chainSignature(g, P.agency, chains))
+	}
+	b.WriteString("|")
+	if P.project >= 0 {
+		for _, r := range m.pages[P.project].roles {
+			b.WriteString(strings.Join(m.idsOf(r), ",") + "/")
+		}
+	}
+	b.WriteString("|" + strings.Join(m.idsOf(P.creators), ","))
+	return b.String()
 }
 
 // changedPeople are the ids of people whose signature differs between m and next, or who

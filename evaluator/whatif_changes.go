@@ -1,0 +1,388 @@
+package evaluator
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// changeSet is what the edits of a batch changed, as far as the model knows it: the segments
+// of the document they rewrote (edit_doc.go), or, once an edit was applied by loading the
+// document again, nothing known (reloaded). The what-if diff (SPEC §6) and the notifications
+// of §5.9 compare only what a known change can reach; an unknown one compares everything.
+type changeSet struct {
+	keys     map[segKey]bool
+	reloaded bool
+}
+
+func (ch *changeSet) add(segs map[segKey][]byte) {
+	if ch == nil {
+		return
+	}
+	if ch.keys == nil {
+		ch.keys = map[segKey]bool{}
+	}
+	for k := range segs {
+		ch.keys[k] = true
+	}
+}
+
+func (ch *changeSet) addReload() {
+	if ch != nil {
+		ch.reloaded = true
+	}
+}
+
+// known: next was made from m by rewriting these segments only, so both have the same
+// people, agencies, units, groups and pages at the same places.
+func (ch *changeSet) known() bool { return ch != nil && !ch.reloaded }
+
+// changedPeopleAfter is changedPeople, reading only the people a known change can reach: the
+// people rewritten, the person of each record rewritten, and the people a rewritten unit,
+// group or organization role list named before or names after.
+func (m *Model) changedPeopleAfter(next *Model, ch *changeSet) []string {
+	if !ch.known() {
+		return m.changedPeople(next)
+	}
+	seen := map[int32]bool{}
+	var cands []int32
+	add := func(list ...[]int32) {
+		for _, l := range list {
+			for _, p := range l {
+				if p >= 0 && !seen[p] {
+					seen[p] = true
+					cands = append(cands, p)
+				}
+			}
+		}
+	}
+	for k := range ch.keys {
+		switch k.sort {
+		case segPerson:
+			add([]int32{k.i})
+		case segRecord:
+			add([]int32{m.agencies[k.agency].records[k.i].person})
+		case segUnit:
+			u := m.agencies[k.agency].units[k.i]
+			add(m.units[u].editors, m.units[u].leaders, next.units[u].editors, next.units[u].leaders)
+		case segGroup:
+			if g, ok := m.groupIdx[m.agencies[k.agency].src.Groups[k.i].ID]; ok {
+				add(m.groups[g].members, next.groups[g].members)
+			}
+		case segOrgEditors:
+			add(m.agencies[k.agency].orgEditors, next.agencies[k.agency].orgEditors)
+		case segOrgLeaders:
+			add(m.agencies[k.agency].orgLeaders, next.agencies[k.agency].orgLeaders)
+		}
+	}
+	var out []string
+	var b strings.Builder
+	for _, p := range cands {
+		if m.personSignatureOf(&b, p) != next.personSignatureOf(&b, p) {
+			out = append(out, m.people[p].src.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// changedPagesAfter is the pages whose signature differs between m and next, reading only
+// the pages a known change can reach: those at or under a rewritten page (its sections
+// govern them, its people are their context), and the pages about an individual whose
+// reports-to chain a rewritten record may have changed.
+func (m *Model) changedPagesAfter(next *Model, ch *changeSet) []int32 {
+	seen := map[int32]bool{}
+	var cands []int32
+	staff := map[int32]bool{}
+	for k := range ch.keys {
+		switch k.sort {
+		case segPage:
+			stack := []int32{m.agencies[k.agency].pages[k.i]}
+			for len(stack) > 0 {
+				x := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if !seen[x] {
+					seen[x] = true
+					cands = append(cands, x)
+				}
+				stack = append(stack, m.pages[x].children...)
+			}
+		case segRecord:
+			staff[k.agency] = true
+		}
+	}
+	if len(staff) > 0 {
+		before, after := map[[2]int32]string{}, map[[2]int32]string{}
+		for a := range staff {
+			for _, x := range m.agencies[a].pages {
+				ind := m.pages[x].individual
+				if ind < 0 || seen[x] {
+					continue
+				}
+				g := m.pages[ind].person
+				if m.chainSignature(g, a, before) != next.chainSignature(g, a, after) {
+					seen[x] = true
+					cands = append(cands, x)
+				}
+			}
+		}
+	}
+	var out []int32
+	chainsM, chainsN := map[[2]int32]string{}, map[[2]int32]string{}
+	for _, x := range cands {
+		if !m.samePageSide(next, x, staff[m.pages[x].agency], chainsM, chainsN) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// samePageSide reports whether page x has the same signature (pageSignature) in m and next,
+// which have the same people, units and pages at the same places: it compares what the
+// signature writes out, without writing it. staffChanged tells whether records of the page's
+// agency changed, the only change that can move reports-to chains.
+func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, chainsN map[[2]int32]string) bool {
+	P, N := &m.pages[x], &next.pages[x]
+	if P.kind != N.kind || P.agency != N.agency || P.perf != N.perf || P.deptUnit != N.deptUnit ||
+		P.metric != N.metric || P.task != N.task || P.individual != N.individual || P.project != N.project {
+		return false
+	}
+	if P.sec != N.sec {
+		if len(P.sec.entries) != len(N.sec.entries) {
+			return false
+		}
+		for i := range P.sec.entries {
+			e, f := &P.sec.entries[i], &N.sec.entries[i]
+			if e.src.Principal != f.src.Principal || e.role != f.role || e.create != f.create {
+				return false
+			}
+		}
+	}
+	if P.metric >= 0 && !slices.Equal(m.pages[P.metric].owners, next.pages[N.metric].owners) ||
+		P.task >= 0 && !slices.Equal(m.pages[P.task].responsible, next.pages[N.task].responsible) ||
+		!slices.Equal(P.creators, N.creators) {
+		return false
+	}
+	if P.project >= 0 {
+		for i := range m.pages[P.project].roles {
+			if !slices.Equal(m.pages[P.project].roles[i], next.pages[N.project].roles[i]) {
+				return false
+			}
+		}
+	}
+	if P.individual >= 0 {
+		g, h := m.pages[P.individual].person, next.pages[N.individual].person
+		if g != h || staffChanged && m.chainSignature(g, P.agency, chainsM) != next.chainSignature(h, N.agency, chainsN) {
+			return false
+		}
+	}
+	return true
+}
+
+// accessDiffAfter is accessDiff; after a known change it compares the pairs by their places,
+// which are the same in both models.
+func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []AccessChange {
+	if !ch.known() {
+		return m.accessDiffReloaded(next, people)
+	}
+	type row struct {
+		p, x   int32
+		before cellKey
+		after  cellKey
+	}
+	var rows []row
+	compare := func(p, x int32) {
+		bl, bc := m.cell(p, x)
+		al, ac := next.cell(p, x)
+		if bl != al || bc != ac {
+			rows = append(rows, row{p: p, x: x, before: cellKey{bl, bc}, after: cellKey{al, ac}})
+		}
+	}
+	// agencies whose staff, pages or groups changed: what their pages say of anyone may have
+	touched := make([]bool, len(m.agencies))
+	for k := range ch.keys {
+		switch k.sort {
+		case segRecord, segPage, segGroup:
+			touched[k.agency] = true
+		}
+	}
+	dirty := make(map[int32]bool, len(people))
+	d := m.snap.AsOf
+	for _, id := range people {
+		p := m.personIdx[id]
+		dirty[p] = true
+		P, N := &m.people[p], &next.people[p]
+		// Without an administrator's rights, and with the same Person ID and the same answer
+		// to "active staff anywhere" (SPEC §4.1 steps 2–4), a person without a record in an
+		// agency untouched by the batch reads the same of its pages before and after: only
+		// named forms can match them there, and those read the agency's own data.
+		same := !P.admin && !N.admin && P.active == N.active && m.activeAnywhere(p, d) == next.activeAnywhere(p, d)
+		for a := range m.agencies {
+			if same && !touched[a] && !m.hasRecordIn(p, int32(a)) {
+				continue
+			}
+			for _, x := range m.agencies[a].pages {
+				compare(p, x)
+			}
+		}
+	}
+	// a page's changed side reaches the staff of its agency and the people it names
+	staff := map[int32][]int32{}
+	mark := make([]bool, len(m.people))
+	for _, x := range m.changedPagesAfter(next, ch) {
+		a := m.pages[x].agency
+		if _, ok := staff[a]; !ok {
+			staff[a] = m.agencyPeople(a)
+		}
+		people := append(m.namedBy(x, nil), next.namedBy(x, nil)...)
+		people = append(people, staff[a]...)
+		for _, p := range people {
+			if !mark[p] && !dirty[p] {
+				mark[p] = true
+				compare(p, x)
+			}
+		}
+		for _, p := range people {
+			mark[p] = false
+		}
+	}
+	// in the order of the people's ids, then of "page:" and the pages' ids
+	personRank, pageRank := m.idRanks()
+	type place struct {
+		key uint64 // the person's rank, then the page's
+		row int32
+	}
+	order := make([]place, len(rows))
+	for i, r := range rows {
+		order[i] = place{key: uint64(personRank[r.p])<<32 | uint64(pageRank[r.x]), row: int32(i)}
+	}
+	slices.SortFunc(order, func(a, b place) int { return cmp.Compare(a.key, b.key) })
+	out := make([]AccessChange, len(rows))
+	cells := map[cellKey]Cell{}
+	cellFor := func(k cellKey) Cell {
+		c, ok := cells[k]
+		if !ok {
+			c = cellOf(k.level, k.create)
+			cells[k] = c
+		}
+		if len(c.Create) > 0 { // each row its own list; an empty one has no room to share
+			c.Create = slices.Clone(c.Create)
+		}
+		return c
+	}
+	resource := map[int32]string{}
+	for i, o := range order {
+		r := &rows[o.row]
+		res, ok := resource[r.x]
+		if !ok {
+			res = "page:" + m.pages[r.x].src.ID
+			resource[r.x] = res
+		}
+		out[i] = AccessChange{Subject: m.people[r.p].src.ID, Resource: res, Before: cellFor(r.before), After: cellFor(r.after)}
+	}
+	return out
+}
+
+// cellKey is a cell as deciding gives it.
+type cellKey struct {
+	level  role
+	create kindSet
+}
+
+// idRanks are the places of the people's and the pages' ids in the order of the ids, found
+// once per model.
+func (m *Model) idRanks() (people, pages []int32) {
+	m.ranks.once.Do(func() {
+		rank := func(n int, id func(i int) string) []int32 {
+			order := make([]int32, n)
+			for i := range order {
+				order[i] = int32(i)
+			}
+			slices.SortFunc(order, func(a, b int32) int { return strings.Compare(id(int(a)), id(int(b))) })
+			out := make([]int32, n)
+			for r, i := range order {
+				out[i] = int32(r)
+			}
+			return out
+		}
+		m.ranks.people = rank(len(m.people), func(i int) string { return m.people[i].src.ID })
+		m.ranks.pages = rank(len(m.pages), func(i int) string { return m.pages[i].src.ID })
+	})
+	return m.ranks.people, m.ranks.pages
+}
+
+// idRanks holds a model's idRanks once found; a model made from another with other ids (or
+// other places) starts a new one.
+type idRanks struct {
+	once          sync.Once
+	people, pages []int32
+}
+
+// hasRecordIn reports whether p has a staff record in agency a, whatever its dates.
+func (m *Model) hasRecordIn(p, a int32) bool {
+	for _, rr := range m.people[p].records {
+		if rr.agency == a {
+			return true
+		}
+	}
+	return false
+}
+
+// agencyPeople are the people with a staff record in agency a, whatever its dates.
+func (m *Model) agencyPeople(a int32) []int32 {
+	var out []int32
+	for i := range m.agencies[a].records {
+		if p := m.agencies[a].records[i].person; p >= 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// namedBy appends to out the people page x names on its side: in its effective section
+// (user and group entries), as its metric's owners, its task's people responsible, its
+// individual and everyone above them, its project's roles. The other forms of principal match
+// only active staff of the page's agency (SPEC §4.2), and so does the creator rule (§4.4):
+// anyone else has the same access to the page whatever its section and context.
+func (m *Model) namedBy(x int32, out []int32) []int32 { return m.namedByChains(x, out, nil) }
+
+// namedByChains is namedBy keeping in chains (when given) everyone above each individual,
+// by person and agency.
+func (m *Model) namedByChains(x int32, out []int32, chains map[[2]int32][]int32) []int32 {
+	P := &m.pages[x]
+	for i := range P.sec.entries {
+		e := &P.sec.entries[i]
+		switch e.principal {
+		case pUser:
+			out = append(out, e.ref)
+		case pGroup:
+			out = append(out, m.groups[e.ref].members...)
+		}
+	}
+	if P.metric >= 0 {
+		out = append(out, m.pages[P.metric].owners...)
+	}
+	if P.task >= 0 {
+		out = append(out, m.pages[P.task].responsible...)
+	}
+	if P.individual >= 0 {
+		g := m.pages[P.individual].person
+		out = append(out, g)
+		above, ok := chains[[2]int32{g, P.agency}]
+		if !ok {
+			above = m.chainAbove(g, P.agency, m.snap.AsOf)
+			if chains != nil {
+				chains[[2]int32{g, P.agency}] = above
+			}
+		}
+		out = append(out, above...)
+	}
+	if P.project >= 0 {
+		for _, r := range m.pages[P.project].roles {
+			out = append(out, r...)
+		}
+	}
+	return out
+}

@@ -1,0 +1,212 @@
+package evaluator
+
+import "sort"
+
+// accessDiffReloaded is accessDiff after a batch applied by loading the document again, where
+// people and pages may have moved, come or gone: pairs are matched by id. It compares a changed
+// person on the pages they can reach in either model, and a changed page for the people it
+// can reach in either model (reach), not every pair.
+func (m *Model) accessDiffReloaded(next *Model, people []string) []AccessChange {
+	dirty := make(map[string]bool, len(people))
+	for _, id := range people {
+		dirty[id] = true
+	}
+	out := []AccessChange{}
+	compare := func(person, page string) {
+		bl, bc := m.cellByID(person, page)
+		al, ac := next.cellByID(person, page)
+		if bl != al || bc != ac {
+			out = append(out, AccessChange{Subject: person, Resource: "page:" + page, Before: cellOf(bl, bc), After: cellOf(al, ac)})
+		}
+	}
+	rm, rn := m.reachOf(people), next.reachOf(people)
+	var allPages []string
+	for _, person := range people {
+		if rm.everyPage[person] || rn.everyPage[person] {
+			if allPages == nil {
+				allPages = unionIDs(m.pages, next.pages, func(p pageC) string { return p.src.ID })
+			}
+			for _, page := range allPages {
+				compare(person, page)
+			}
+			continue
+		}
+		seen := map[string]bool{}
+		for _, r := range []*reach{rm, rn} {
+			for _, x := range r.pages[person] {
+				if page := r.m.pages[x].src.ID; !seen[page] {
+					seen[page] = true
+					compare(person, page)
+				}
+			}
+		}
+	}
+	admins := map[*Model][]int32{m: m.admins(), next: next.admins()}
+	for _, page := range m.changedPagesByID(next) {
+		seen := map[string]bool{}
+		for _, model := range []*Model{m, next} {
+			x, ok := model.pageIdx[page]
+			if !ok {
+				continue
+			}
+			for _, p := range model.peopleReaching(x, admins[model]) {
+				if person := model.people[p].src.ID; !seen[person] && !dirty[person] {
+					seen[person] = true
+					compare(person, page)
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Subject != out[j].Subject {
+			return out[i].Subject < out[j].Subject
+		}
+		return out[i].Resource < out[j].Resource
+	})
+	return out
+}
+
+// reach is, for some people of a model, the pages where they can have access: the pages of
+// every agency where they have a staff record, and the pages that name them (namedBy), or
+// every page for an administrator. Anyone else is none on a page: the other forms of
+// principal and the creator rule match only staff of the page's agency (SPEC §4.2, §4.4).
+type reach struct {
+	m         *Model
+	everyPage map[string]bool
+	pages     map[string][]int32
+}
+
+func (m *Model) reachOf(people []string) *reach {
+	r := &reach{m: m, everyPage: map[string]bool{}, pages: map[string][]int32{}}
+	wanted := map[int32]bool{}
+	for _, id := range people {
+		p, ok := m.personIdx[id]
+		if !ok {
+			continue
+		}
+		if m.people[p].admin {
+			r.everyPage[id] = true
+			continue
+		}
+		wanted[p] = true
+		agencies := map[int32]bool{}
+		for _, rr := range m.people[p].records {
+			if !agencies[rr.agency] {
+				agencies[rr.agency] = true
+				r.pages[id] = append(r.pages[id], m.agencies[rr.agency].pages...)
+			}
+		}
+	}
+	if len(wanted) == 0 {
+		return r
+	}
+	var named []int32
+	chains := map[[2]int32][]int32{}
+	for x := range m.pages {
+		named = m.namedByChains(int32(x), named[:0], chains)
+		for _, p := range named {
+			if wanted[p] {
+				id := m.people[p].src.ID
+				r.pages[id] = append(r.pages[id], int32(x))
+			}
+		}
+	}
+	return r
+}
+
+// peopleReaching are the people who can have access to page x: the staff of its agency, the
+// people it names and the administrators given (see reach).
+func (m *Model) peopleReaching(x int32, admins []int32) []int32 {
+	out := m.agencyPeople(m.pages[x].agency)
+	out = m.namedBy(x, out)
+	return append(out, admins...)
+}
+
+func (m *Model) admins() []int32 {
+	var out []int32
+	for p := range m.people {
+		if m.people[p].admin {
+			out = append(out, int32(p))
+		}
+	}
+	return out
+}
+
+// changedPagesByID are the ids of the pages whose signature (pageSignature) differs between m
+// and next, or that are in only one of them, sorted: it compares what the signature writes
+// out, matching people, units and pages by id, without writing it.
+func (m *Model) changedPagesByID(next *Model) []string {
+	var out []string
+	chainsM, chainsN := map[[2]int32]string{}, map[[2]int32]string{}
+	for x := range m.pages {
+		id := m.pages[x].src.ID
+		y, ok := next.pageIdx[id]
+		if !ok || !m.samePageByID(next, int32(x), y, chainsM, chainsN) {
+			out = append(out, id)
+		}
+	}
+	for y := range next.pages {
+		if _, ok := m.pageIdx[next.pages[y].src.ID]; !ok {
+			out = append(out, next.pages[y].src.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// samePageByID reports whether page x of m and page y of next have the same signature.
+func (m *Model) samePageByID(next *Model, x, y int32, chainsM, chainsN map[[2]int32]string) bool {
+	P, N := &m.pages[x], &next.pages[y]
+	if P.kind != N.kind || P.perf != N.perf || m.agencies[P.agency].src.ID != next.agencies[N.agency].src.ID ||
+		m.unitID(P.deptUnit) != next.unitID(N.deptUnit) || len(P.sec.entries) != len(N.sec.entries) {
+		return false
+	}
+	for i := range P.sec.entries {
+		e, f := &P.sec.entries[i], &N.sec.entries[i]
+		if e.src.Principal != f.src.Principal || e.role != f.role || e.create != f.create {
+			return false
+		}
+	}
+	samePeople := func(a, b []int32) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if m.people[a[i]].src.ID != next.people[b[i]].src.ID {
+				return false
+			}
+		}
+		return true
+	}
+	// a context the page lacks in one model reads as no one, as the signature writes it
+	context := func(px, nx int32, list func(*pageC) []int32) bool {
+		var a, b []int32
+		if px >= 0 {
+			a = list(&m.pages[px])
+		}
+		if nx >= 0 {
+			b = list(&next.pages[nx])
+		}
+		return samePeople(a, b)
+	}
+	if !context(P.metric, N.metric, func(p *pageC) []int32 { return p.owners }) ||
+		!context(P.task, N.task, func(p *pageC) []int32 { return p.responsible }) ||
+		!samePeople(P.creators, N.creators) || (P.individual >= 0) != (N.individual >= 0) || (P.project >= 0) != (N.project >= 0) {
+		return false
+	}
+	if P.individual >= 0 {
+		g, h := m.pages[P.individual].person, next.pages[N.individual].person
+		if m.people[g].src.ID != next.people[h].src.ID ||
+			m.chainSignature(g, P.agency, chainsM) != next.chainSignature(h, N.agency, chainsN) {
+			return false
+		}
+	}
+	if P.project >= 0 {
+		for i := range m.pages[P.project].roles {
+			if !samePeople(m.pages[P.project].roles[i], next.pages[N.project].roles[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
