@@ -7,6 +7,10 @@ import { h, clear } from "./ui.js";
 
 const KEY = "connsec.token";
 let hooks = null;
+// unanswered: the last push that got no answer ({body, key}). Pushing the same body again
+// reuses its Idempotency-Key, so a batch the server applied before its answer was lost is
+// not applied twice (SPEC §10).
+let unanswered = null;
 
 export const edge = {
   on: false,
@@ -27,7 +31,14 @@ export async function startEdge(h2) {
   if (!res.ok || !(res.headers.get("Content-Type") || "").includes("json")) return;
   edge.on = true;
   drawBox();
-  if (edge.token()) await fetchSnapshot();
+  if (edge.token() && await fetchSnapshot()) showLoaded();
+}
+
+// showLoaded: once signed in, the server's snapshot is what there is to look at; the Open
+// panel (bundled examples, its summary far below them) is left for Browse. A panel the
+// person chose before stays.
+function showLoaded() {
+  if (document.getElementById("tab-open")?.getAttribute("aria-selected") === "true") hooks.selectTab("browse");
 }
 
 function drawBox(message) {
@@ -46,7 +57,7 @@ function drawBox(message) {
     if (!input.value.trim()) return;
     sessionStorage.setItem(KEY, input.value.trim());
     drawBox();
-    await fetchSnapshot();
+    if (await fetchSnapshot()) showLoaded();
   } }, h("label", { for: "edge-token" }, "Sign in"), input, h("button", { class: "primary" }, "Sign in")),
   message ? h("span", { class: "no", role: "alert" }, message) : null);
 }
@@ -61,10 +72,18 @@ async function errorOf(res) {
 
 // fetchSnapshot loads the caller's view of the snapshot from the server.
 export async function fetchSnapshot({ keepBatch = false } = {}) {
-  const res = await fetch("/v1/snapshot", { headers: headers() });
+  let res;
+  try {
+    res = await fetch("/v1/snapshot", { headers: headers() });
+  } catch {
+    drawBox("The server could not be reached: check the connection, then reload from the server.");
+    return false;
+  }
   if (res.status === 401) {
     sessionStorage.removeItem(KEY);
-    drawBox(`The server did not accept the token: ${(await errorOf(res)).message || "sign in again"}`);
+    // the worker's reason starts with the same words ("the token is not accepted: …")
+    const reason = ((await errorOf(res)).message || "sign in again").replace(/^the token is not accepted: /, "");
+    drawBox(`The server did not accept the token: ${reason}`);
     return false;
   }
   if (!res.ok) {
@@ -87,22 +106,30 @@ export async function fetchSnapshot({ keepBatch = false } = {}) {
 // {ok: false, status, code, message, index?, path?}. On a version conflict the snapshot is
 // fetched again and loaded, the batch kept (rebased on the new version) for another look.
 export async function push(batch) {
-  const body = { actor: edge.subject() || batch.actor, base_version: state.edge?.version ?? batch.base_version, edits: batch.edits };
-  const res = await fetch("/v1/edits", {
-    method: "POST",
-    headers: headers({ "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() }),
-    body: JSON.stringify(body),
-  });
+  const body = JSON.stringify({ actor: edge.subject() || batch.actor, base_version: state.edge?.version ?? batch.base_version, edits: batch.edits });
+  const key = unanswered?.body === body ? unanswered.key : crypto.randomUUID();
+  unanswered = { body, key };
+  let res;
+  try {
+    res = await fetch("/v1/edits", { method: "POST", headers: headers({ "Content-Type": "application/json", "Idempotency-Key": key }), body });
+  } catch {
+    return { ok: false, status: 0, code: "no_answer", message: "The server could not be reached, or its answer was lost: push again. The batch goes with the same key, so the server applies it once at most." };
+  }
+  unanswered = null;
   if (res.ok) {
     const out = await res.json();
     await fetchSnapshot();
     return { ok: true, ...out };
   }
   const err = await errorOf(res);
-  const out = { ok: false, status: res.status, code: err.code || String(res.status), message: err.message || res.statusText, index: err.index, path: err.path };
+  // index -1 (or none) is the whole batch (a version conflict, the actor): no edit to point at
+  const index = Number.isInteger(err.index) && err.index >= 0 ? err.index : undefined;
+  const out = { ok: false, status: res.status, code: err.code || String(res.status), message: err.message || res.statusText, index, path: index === undefined ? undefined : err.path };
+  if (index === undefined && err.path) out.message += ` (${err.path})`;
   if (res.status === 409) {
-    await fetchSnapshot({ keepBatch: true });
-    out.message = `Someone changed the snapshot first; it is now version ${state.edge.version}. It was loaded again and the what-if below was run again on it: check the changes, then push again.`;
+    out.message = await fetchSnapshot({ keepBatch: true })
+      ? `Someone changed the snapshot first; it is now version ${state.edge.version}. It was loaded again and the what-if below was run again on it: check the changes, then push again.`
+      : "Someone changed the snapshot first, and it could not be loaded again (see above, by the sign-in): reload from the server, then push again.";
   }
   if (res.status === 401) {
     sessionStorage.removeItem(KEY);
