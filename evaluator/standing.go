@@ -1,10 +1,14 @@
 package evaluator
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Standing is who a person is to the coordinator API (SPEC §5 "Coordinator", §10) on the
 // snapshot's day: a site administrator, the agencies of which they are an active designated
-// coordinator, and the agencies where they have an active staff record.
+// coordinator, and the agencies where they have an active staff record. A person whose
+// Person ID is not active is none of these (SPEC §4.1 step 2: they may do nothing).
 type Standing struct {
 	Administrator bool     `json:"administrator"`
 	Coordinates   []string `json:"coordinates"`
@@ -18,7 +22,10 @@ func (m *Model) Standing(person string) (Standing, error) {
 		return Standing{}, requestErr(CodeUnknownReference, "there is no person %s in this snapshot", person)
 	}
 	day := m.snap.AsOf
-	st := Standing{Administrator: m.people[p].admin, Coordinates: []string{}, StaffOf: []string{}}
+	st := Standing{Administrator: m.people[p].admin && m.people[p].active, Coordinates: []string{}, StaffOf: []string{}}
+	if !m.people[p].active {
+		return st, nil
+	}
 	for a := range m.agencies {
 		if m.activeRecord(p, int32(a), day) < 0 {
 			continue
@@ -85,6 +92,24 @@ func (m *Model) Capabilities() []string {
 	out := make([]string, 0, len(m.capIdx))
 	for c := range m.capIdx {
 		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// RecordsIn lists the agencies where person has a staff record of any date, sorted; an
+// unknown person has none.
+func (m *Model) RecordsIn(person string) []string {
+	p, found := m.personIdx[person]
+	if !found {
+		return nil
+	}
+	var out []string
+	for _, r := range m.people[p].records {
+		id := m.agencies[r.agency].src.ID
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
 	}
 	sort.Strings(out)
 	return out

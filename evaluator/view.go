@@ -21,7 +21,8 @@ import (
 // show is another agency's side: adding a person who is active elsewhere looks possible in the
 // view and is refused (active_elsewhere) by the authoritative edit.
 func (m *Model) AgencyView(agency string) ([]byte, error) {
-	doc := gjson.ParseBytes(m.raw)
+	raw := m.Snapshot()
+	doc := gjson.ParseBytes(raw)
 	var kept gjson.Result
 	doc.Get("agencies").ForEach(func(_, a gjson.Result) bool {
 		if a.Get("id").String() == agency {
@@ -51,7 +52,7 @@ func (m *Model) AgencyView(agency string) ([]byte, error) {
 	})
 	people.WriteByte(']')
 
-	out, err := sjson.SetRawBytes(append([]byte(nil), m.raw...), "agencies", []byte("["+kept.Raw+"]"))
+	out, err := sjson.SetRawBytes(append([]byte(nil), raw...), "agencies", []byte("["+kept.Raw+"]"))
 	if err == nil {
 		out, err = sjson.SetRawBytes(out, "people", people.Bytes())
 	}

@@ -2,6 +2,7 @@ package evaluator_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/connsec/connsec/evaluator"
 	"github.com/tidwall/gjson"
@@ -75,3 +76,36 @@ func TestStanding(t *testing.T) {
 		t.Fatalf("AgencyOf: %s→%q %s→%q", unit, m.AgencyOf(unit), page, m.AgencyOf(page))
 	}
 }
+
+// The view is of the current version: after an edit it shows the edit.
+func TestAgencyViewAfterAnEdit(t *testing.T) {
+	m, _ := loadExample(t)
+	applied, err := m.Apply([]byte(`{"actor": "p-1003", "base_version": 0, "edits": [{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": "u-alb-fc1"}]}`), clockForViews)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, err := applied.Model.AgencyView("ag-alb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := gjson.GetBytes(view, "version").Int(); v != 1 {
+		t.Fatalf("the view after an edit says version %d", v)
+	}
+	if u := gjson.GetBytes(view, `agencies.0.staff.#(person=="p-1012").unit`).String(); u != "u-alb-fc1" {
+		t.Fatalf("the view after an edit has p-1012 in %q", u)
+	}
+}
+
+// A person whose Person ID is not active has no standing.
+func TestStandingNeedsAnActivePersonID(t *testing.T) {
+	m, _ := loadExample(t)
+	applied, err := m.Apply([]byte(`{"actor": "p-admin", "edits": [{"op": "set_person_id", "person": "p-admin2", "status": "disabled"}]}`), clockForViews)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := applied.Model.Standing("p-admin2"); st.Administrator || len(st.Coordinates) > 0 {
+		t.Fatalf("a disabled administrator still stands: %+v", st)
+	}
+}
+
+var clockForViews = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)

@@ -49,8 +49,8 @@ func authenticate(r *http.Request, secret []byte, now time.Time) (Caller, error)
 	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
 		return Caller{}, fail(http.StatusUnauthorized, codeUnauthenticated, "the Authorization header must be Bearer <token>")
 	}
-	if len(secret) == 0 {
-		return Caller{}, fail(http.StatusInternalServerError, codeFailed, "the service has no signing secret configured (CONNSEC_JWT_SECRET)")
+	if len(secret) < 16 {
+		return Caller{}, fail(http.StatusInternalServerError, codeFailed, "the service's signing secret (CONNSEC_JWT_SECRET) is missing or shorter than 16 characters; no token can be trusted")
 	}
 	var claims jwt.RegisteredClaims
 	_, err := jwt.ParseWithClaims(strings.TrimSpace(raw), &claims, func(*jwt.Token) (any, error) { return secret, nil },
@@ -73,6 +73,8 @@ func authenticate(r *http.Request, secret []byte, now time.Time) (Caller, error)
 
 func tokenProblem(err error) string {
 	switch {
+	case strings.Contains(err.Error(), "signing method"):
+		return "it is not signed with HS256"
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return "it has expired"
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
@@ -81,7 +83,7 @@ func tokenProblem(err error) string {
 		return "it has no expiry (exp)"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return "its signature does not match"
-	case errors.Is(err, jwt.ErrTokenUnverifiable), errors.Is(err, jwt.ErrTokenSignatureInvalid):
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		return "it is not signed with HS256"
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "it is not a well-formed JWT"

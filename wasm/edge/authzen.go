@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/connsec/connsec/evaluator"
 )
@@ -64,11 +65,28 @@ func decode(r *http.Request, limit int64, v any) error {
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		if te, isType := err.(*json.UnmarshalTypeError); isType {
-			return fail(http.StatusBadRequest, codeBadRequest, "%s must be %s, not %s", te.Field, te.Type.Kind(), te.Value)
+			return fail(http.StatusBadRequest, codeBadRequest, "%s must be %s, not %s", te.Field, jsonKind(te.Type.Kind().String()), jsonKind(te.Value))
 		}
 		return fail(http.StatusBadRequest, codeBadRequest, "the body does not fit: %v", err)
 	}
 	return nil
+}
+
+// jsonKind names a JSON or Go kind the way a person writing JSON would.
+func jsonKind(k string) string {
+	switch k {
+	case "struct", "map", "object":
+		return "an object"
+	case "slice", "array":
+		return "a list"
+	case "string":
+		return "text"
+	case "bool":
+		return "true or false"
+	case "number", "int", "int64", "float64":
+		return "a number"
+	}
+	return k
 }
 
 // request turns an AuthZEN evaluation into the evaluator's Request.
@@ -249,7 +267,9 @@ const (
 	maxLimit     = 1000
 )
 
-func (q *searchRequest) window(total int) (from, to int, next string, err error) {
+// window picks the page. A token names the version it was made on and the position; a later
+// page asked of another version is refused, since the list may have changed under it.
+func (q *searchRequest) window(total int, version int64) (from, to int, next string, err error) {
 	limit := defaultLimit
 	if q.Page != nil && q.Page.Limit != 0 {
 		if q.Page.Limit < 0 || q.Page.Limit > maxLimit {
@@ -259,15 +279,20 @@ func (q *searchRequest) window(total int) (from, to int, next string, err error)
 	}
 	if q.Page != nil && q.Page.Token != "" {
 		raw, derr := base64.RawURLEncoding.DecodeString(q.Page.Token)
-		n, perr := strconv.Atoi(string(raw))
-		if derr != nil || perr != nil || n < 0 || n > total {
+		v, at, cut := strings.Cut(string(raw), ":")
+		tv, verr := strconv.ParseInt(v, 10, 64)
+		n, perr := strconv.Atoi(at)
+		if derr != nil || !cut || verr != nil || perr != nil || n < 0 {
 			return 0, 0, "", fail(http.StatusBadRequest, codeBadRequest, "page.token is not one this service gave")
+		}
+		if tv != version || n > total {
+			return 0, 0, "", fail(http.StatusBadRequest, codeSearchChanged, "access changed since the first page (version %d, now %d): start the search again", tv, version)
 		}
 		from = n
 	}
 	to = min(from+limit, total)
 	if to < total {
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(to)))
+		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(version, 10) + ":" + strconv.Itoa(to)))
 	}
 	return from, to, next, nil
 }
@@ -292,7 +317,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, find 
 		writeError(w, err)
 		return
 	}
-	from, to, next, err := q.window(len(all))
+	from, to, next, err := q.window(len(all), m.Version())
 	if err != nil {
 		writeError(w, err)
 		return

@@ -91,6 +91,9 @@ func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) {
 		}
 	}
 	etag := `"` + strconv.FormatInt(m.Version(), 10) + `"`
+	if agency != "" { // a view is its own document: its tag names the agency too
+		etag = `"` + strconv.FormatInt(m.Version(), 10) + "-" + agency + `"`
+	}
 	w.Header().Set("ETag", etag)
 	if r.Header.Get("If-None-Match") == etag {
 		w.WriteHeader(http.StatusNotModified)
@@ -99,11 +102,19 @@ func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) {
 	writeBody(w, http.StatusOK, "application/json", body)
 }
 
-// seed: an administrator sets the first snapshot of an empty store. Whether the caller is an
-// administrator is judged by the snapshot being seeded.
+// seed: the seeding administrator (Config.SeedAdmin) sets the first snapshot of an empty
+// store, and must be an administrator of it.
 func (h *handler) seed(w http.ResponseWriter, r *http.Request, c Caller) {
 	if err := person(c, "seeding"); err != nil {
 		writeError(w, err)
+		return
+	}
+	if h.cfg.SeedAdmin == "" || c.Person != h.cfg.SeedAdmin {
+		writeError(w, fail(http.StatusForbidden, codeForbidden, "only the seeding administrator named in the service's configuration (CONNSEC_SEED_ADMIN) may load a first snapshot; %s is not", c.Person))
+		return
+	}
+	if m, err := h.cfg.Store.Model(r.Context(), 0); err == nil {
+		writeJSON(w, http.StatusConflict, map[string]any{"error": Problem{Code: "seeded", Message: "the service holds a snapshot already; change it with edits"}, "version": m.Version()})
 		return
 	}
 	body, err := readJSON(r, maxSeed)
@@ -117,7 +128,7 @@ func (h *handler) seed(w http.ResponseWriter, r *http.Request, c Caller) {
 		return
 	}
 	if !standing(m, c).Administrator {
-		writeError(w, fail(http.StatusForbidden, codeForbidden, "only an administrator of the snapshot may seed it; %s is not one", c.Person))
+		writeError(w, fail(http.StatusForbidden, codeForbidden, "%s is not an active administrator of the snapshot being seeded", c.Person))
 		return
 	}
 	a, err := h.cfg.Store.Seed(r.Context(), body)
@@ -138,12 +149,39 @@ func actAsCaller(batch []byte, c Caller) ([]byte, error) {
 	return sjson.SetBytes(batch, "actor", c.Person)
 }
 
+// pushable: a batch pushed to the edge names the version it was made on (so a retry without
+// a key cannot apply twice), has edits, and names each top-level field once.
+func pushable(batch []byte) error {
+	seen := map[string]bool{}
+	dup := ""
+	gjson.ParseBytes(batch).ForEach(func(k, _ gjson.Result) bool {
+		if seen[k.String()] {
+			dup = k.String()
+			return false
+		}
+		seen[k.String()] = true
+		return true
+	})
+	switch {
+	case dup != "":
+		return fail(http.StatusBadRequest, codeBadRequest, "the batch names %q twice", dup)
+	case !gjson.GetBytes(batch, "base_version").Exists():
+		return fail(http.StatusBadRequest, codeBadRequest, "the batch needs base_version: the version of the snapshot the edits were made on (GET /v1/snapshot gives it as the ETag)")
+	case gjson.GetBytes(batch, "edits.#").Int() == 0:
+		return fail(http.StatusBadRequest, codeBadRequest, "the batch has no edits")
+	}
+	return nil
+}
+
 func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) {
 	if err := person(c, "editing"); err != nil {
 		writeError(w, err)
 		return
 	}
 	batch, err := readJSON(r, h.cfg.MaxBody)
+	if err == nil {
+		err = pushable(batch)
+	}
 	if err == nil {
 		batch, err = actAsCaller(batch, c)
 	}
@@ -155,6 +193,9 @@ func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) {
 	if len(key) > 200 {
 		writeError(w, fail(http.StatusBadRequest, codeBadRequest, "the Idempotency-Key is longer than 200 characters"))
 		return
+	}
+	if key != "" {
+		key = c.Person + "/" + key // a key is the caller's own: another caller's cannot collide
 	}
 	a, err := h.cfg.Store.Submit(r.Context(), batch, key)
 	if err != nil {
@@ -186,20 +227,23 @@ func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) {
 	writeJSON(w, http.StatusOK, m.WhatIf(batch))
 }
 
-// concerns: an edit names an agency in its "agency" field, or names a unit, page or group
-// of it.
-func concerns(m *evaluator.Model, edits json.RawMessage, agencies []string) bool {
-	hit := false
-	gjson.ParseBytes(edits).ForEach(func(_, e gjson.Result) bool {
-		e.ForEach(func(k, v gjson.Result) bool {
-			if v.Type == gjson.String && (slices.Contains(agencies, v.String()) || slices.Contains(agencies, m.AgencyOf(v.String()))) {
-				hit = true
-			}
-			return !hit
-		})
-		return !hit
-	})
-	return hit
+// forAgencies is the entry as a coordinator of agencies sees it: only the edits that concern
+// one of them (LogEntry.Agencies), or nothing.
+func forAgencies(e LogEntry, agencies []string) (evaluator.AuditEntry, bool) {
+	var kept []json.RawMessage
+	var all []json.RawMessage
+	json.Unmarshal(e.Edits, &all)
+	for i, edit := range all {
+		if i < len(e.Agencies) && slices.ContainsFunc(e.Agencies[i], func(a string) bool { return slices.Contains(agencies, a) }) {
+			kept = append(kept, edit)
+		}
+	}
+	if len(kept) == 0 {
+		return evaluator.AuditEntry{}, false
+	}
+	out := e.AuditEntry
+	out.Edits, _ = json.Marshal(kept)
+	return out, true
 }
 
 func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) {
@@ -228,8 +272,10 @@ func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) {
 	}
 	out := []evaluator.AuditEntry{}
 	for _, e := range entries {
-		if st.Administrator || e.Actor == c.Person || concerns(m, e.Edits, st.Coordinates) {
+		if st.Administrator || e.Actor == c.Person {
 			out = append(out, e.AuditEntry)
+		} else if seen, ok := forAgencies(e, st.Coordinates); ok {
+			out = append(out, seen)
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": out, "version": m.Version()})
@@ -289,7 +335,8 @@ func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) {
 	}
 	out := []evaluator.Finding{}
 	for _, f := range m.Lint() {
-		if st.Administrator || slices.Contains(st.Coordinates, m.AgencyOf(f.Target)) || staffOf(m, f.Target, st.Coordinates) {
+		_, id, _ := strings.Cut(f.Target, ":") // targets are typed: agency:, unit:, person:, page:
+		if st.Administrator || slices.Contains(st.Coordinates, m.AgencyOf(id)) || staffOf(m, id, st.Coordinates) {
 			out = append(out, f)
 		}
 	}

@@ -15,14 +15,18 @@ import (
 
 // Config is what the handler needs.
 type Config struct {
-	Store   Store
-	Secret  []byte           // HS256 signing secret of the bearer tokens
-	Now     func() time.Time // the clock; nil: time.Now
-	MaxBody int64            // largest request body in bytes; 0: 1 MiB (a seed may be 64 MiB)
+	Store  Store
+	Secret []byte // HS256 signing secret of the bearer tokens (16 bytes or more)
+	// SeedAdmin is the one person who may seed an empty store (PUT /v1/snapshot), and must be
+	// an administrator of the snapshot seeded; "" turns seeding off.
+	SeedAdmin string
+	Now       func() time.Time // the clock; nil: time.Now
+	MaxBody   int64            // largest request body in bytes; 0: DefaultMaxBody (a seed may be 64 MiB)
 }
 
-// DefaultMaxBody is the largest request body accepted when Config.MaxBody is 0.
-const DefaultMaxBody = 1 << 20
+// DefaultMaxBody is the largest request body accepted when Config.MaxBody is 0: an edit
+// batch is logged whole, and a log row holds about 2 MB.
+const DefaultMaxBody = 512 << 10
 
 // maxSeed is the largest snapshot an administrator may seed.
 const maxSeed = 64 << 20
@@ -73,8 +77,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = hex.EncodeToString(b[:])
 	}
 	w.Header().Set("X-Request-ID", id)
+	defer func() {
+		if p := recover(); p != nil { // a fault of ours: answer it, keep serving
+			writeError(w, fail(http.StatusInternalServerError, codeFailed, "the service failed on this request (%v); nothing was changed", p))
+		}
+	}()
 	if _, pattern := h.mux.Handler(r); pattern == "" {
-		if h.known(r.URL.Path) {
+		if h.known(r) {
 			writeError(w, fail(http.StatusMethodNotAllowed, codeMethod, "%s is not answered at %s", r.Method, r.URL.Path))
 		} else {
 			writeError(w, fail(http.StatusNotFound, codeNotFound, "there is nothing at %s", r.URL.Path))
@@ -84,14 +93,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-func (h *handler) known(path string) bool {
+// known: some other method is answered at the request's path.
+func (h *handler) known(r *http.Request) bool {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut} {
-		r, _ := http.NewRequest(m, path, nil)
-		if _, pattern := h.mux.Handler(r); pattern != "" {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := h.mux.Handler(probe); pattern != "" {
 			return true
 		}
 	}
-	return strings.HasPrefix(path, "/v1/profile/")
+	return false
 }
 
 type callerKey struct{}

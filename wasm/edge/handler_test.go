@@ -37,7 +37,7 @@ func newAPI(t *testing.T) *api {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(edge.New(edge.Config{Store: store, Secret: secret, Now: func() time.Time { return clock }, MaxBody: 64 << 10}))
+	srv := httptest.NewServer(edge.New(edge.Config{Store: store, Secret: secret, SeedAdmin: "p-admin", Now: func() time.Time { return clock }, MaxBody: 64 << 10}))
 	t.Cleanup(srv.Close)
 	return &api{t: t, srv: srv, store: store}
 }
@@ -317,10 +317,10 @@ func TestEditsAreOrderedOnceAndIdempotent(t *testing.T) {
 		t.Fatalf("the log: %s", log.raw)
 	}
 	snap := a.do("GET", "/v1/snapshot", coord, nil)
-	if snap.status != 200 || snap.header.Get("ETag") != `"1"` || len(snap.body["agencies"].([]any)) != 1 {
+	if snap.status != 200 || snap.header.Get("ETag") != `"1-ag-alb"` || len(snap.body["agencies"].([]any)) != 1 {
 		t.Fatalf("a coordinator's snapshot: %d etag %s", snap.status, snap.header.Get("ETag"))
 	}
-	if r := a.do("GET", "/v1/snapshot", coord, nil, "If-None-Match", `"1"`); r.status != 304 {
+	if r := a.do("GET", "/v1/snapshot", coord, nil, "If-None-Match", `"1-ag-alb"`); r.status != 304 {
 		t.Fatalf("If-None-Match: %d", r.status)
 	}
 	csv := a.do("GET", "/v1/report?agency=ag-alb", coord, nil, "Accept", "text/csv")
@@ -389,5 +389,89 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 		if int(e.(map[string]any)["version"].(float64)) != i+1 {
 			t.Fatalf("the log is not contiguous at %d", i)
 		}
+	}
+}
+
+// The edge's own rules for a pushed batch and its key.
+func TestPushRules(t *testing.T) {
+	a := newAPI(t)
+	coord := token(t, "p-1003")
+	move := map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": "u-alb-fc1"}
+	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}); r.status != 400 || !strings.Contains(string(r.raw), "base_version") {
+		t.Fatalf("no base_version: %d %s", r.status, r.raw)
+	}
+	if r := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 0, "edits": []any{}}); r.status != 400 {
+		t.Fatalf("no edits: %d %s", r.status, r.raw)
+	}
+	if r := a.do("POST", "/v1/edits", coord, `{"actor": "p-1003", "base_version": 0, "actor": "p-admin", "edits": [{"op": "set_person_id", "person": "p-1012", "status": "active"}]}`); r.status != 400 {
+		t.Fatalf("a duplicate actor: %d %s", r.status, r.raw)
+	}
+	first := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 0, "edits": []any{move}}, "Idempotency-Key", "k")
+	if first.status != 200 {
+		t.Fatalf("first: %d %s", first.status, first.raw)
+	}
+	other := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 1, "edits": []any{move}}, "Idempotency-Key", "k")
+	if other.status != 422 || other.code() != "idempotency_key_reused" {
+		t.Fatalf("the key with another batch: %d %s", other.status, other.raw)
+	}
+	// another caller's key of the same name is theirs
+	mine := a.do("POST", "/v1/edits", token(t, "p-2003"), map[string]any{"base_version": 1, "edits": []any{map[string]any{"op": "set_reports_to", "agency": "ag-sta", "person": "p-2003", "managers": []string{}}}}, "Idempotency-Key", "k")
+	if mine.status != 200 || mine.body["version"].(float64) != 2 {
+		t.Fatalf("p-2003's own key k: %d %s", mine.status, mine.raw)
+	}
+	// each coordinator's log shows only the edits of their agency
+	albLog := a.do("GET", "/v1/log", token(t, "p-1005"), nil)
+	staLog := a.do("GET", "/v1/log", token(t, "p-2004"), nil)
+	if n := len(albLog.body["entries"].([]any)); n != 1 || strings.Contains(string(albLog.raw), "ag-sta") {
+		t.Fatalf("ag-alb's log: %s", albLog.raw)
+	}
+	if n := len(staLog.body["entries"].([]any)); n != 1 || strings.Contains(string(staLog.raw), "ag-alb") {
+		t.Fatalf("ag-sta's log: %s", staLog.raw)
+	}
+	// lint is cut to the coordinator's agency, not emptied
+	all := len(a.do("GET", "/v1/lint", token(t, "p-admin"), nil).body["findings"].([]any))
+	alb := len(a.do("GET", "/v1/lint", coord, nil).body["findings"].([]any))
+	if alb == 0 || alb >= all {
+		t.Fatalf("lint: %d findings for ag-alb of %d", alb, all)
+	}
+}
+
+// Seeding: only the configured administrator, only into an empty store.
+func TestSeed(t *testing.T) {
+	store, _ := edge.NewMemoryStore(nil, func() time.Time { return clock })
+	srv := httptest.NewServer(edge.New(edge.Config{Store: store, Secret: secret, SeedAdmin: "p-admin", Now: func() time.Time { return clock }}))
+	defer srv.Close()
+	a := &api{t: t, srv: srv, store: store}
+	data, _ := os.ReadFile("../../fixtures/example/snapshot.json")
+	if r := a.do("GET", "/v1/snapshot", token(t, "p-admin"), nil); r.status != 503 || r.code() != "no_snapshot" {
+		t.Fatalf("an empty store: %d %s", r.status, r.raw)
+	}
+	if r := a.do("PUT", "/v1/snapshot", token(t, "p-1012"), data); r.status != 403 {
+		t.Fatalf("a worker seeding: %d %s", r.status, r.raw)
+	}
+	if r := a.do("PUT", "/v1/snapshot", token(t, "p-admin"), data); r.status != 200 {
+		t.Fatalf("the seeding administrator: %d %s", r.status, r.raw)
+	}
+	if r := a.do("PUT", "/v1/snapshot", token(t, "p-admin"), data); r.status != 409 {
+		t.Fatalf("seeding twice: %d %s", r.status, r.raw)
+	}
+}
+
+// Odd paths, and a search whose list changed between pages.
+func TestOddRequests(t *testing.T) {
+	a := newAPI(t)
+	for _, p := range []string{"/%25zz", "/v1/%7f", "/access/v1/evaluation/../x"} {
+		if r := a.do("GET", p, "", nil); r.status != 404 && r.status != 405 && r.status != 400 {
+			t.Errorf("%s: %d %s", p, r.status, r.raw)
+		}
+	}
+	svc := token(t, "service:pep")
+	q := map[string]any{"action": map[string]any{"name": "read"}, "resource": map[string]any{"type": "page", "id": "pg-alb-org"}, "page": map[string]any{"limit": 3}}
+	first := a.do("POST", "/access/v1/search/subject", svc, q)
+	next := first.body["page"].(map[string]any)["next_token"].(string)
+	a.do("POST", "/v1/edits", token(t, "p-1003"), map[string]any{"base_version": 0, "edits": []any{map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": "u-alb-fc1"}}})
+	q["page"] = map[string]any{"limit": 3, "token": next}
+	if r := a.do("POST", "/access/v1/search/subject", svc, q); r.status != 400 || r.code() != "search_changed" {
+		t.Fatalf("a page after an edit: %d %s", r.status, r.raw)
 	}
 }

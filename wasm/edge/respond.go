@@ -43,6 +43,8 @@ const (
 	codeFailed          = "failed"
 	codeNotSeeded       = "no_snapshot"
 	codeVersionAhead    = "version_not_reached"
+	codeSearchChanged   = "search_changed"
+	codeKeyReused       = "idempotency_key_reused"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -2,12 +2,17 @@ package edge
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/connsec/connsec/evaluator"
+	"github.com/tidwall/gjson"
 )
 
 // Store is where the handler reads models and sends edits. There is one writer (SPEC §10,
@@ -33,10 +38,12 @@ type Answer struct {
 	Body   json.RawMessage `json:"body"`
 }
 
-// LogEntry is an accepted batch: its audit entry and the notifications it raised.
+// LogEntry is an accepted batch: its audit entry, the notifications it raised, and for each
+// edit the agencies it concerns (what a coordinator's view of the log is cut by).
 type LogEntry struct {
 	evaluator.AuditEntry
 	Notifications []evaluator.Notification `json:"notifications"`
+	Agencies      [][]string               `json:"agencies"`
 }
 
 // Accepted is the body of a 200 answer to POST /v1/edits.
@@ -70,8 +77,45 @@ func Commit(m *evaluator.Model, batch []byte, at time.Time) (*evaluator.Model, *
 	if notes == nil {
 		notes = []evaluator.Notification{}
 	}
-	entry := &LogEntry{AuditEntry: applied.Audit, Notifications: notes}
+	entry := &LogEntry{AuditEntry: applied.Audit, Notifications: notes, Agencies: concerned(m, applied.Model, applied.Audit.Edits)}
 	return applied.Model, entry, answerOf(http.StatusOK, Accepted{Version: applied.Model.Version(), Summary: w.Summary, Notifications: notes})
+}
+
+// concerned lists, for each edit, the agencies it concerns: those any id it names belongs to
+// (before or after the batch), and for a person, every agency where they have a record.
+func concerned(before, after *evaluator.Model, edits json.RawMessage) [][]string {
+	var out [][]string
+	gjson.ParseBytes(edits).ForEach(func(_, edit gjson.Result) bool {
+		set := map[string]bool{}
+		var walk func(v gjson.Result)
+		walk = func(v gjson.Result) {
+			if v.IsObject() || v.IsArray() {
+				v.ForEach(func(_, x gjson.Result) bool { walk(x); return true })
+				return
+			}
+			if v.Type != gjson.String {
+				return
+			}
+			id := strings.TrimPrefix(v.String(), "user:")
+			for _, m := range []*evaluator.Model{before, after} {
+				if a := m.AgencyOf(id); a != "" {
+					set[a] = true
+				}
+				for _, a := range m.RecordsIn(id) {
+					set[a] = true
+				}
+			}
+		}
+		walk(edit)
+		agencies := make([]string, 0, len(set))
+		for a := range set {
+			agencies = append(agencies, a)
+		}
+		sort.Strings(agencies)
+		out = append(out, agencies)
+		return true
+	})
+	return out
 }
 
 func answerOf(status int, body any) Answer {
@@ -88,13 +132,30 @@ type MemoryStore struct {
 	mu      sync.Mutex
 	model   *evaluator.Model
 	log     []LogEntry
-	answers map[string]Answer
+	answers map[string]keptAnswer
 	now     func() time.Time
+}
+
+type keptAnswer struct {
+	hash string
+	Answer
+}
+
+// BatchHash is what an Idempotency-Key is bound to: a retry must send the same batch.
+func BatchHash(batch []byte) string {
+	sum := sha256.Sum256(batch)
+	return hex.EncodeToString(sum[:])
+}
+
+// KeyReused answers a key sent again with another batch.
+func KeyReused() Answer {
+	return answerOf(http.StatusUnprocessableEntity, map[string]any{"error": Problem{Code: codeKeyReused,
+		Message: "this Idempotency-Key was used for another batch; send a new key with a new batch"}})
 }
 
 // NewMemoryStore holds snapshot (nil: empty until seeded).
 func NewMemoryStore(snapshot []byte, now func() time.Time) (*MemoryStore, error) {
-	s := &MemoryStore{answers: map[string]Answer{}, now: now}
+	s := &MemoryStore{answers: map[string]keptAnswer{}, now: now}
 	if snapshot != nil {
 		m, err := evaluator.Load(snapshot)
 		if err != nil {
@@ -120,8 +181,12 @@ func (s *MemoryStore) Model(_ context.Context, atLeast int64) (*evaluator.Model,
 func (s *MemoryStore) Submit(_ context.Context, batch []byte, key string) (Answer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	hash := BatchHash(batch)
 	if a, seen := s.answers[key]; seen && key != "" {
-		return a, nil
+		if a.hash != hash {
+			return KeyReused(), nil
+		}
+		return a.Answer, nil
 	}
 	if s.model == nil {
 		return Answer{}, ErrNotSeeded
@@ -132,7 +197,7 @@ func (s *MemoryStore) Submit(_ context.Context, batch []byte, key string) (Answe
 		s.log = append(s.log, *entry)
 	}
 	if remembered(key, a) {
-		s.answers[key] = a
+		s.answers[key] = keptAnswer{hash, a}
 	}
 	return a, nil
 }
@@ -163,10 +228,11 @@ func (s *MemoryStore) Seed(_ context.Context, snapshot []byte) (Answer, error) {
 	return answerOf(http.StatusOK, map[string]any{"version": m.Version()}), nil
 }
 
-// remembered: an answer is kept for its Idempotency-Key unless it is a version conflict, which
-// judged nothing: the batch is to be rebased, and the caller may retry with the same key.
+// remembered: an answer is kept for its Idempotency-Key when the batch was judged: accepted
+// (200) or refused for what it is (403, 422). A version conflict judged nothing (the batch is
+// to be rebased, and may keep its key), nor did a failure of the service.
 func remembered(key string, a Answer) bool {
-	return key != "" && a.Status != http.StatusConflict
+	return key != "" && (a.Status == http.StatusOK || a.Status == http.StatusForbidden || a.Status == http.StatusUnprocessableEntity)
 }
 
 // ErrNotSeeded answers any request before the store has a snapshot.

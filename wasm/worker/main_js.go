@@ -21,7 +21,8 @@ func main() {
 	w.register(binding)
 
 	store := &ledgerStore{}
-	h := edge.New(edge.Config{Store: store, Secret: []byte(cloudflare.Getenv("CONNSEC_JWT_SECRET"))})
+	h := edge.New(edge.Config{Store: store, Secret: []byte(cloudflare.Getenv("CONNSEC_JWT_SECRET")),
+		SeedAdmin: cloudflare.Getenv("CONNSEC_SEED_ADMIN")})
 	// The instance lives as long as its isolate and serves request after request; see
 	// keepAlive for why every answer is handed over whole.
 	workers.ServeNonBlock(keepAlive(h))

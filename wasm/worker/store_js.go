@@ -16,6 +16,7 @@ import (
 	"github.com/connsec/connsec/evaluator"
 	"github.com/connsec/connsec/wasm/edge"
 	"github.com/syumai/workers/cloudflare"
+	"github.com/tidwall/gjson"
 )
 
 // freshFor is how long an isolate answers from its read model before it asks the writer
@@ -158,6 +159,9 @@ func (s *ledgerStore) Log(ctx context.Context, since int64) ([]edge.LogEntry, er
 	out := make([]edge.LogEntry, len(rows))
 	for i, r := range rows {
 		out[i] = r.Entry
+		if len(out[i].Edits) == 0 { // the ledger keeps the edits once, in the batch
+			out[i].Edits = json.RawMessage(gjson.GetBytes(r.Batch, "edits").Raw)
+		}
 	}
 	return out, nil
 }

@@ -63,6 +63,20 @@ func (w *writer) register(b js.Value) {
 		}
 		return reply(commitReply{Status: a.Status, Body: a.Body, Version: w.model.Version(), Entry: entry})
 	}))
+	// writerReplay(batch, time) → {version} or {error}: a logged batch applied again at boot,
+	// without the what-if a commit makes.
+	b.Set("writerReplay", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if w.model == nil {
+			return reply(map[string]string{"error": "no snapshot has been loaded yet"})
+		}
+		at, _ := time.Parse(time.RFC3339, str(args, 1))
+		applied, err := w.model.Apply([]byte(str(args, 0)), at)
+		if err != nil {
+			return reply(map[string]string{"error": err.Error()})
+		}
+		w.model = applied.Model
+		return reply(map[string]int64{"version": w.model.Version()})
+	}))
 	b.Set("writerSnapshot", js.FuncOf(func(js.Value, []js.Value) any {
 		if w.model == nil {
 			return js.Null()

@@ -6,6 +6,26 @@ export { Ledger } from "./ledger.mjs";
 
 let front;
 
+// The largest bodies read at all; Go judges the exact limits (edge.DefaultMaxBody, maxSeed).
+const MAX_BODY = 1 << 20;
+const MAX_SEED = 64 << 20;
+
+// readUpTo reads the body, or answers undefined as soon as it is over limit bytes.
+async function readUpTo(request, limit) {
+  if (Number(request.headers.get("content-length") || 0) > limit) return undefined;
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+  return out;
+}
+
 export default {
   async fetch(request, env, ctx) {
     if (!front) front = startGo(env, ctx);
@@ -20,9 +40,16 @@ export default {
       front = undefined;
       return Response.json({ error: { code: "failed", message: "the service restarted; try again" } }, { status: 503 });
     }
-    // The body is read whole before Go sees it: a Go handler that stops reading early (a body
-    // over the limit) must not leave a half-read stream behind in workerd.
-    const body = request.body ? await request.arrayBuffer() : null;
+    // The body is read whole before Go sees it (a Go handler that stops reading early must not
+    // leave a half-read stream behind in workerd), and never past what any route accepts, so
+    // an oversized body cannot fill the isolate that holds the read model.
+    let body = null;
+    if (request.body) {
+      body = await readUpTo(request, request.method === "PUT" ? MAX_SEED : MAX_BODY);
+      if (body === undefined) {
+        return Response.json({ error: { code: "too_large", message: "the request body is over the limit of what the service accepts" } }, { status: 413 });
+      }
+    }
     return go.handleRequest(new Request(request, { body }));
   },
 };

@@ -117,6 +117,14 @@ test("401 and 403: who may call what", async () => {
   }
 });
 
+test("seeding is for the configured administrator, once", async () => {
+  const snapshot = await readFile(path.join(root, "fixtures/example/snapshot.json"));
+  const worker = await call("PUT", "/v1/snapshot", { t: tok("p-1012"), body: snapshot });
+  assert.equal(worker.status, 403, worker.text);
+  const again = await call("PUT", "/v1/snapshot", { t: tok("p-admin"), body: snapshot });
+  assert.equal(again.status, 409, again.text);
+});
+
 test("413 for an oversized body, 400 with where for malformed JSON", async () => {
   const t = tok("p-1003");
   const big = await call("POST", "/v1/edits", { t, body: JSON.stringify({ edits: [], pad: "x".repeat(2 << 20) }) });
@@ -134,15 +142,17 @@ test("413 for an oversized body, 400 with where for malformed JSON", async () =>
 async function coordinator(person, edits, from, keyPrefix) {
   const t = tok(person);
   const alb = person.startsWith("p-10");
-  let version = from, accepted = 0, conflicts = 0;
+  let version = from, accepted = 0, conflicts = 0, first;
   for (let i = 0; i < edits; i++) {
     const key = `${keyPrefix}-${person}-${i}`;
     const edit = alb
       ? { op: "set_reports_to", agency: "ag-alb", person: "p-1012", managers: i % 2 ? [] : ["p-1010"] }
       : { op: "set_reports_to", agency: "ag-sta", person: "p-2003", managers: [] };
     for (;;) {
-      const r = await call("POST", "/v1/edits", { t, body: { base_version: version, edits: [edit] }, headers: { "idempotency-key": key } });
+      const body = { base_version: version, edits: [edit] };
+      const r = await call("POST", "/v1/edits", { t, body, headers: { "idempotency-key": key } });
       if (r.status === 409) { conflicts++; version = r.json.version; continue; }
+      if (i === 0) first = { key, body, answer: r.text };
       assert.equal(r.status, 200, `${key}: ${r.text}`);
       const again = await call("POST", "/v1/edits", { t, body: { base_version: version, edits: [edit] }, headers: { "idempotency-key": key } });
       assert.equal(again.text, r.text, `the retry of ${key} answered differently`);
@@ -151,7 +161,7 @@ async function coordinator(person, edits, from, keyPrefix) {
       break;
     }
   }
-  return { accepted, conflicts };
+  return { accepted, conflicts, first };
 }
 
 test("4 coordinators × 50 edits with conflicts, retries and a restart: nothing lost or applied twice", async () => {
@@ -173,9 +183,12 @@ test("4 coordinators × 50 edits with conflicts, retries and a restart: nothing 
   assert.equal(log.json.entries.length, accepted);
   log.json.entries.forEach((e, i) => assert.equal(e.version, base + i + 1, "the log is not contiguous"));
   // a key from before the restart still answers as it did, and applies nothing
-  const replay = await call("POST", "/v1/edits", { t: tok("p-1003"), body: { base_version: 0, edits: [] }, headers: { "idempotency-key": "a-p-1003-0" } });
-  assert.equal(replay.status, 200);
-  assert.equal(replay.json.version, base + 1 + 0 || replay.json.version);
+  const { key, body, answer } = first[0].first;
+  const replay = await call("POST", "/v1/edits", { t: tok("p-1003"), body, headers: { "idempotency-key": key } });
+  assert.equal(replay.text, answer, "a key from before the restart answers as it did");
+  const reused = await call("POST", "/v1/edits", { t: tok("p-1003"), body: { ...body, base_version: base + accepted }, headers: { "idempotency-key": key } });
+  assert.equal(reused.status, 422, reused.text);
+  assert.equal(reused.json.error.code, "idempotency_key_reused");
   const after = await call("GET", "/v1/log?since=0", { t: tok("p-admin") });
   assert.equal(after.json.version, base + accepted);
   console.log(`# edits: ${accepted} accepted, ${conflicts} conflicts rebased, restart included: ${(accepted / seconds).toFixed(0)} accepted edits/s`);
