@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -38,37 +39,77 @@ func Token(secret []byte, sub string, now time.Time, ttl time.Duration) (string,
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
 }
 
-// authenticate reads `Authorization: Bearer <JWT>`: HS256 only, signed with the secret, with
+// tokenCache remembers tokens already verified, with the window they are valid in, so a
+// caller sending the same token again is not verified again. It holds at most maxTokens and
+// is emptied when full.
+type tokenCache struct {
+	mu     sync.Mutex
+	byText map[string]verified
+}
+
+type verified struct {
+	caller    Caller
+	from, end time.Time
+}
+
+const maxTokens = 4096
+
+func (tc *tokenCache) authenticate(r *http.Request, secret []byte, now time.Time) (Caller, error) {
+	text := r.Header.Get("Authorization")
+	tc.mu.Lock()
+	v, seen := tc.byText[text]
+	tc.mu.Unlock()
+	if seen && !now.Before(v.from) && now.Before(v.end) {
+		return v.caller, nil
+	}
+	c, claims, err := authenticateClaims(r, secret, now)
+	if err != nil {
+		return c, err
+	}
+	v = verified{caller: c, end: claims.ExpiresAt.Time}
+	if claims.NotBefore != nil {
+		v.from = claims.NotBefore.Time
+	}
+	tc.mu.Lock()
+	if tc.byText == nil || len(tc.byText) >= maxTokens {
+		tc.byText = map[string]verified{}
+	}
+	tc.byText[text] = v
+	tc.mu.Unlock()
+	return c, nil
+}
+
+// authenticateClaims reads `Authorization: Bearer <JWT>`: HS256 only, signed with the secret, with
 // an expiry, not used before its nbf. Anything else is 401.
-func authenticate(r *http.Request, secret []byte, now time.Time) (Caller, error) {
+func authenticateClaims(r *http.Request, secret []byte, now time.Time) (Caller, *jwt.RegisteredClaims, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return Caller{}, fail(http.StatusUnauthorized, codeUnauthenticated, "sign in: send Authorization: Bearer <token>")
+		return Caller{}, nil, fail(http.StatusUnauthorized, codeUnauthenticated, "sign in: send Authorization: Bearer <token>")
 	}
 	scheme, raw, found := strings.Cut(h, " ")
 	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
-		return Caller{}, fail(http.StatusUnauthorized, codeUnauthenticated, "the Authorization header must be Bearer <token>")
+		return Caller{}, nil, fail(http.StatusUnauthorized, codeUnauthenticated, "the Authorization header must be Bearer <token>")
 	}
 	if len(secret) < 16 {
-		return Caller{}, fail(http.StatusInternalServerError, codeFailed, "the service's signing secret (CONNSEC_JWT_SECRET) is missing or shorter than 16 characters; no token can be trusted")
+		return Caller{}, nil, fail(http.StatusInternalServerError, codeFailed, "the service's signing secret (CONNSEC_JWT_SECRET) is missing or shorter than 16 characters; no token can be trusted")
 	}
 	var claims jwt.RegisteredClaims
 	_, err := jwt.ParseWithClaims(strings.TrimSpace(raw), &claims, func(*jwt.Token) (any, error) { return secret, nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(func() time.Time { return now }))
 	if err != nil {
-		return Caller{}, fail(http.StatusUnauthorized, codeUnauthenticated, "the token is not accepted: %s", tokenProblem(err))
+		return Caller{}, nil, fail(http.StatusUnauthorized, codeUnauthenticated, "the token is not accepted: %s", tokenProblem(err))
 	}
 	sub := claims.Subject
 	if name, isService := strings.CutPrefix(sub, "service:"); isService {
 		if name == "" {
-			return Caller{}, fail(http.StatusUnauthorized, codeUnauthenticated, "the token's subject names no service")
+			return Caller{}, nil, fail(http.StatusUnauthorized, codeUnauthenticated, "the token's subject names no service")
 		}
-		return Caller{Service: name}, nil
+		return Caller{Service: name}, &claims, nil
 	}
 	if sub == "" {
-		return Caller{}, fail(http.StatusUnauthorized, codeUnauthenticated, "the token has no subject (sub)")
+		return Caller{}, nil, fail(http.StatusUnauthorized, codeUnauthenticated, "the token has no subject (sub)")
 	}
-	return Caller{Person: sub}, nil
+	return Caller{Person: sub}, &claims, nil
 }
 
 func tokenProblem(err error) string {

@@ -32,8 +32,9 @@ const DefaultMaxBody = 512 << 10
 const maxSeed = 64 << 20
 
 type handler struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg    Config
+	mux    *http.ServeMux
+	tokens tokenCache
 }
 
 // New returns the API's handler.
@@ -110,7 +111,7 @@ type callerKey struct{}
 // authed authenticates the caller before the route runs.
 func (h *handler) authed(next func(http.ResponseWriter, *http.Request, Caller)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := authenticate(r, h.cfg.Secret, h.cfg.Now())
+		c, err := h.tokens.authenticate(r, h.cfg.Secret, h.cfg.Now())
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="connsec"`)
 			writeError(w, err)

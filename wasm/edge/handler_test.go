@@ -475,3 +475,21 @@ func TestOddRequests(t *testing.T) {
 		t.Fatalf("a page after an edit: %d %s", r.status, r.raw)
 	}
 }
+
+// A token verified once is remembered only for the window it is valid in.
+func TestRememberedTokensStillExpire(t *testing.T) {
+	data, _ := os.ReadFile("../../fixtures/example/snapshot.json")
+	store, _ := edge.NewMemoryStore(data, func() time.Time { return clock })
+	now := clock
+	srv := httptest.NewServer(edge.New(edge.Config{Store: store, Secret: secret, Now: func() time.Time { return now }}))
+	defer srv.Close()
+	a := &api{t: t, srv: srv, store: store}
+	tok, _ := edge.Token(secret, "p-1003", clock, 10*time.Minute)
+	if r := a.do("GET", "/v1/me", tok, nil); r.status != 200 {
+		t.Fatalf("a fresh token: %d %s", r.status, r.raw)
+	}
+	now = clock.Add(11 * time.Minute)
+	if r := a.do("GET", "/v1/me", tok, nil); r.status != 401 {
+		t.Fatalf("the same token after it expired: %d %s", r.status, r.raw)
+	}
+}
