@@ -70,11 +70,15 @@ async function errorOf(res) {
   try { return (await res.json()).error || {}; } catch { return {}; }
 }
 
-// fetchSnapshot loads the caller's view of the snapshot from the server.
-export async function fetchSnapshot({ keepBatch = false } = {}) {
+// fetchSnapshot loads the caller's view of the snapshot from the server. atLeast is a version
+// the caller knows of (the one its push made, the one a conflict named): the worker answers
+// from a read model that may lag for up to a second, and at_least_version makes it catch up
+// first, so a coordinator sees their own push. Not kept in the browser's cache:
+// it is security data, and an old copy would come back for a stale read model's 304.
+export async function fetchSnapshot({ keepBatch = false, atLeast = 0 } = {}) {
   let res;
   try {
-    res = await fetch("/v1/snapshot", { headers: headers() });
+    res = await fetch(atLeast > 0 ? `/v1/snapshot?at_least_version=${atLeast}` : "/v1/snapshot", { headers: headers(), cache: "no-store" });
   } catch {
     drawBox("The server could not be reached: check the connection, then reload from the server.");
     return false;
@@ -90,11 +94,12 @@ export async function fetchSnapshot({ keepBatch = false } = {}) {
     drawBox(`The snapshot could not be read: ${(await errorOf(res)).message || res.status}`);
     return false;
   }
-  const etag = (res.headers.get("ETag") || "").replace(/^W\//, "").replace(/"/g, "");
+  // the ETag starts with the version (a view may add to it: "12-ag-alb")
+  const tagged = /^(?:W\/)?"?(\d+)/.exec(res.headers.get("ETag") || "");
   const text = await res.text();
   const ok = await hooks.loadSnapshot(text, "the server's snapshot", { keepBatch });
   if (ok) {
-    state.edge = { version: etag === "" ? state.doc.version : Number(etag) };
+    state.edge = { version: tagged ? Number(tagged[1]) : state.doc.version };
     if (edge.subject()) state.batch.actor = edge.subject();
     state.batch.base_version = state.edge.version;
     emit("batch");
@@ -118,16 +123,17 @@ export async function push(batch) {
   unanswered = null;
   if (res.ok) {
     const out = await res.json();
-    await fetchSnapshot();
+    await fetchSnapshot({ atLeast: out.version });
     return { ok: true, ...out };
   }
-  const err = await errorOf(res);
+  const answer = await res.json().catch(() => ({}));
+  const err = answer.error || {};
   // index -1 (or none) is the whole batch (a version conflict, the actor): no edit to point at
   const index = Number.isInteger(err.index) && err.index >= 0 ? err.index : undefined;
   const out = { ok: false, status: res.status, code: err.code || String(res.status), message: err.message || res.statusText, index, path: index === undefined ? undefined : err.path };
   if (index === undefined && err.path) out.message += ` (${err.path})`;
   if (res.status === 409) {
-    out.message = await fetchSnapshot({ keepBatch: true })
+    out.message = await fetchSnapshot({ keepBatch: true, atLeast: Number.isInteger(answer.version) ? answer.version : 0 })
       ? `Someone changed the snapshot first; it is now version ${state.edge.version}. It was loaded again and the what-if below was run again on it: check the changes, then push again.`
       : "Someone changed the snapshot first, and it could not be loaded again (see above, by the sign-in): reload from the server, then push again.";
   }
