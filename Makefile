@@ -87,7 +87,7 @@ site: wasm
 	node site/tools/examples.mjs site/examples
 
 ## test-site: the workbench in headless Chromium (installs Chromium and playwright-core when missing).
-test-site: site
+test-site: site worker worker-deps
 	test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q chromium; }
 	test site/node_modules/.package-lock.json -nt site/package-lock.json || (cd site && npm ci --no-audit --no-fund)
 	node --test --test-concurrency=1 site/test/*.test.mjs

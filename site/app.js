@@ -133,6 +133,7 @@ export async function loadSnapshot(text, source, { keepBatch = false } = {}) {
   const doc = JSON.parse(text);
   const t2 = performance.now();
   state.index = indexSnapshot(doc);
+  state.edge = null; // a snapshot opened here is not the server's (edge.js sets it again for one that is)
   const t3 = performance.now();
   Object.assign(state, { text, doc, source, url: state.pendingURL || "" });
   state.pendingURL = "";
@@ -151,7 +152,7 @@ export async function loadSnapshot(text, source, { keepBatch = false } = {}) {
 function summarize() {
   const ix = state.index, d = state.doc;
   const pages = ix.pages.size, staff = ix.agencies.reduce((n, a) => n + (a.staff || []).length, 0);
-  $("status").textContent = `${state.source} · version ${d.version} · as of ${d.as_of} · ${ix.agencies.length} agencies · ${staff} staff records · ${pages} pages`;
+  $("status").textContent = `${state.source} · version ${d.version} · as of ${d.as_of} · ${ix.agencies.length} ${ix.agencies.length === 1 ? "agency" : "agencies"} · ${staff} staff records · ${pages} pages`;
   const t = state.timings;
   clear($("summary"), h("div", { class: "notice" },
     h("p", {}, `Opened ${state.source}: version ${d.version}, as of ${d.as_of}.`),

@@ -94,7 +94,7 @@ export async function fetchSnapshot({ keepBatch = false, atLeast = 0 } = {}) {
     drawBox(`The snapshot could not be read: ${(await errorOf(res)).message || res.status}`);
     return false;
   }
-  // the ETag starts with the version (a view may add to it: "12-ag-alb")
+  // the ETag is the version (SPEC §10); only its leading number is read
   const tagged = /^(?:W\/)?"?(\d+)/.exec(res.headers.get("ETag") || "");
   const text = await res.text();
   const ok = await hooks.loadSnapshot(text, "the server's snapshot", { keepBatch });

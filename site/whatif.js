@@ -243,10 +243,10 @@ async function pushEdge() {
     state.batch.edits = [];
     runWhatIf();
     selectTab("whatif");
-    return clear(view.message, h("div", { class: "notice", id: "pushed" }, `The server accepted the batch: version ${out.version}. ${out.summary || ""}`,
+    return clear(view.message, h("div", { class: "notice", id: "pushed" }, `The server accepted the batch: version ${out.version}.${out.summary ? ` ${out.summary}.` : ""}`,
       out.notifications?.length ? ` Inform ${out.notifications.map((n) => personLabel(n.person)).join(", ")} of their new profile.` : ""));
   }
   selectTab("whatif");
-  clear(view.message, h("p", { class: "error", id: "push-error" }, `${out.status} ${out.code}: ${out.message}${out.index != null ? ` (edit ${out.index + 1}${out.path ? `, ${out.path}` : ""})` : ""}`));
+  clear(view.message, h("p", { class: "error", id: "push-error" }, `${out.status ? `${out.status} ` : ""}${out.code}: ${out.message}${out.index != null ? ` (edit ${out.index + 1}${out.path ? `, ${out.path}` : ""})` : ""}`));
 }
 

@@ -90,12 +90,12 @@ func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) {
 			return
 		}
 	}
+	// The ETag is the version (SPEC §10). A caller's default view is always the same agency,
+	// so a tag they hold stands for it; a view asked for by ?agency= is always sent whole.
 	etag := `"` + strconv.FormatInt(m.Version(), 10) + `"`
-	if agency != "" { // a view is its own document: its tag names the agency too
-		etag = `"` + strconv.FormatInt(m.Version(), 10) + "-" + agency + `"`
-	}
 	w.Header().Set("ETag", etag)
-	if r.Header.Get("If-None-Match") == etag {
+	w.Header().Set("Vary", "Authorization")
+	if r.URL.Query().Get("agency") == "" && r.Header.Get("If-None-Match") == etag {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

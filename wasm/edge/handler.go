@@ -78,6 +78,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id = hex.EncodeToString(b[:])
 	}
 	w.Header().Set("X-Request-ID", id)
+	if strings.HasPrefix(r.URL.Path, "/v1/") { // security data: never kept by a shared cache
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
 	defer func() {
 		if p := recover(); p != nil { // a fault of ours: answer it, keep serving
 			writeError(w, fail(http.StatusInternalServerError, codeFailed, "the service failed on this request (%v); nothing was changed", p))
