@@ -149,9 +149,11 @@ func actAsCaller(batch []byte, c Caller) ([]byte, error) {
 	return sjson.SetBytes(batch, "actor", c.Person)
 }
 
-// pushable: a batch pushed to the edge names the version it was made on (so a retry without
-// a key cannot apply twice), has edits, and names each top-level field once.
-func pushable(batch []byte) error {
+// pushable: a batch pushed to the edge has edits, names each top-level field once, and either
+// names the version it was made on or comes with an Idempotency-Key — either way a retry
+// cannot apply it twice. A keyed batch without base_version applies to the version current
+// when the ledger takes it (a script's way; the workbench always sends base_version).
+func pushable(batch []byte, keyed bool) error {
 	seen := map[string]bool{}
 	dup := ""
 	gjson.ParseBytes(batch).ForEach(func(k, _ gjson.Result) bool {
@@ -165,8 +167,8 @@ func pushable(batch []byte) error {
 	switch {
 	case dup != "":
 		return fail(http.StatusBadRequest, codeBadRequest, "the batch names %q twice", dup)
-	case !gjson.GetBytes(batch, "base_version").Exists():
-		return fail(http.StatusBadRequest, codeBadRequest, "the batch needs base_version: the version of the snapshot the edits were made on (GET /v1/snapshot gives it as the ETag)")
+	case !keyed && !gjson.GetBytes(batch, "base_version").Exists():
+		return fail(http.StatusBadRequest, codeBadRequest, "the batch needs base_version (the version of the snapshot the edits were made on; GET /v1/snapshot gives it as the ETag), or an Idempotency-Key header")
 	case gjson.GetBytes(batch, "edits.#").Int() == 0:
 		return fail(http.StatusBadRequest, codeBadRequest, "the batch has no edits")
 	}
@@ -180,7 +182,7 @@ func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) {
 	}
 	batch, err := readJSON(r, h.cfg.MaxBody)
 	if err == nil {
-		err = pushable(batch)
+		err = pushable(batch, r.Header.Get("Idempotency-Key") != "")
 	}
 	if err == nil {
 		batch, err = actAsCaller(batch, c)

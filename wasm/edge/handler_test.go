@@ -400,29 +400,35 @@ func TestPushRules(t *testing.T) {
 	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}); r.status != 400 || !strings.Contains(string(r.raw), "base_version") {
 		t.Fatalf("no base_version: %d %s", r.status, r.raw)
 	}
+	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}, "Idempotency-Key", "keyed"); r.status != 200 || r.body["version"].(float64) != 1 {
+		t.Fatalf("a keyed batch without base_version: %d %s", r.status, r.raw)
+	}
+	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}, "Idempotency-Key", "keyed"); r.status != 200 || r.body["version"].(float64) != 1 {
+		t.Fatalf("its retry: %d %s", r.status, r.raw)
+	}
 	if r := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 0, "edits": []any{}}); r.status != 400 {
 		t.Fatalf("no edits: %d %s", r.status, r.raw)
 	}
 	if r := a.do("POST", "/v1/edits", coord, `{"actor": "p-1003", "base_version": 0, "actor": "p-admin", "edits": [{"op": "set_person_id", "person": "p-1012", "status": "active"}]}`); r.status != 400 {
 		t.Fatalf("a duplicate actor: %d %s", r.status, r.raw)
 	}
-	first := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 0, "edits": []any{move}}, "Idempotency-Key", "k")
+	first := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 1, "edits": []any{move}}, "Idempotency-Key", "k")
 	if first.status != 200 {
 		t.Fatalf("first: %d %s", first.status, first.raw)
 	}
-	other := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 1, "edits": []any{move}}, "Idempotency-Key", "k")
+	other := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 2, "edits": []any{move}}, "Idempotency-Key", "k")
 	if other.status != 422 || other.code() != "idempotency_key_reused" {
 		t.Fatalf("the key with another batch: %d %s", other.status, other.raw)
 	}
 	// another caller's key of the same name is theirs
-	mine := a.do("POST", "/v1/edits", token(t, "p-2003"), map[string]any{"base_version": 1, "edits": []any{map[string]any{"op": "set_reports_to", "agency": "ag-sta", "person": "p-2003", "managers": []string{}}}}, "Idempotency-Key", "k")
-	if mine.status != 200 || mine.body["version"].(float64) != 2 {
+	mine := a.do("POST", "/v1/edits", token(t, "p-2003"), map[string]any{"base_version": 2, "edits": []any{map[string]any{"op": "set_reports_to", "agency": "ag-sta", "person": "p-2003", "managers": []string{}}}}, "Idempotency-Key", "k")
+	if mine.status != 200 || mine.body["version"].(float64) != 3 {
 		t.Fatalf("p-2003's own key k: %d %s", mine.status, mine.raw)
 	}
 	// each coordinator's log shows only the edits of their agency
 	albLog := a.do("GET", "/v1/log", token(t, "p-1005"), nil)
 	staLog := a.do("GET", "/v1/log", token(t, "p-2004"), nil)
-	if n := len(albLog.body["entries"].([]any)); n != 1 || strings.Contains(string(albLog.raw), "ag-sta") {
+	if n := len(albLog.body["entries"].([]any)); n != 2 || strings.Contains(string(albLog.raw), "ag-sta") {
 		t.Fatalf("ag-alb's log: %s", albLog.raw)
 	}
 	if n := len(staLog.body["entries"].([]any)); n != 1 || strings.Contains(string(staLog.raw), "ag-alb") {

@@ -43,12 +43,10 @@ export default {
     // The body is read whole before Go sees it (a Go handler that stops reading early must not
     // leave a half-read stream behind in workerd), and never past what any route accepts, so
     // an oversized body cannot fill the isolate that holds the read model.
-    let body = null;
-    if (request.body) {
-      body = await readUpTo(request, request.method === "PUT" ? MAX_SEED : MAX_BODY);
-      if (body === undefined) {
-        return Response.json({ error: { code: "too_large", message: "the request body is over the limit of what the service accepts" } }, { status: 413 });
-      }
+    if (!request.body) return go.handleRequest(request);
+    const body = await readUpTo(request, request.method === "PUT" ? MAX_SEED : MAX_BODY);
+    if (body === undefined) {
+      return Response.json({ error: { code: "too_large", message: "the request body is over the limit of what the service accepts" } }, { status: 413 });
     }
     return go.handleRequest(new Request(request, { body }));
   },

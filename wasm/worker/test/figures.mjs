@@ -28,10 +28,10 @@ async function latencies(url, body, headers) {
 
 async function withWorker(snapshotPath, fn) {
   const state = await mkdtemp(path.join(os.tmpdir(), "connsec-fig-"));
-  const w = await startWrangler({ port: 8793, persistTo: state, vars: { CONNSEC_JWT_SECRET: secret } });
+  const text = await readFile(snapshotPath);
+  const snap = JSON.parse(text);
+  const w = await startWrangler({ port: 8793, persistTo: state, vars: { CONNSEC_JWT_SECRET: secret, CONNSEC_SEED_ADMIN: snap.administrators[0] } });
   try {
-    const text = await readFile(snapshotPath);
-    const snap = JSON.parse(text);
     const t0 = performance.now();
     const seeded = await fetch(w.url + "/v1/snapshot", { method: "PUT", body: text, headers: { authorization: `Bearer ${token(secret, snap.administrators[0])}` } });
     if (seeded.status !== 200) throw new Error(`seed: ${seeded.status} ${await seeded.text()}`);
@@ -60,22 +60,34 @@ async function checkFigures(label, snapshotPath) {
   });
 }
 
-async function editFigures() {
+// Edits: each coordinator pushes with the version it last saw and, on 409, again on the
+// version the conflict names (the ledger orders them; conflicts are part of the cost).
+async function editFigures(clients, per, keyedOnly = false) {
   return withWorker(path.join(root, "fixtures/example/snapshot.json"), async (w) => {
-    const clients = [["p-1003", "ag-alb", "p-1012", ["p-1010"]], ["p-1005", "ag-alb", "p-1013", []], ["p-2003", "ag-sta", "p-2003", []], ["p-2004", "ag-sta", "p-2004", []]];
-    const per = Number(process.env.EDITS || 100);
+    const four = [["p-1003", "ag-alb", "p-1012", ["p-1010"]], ["p-1005", "ag-alb", "p-1013", []], ["p-2003", "ag-sta", "p-2003", []], ["p-2004", "ag-sta", "p-2004", []]];
+    const all = Array.from({ length: clients }, (_, i) => four[i % 4]);
+    let conflicts = 0;
     const t0 = performance.now();
-    await Promise.all(clients.map(async ([actor, agency, person, managers]) => {
+    await Promise.all(all.slice(0, clients).map(async ([actor, agency, person, managers]) => {
       const headers = { authorization: `Bearer ${token(secret, actor)}` };
+      let version = 0;
+      const client = Math.random().toString(36).slice(2);
       for (let i = 0; i < per; i++) {
-        const r = await fetch(w.url + "/v1/edits", { method: "POST", headers: { ...headers, "idempotency-key": `${actor}-${i}` },
-          body: JSON.stringify({ edits: [{ op: "set_reports_to", agency, person, managers }] }) });
-        const text = await r.text();
-        if (r.status !== 200) throw new Error(`edit: ${r.status} ${text}`);
+        for (;;) {
+          const batch = { edits: [{ op: "set_reports_to", agency, person, managers }] };
+          if (!keyedOnly) batch.base_version = version;
+          const r = await fetch(w.url + "/v1/edits", { method: "POST", headers: { ...headers, "idempotency-key": `${client}-${i}` }, body: JSON.stringify(batch) });
+          const answer = await r.json();
+          if (r.status === 409) { conflicts++; version = answer.version; continue; }
+          if (r.status !== 200) throw new Error(`edit: ${r.status} ${JSON.stringify(answer)}`);
+          version = answer.version;
+          break;
+        }
       }
     }));
     const s = (performance.now() - t0) / 1000;
-    console.log(`edits: ${clients.length * per} accepted from ${clients.length} coordinators at once (no base_version, so no conflicts) in ${s.toFixed(2)} s: ${(clients.length * per / s).toFixed(0)} accepted edits/s`);
+    const how = keyedOnly ? "keyed, no base_version" : `with base_version, ${conflicts} conflicts rebased`;
+    console.log(`edits: ${clients * per} accepted from ${clients} client${clients > 1 ? "s" : ""} at once in ${s.toFixed(2)} s (${how}): ${(clients * per / s).toFixed(0)} accepted edits/s`);
   });
 }
 
@@ -99,5 +111,9 @@ if (!process.env.SKIP_LARGE) {
   const large = await checkFigures("5,000 staff / 50,000 pages (10 agencies)", gen("large.json", "--agencies", "10", "--staff", "5000", "--pages", "50000"));
   console.log(`  ratio to the floor: p50 ${(large.p50 / floor.p50).toFixed(2)}×, p99 ${(large.p99 / floor.p99).toFixed(2)}×`);
 }
-await editFigures();
+const EDITS = Number(process.env.EDITS || 400);
+await editFigures(1, EDITS / 2);
+await editFigures(4, EDITS / 4);
+await editFigures(4, EDITS / 4, true);
+await editFigures(16, EDITS / 16, true);
 await rm(tmp, { recursive: true, force: true });
