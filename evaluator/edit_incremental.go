@@ -337,18 +337,7 @@ func (c *compiler) recompilePage(ai int32, pi int, x int32) {
 	P := &m.pages[x]
 	pg := P.src
 	pl := lazyPath{base: field(index("agencies", int(ai)), "pages"), i: pi}
-	if P.kind.ownSecurity() {
-		pp := pl.String()
-		P.own = c.section(&pg.Security, ai, field(pp, "security"))
-		P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
-	} else {
-		if pg.Security.Present {
-			c.add(CodeInvalidValue, pl.at("security").String(), "%s has no security of its own (it follows the section that governs it); remove this section", article(pg.Kind))
-		}
-		if pg.Defaults != nil {
-			c.add(CodeInvalidValue, pl.at("defaults").String(), "%s has no default sections; remove them", article(pg.Kind))
-		}
-	}
+	c.pageSections(P, pg, ai, pl)
 	switch {
 	case P.kind == kindProject:
 		P.roles = [4][]int32{}

@@ -47,18 +47,7 @@ func (c *compiler) compilePageFields(ai int32) {
 			P.parent = par
 			m.pages[par].children = append(m.pages[par].children, x)
 		}
-		if P.kind.ownSecurity() {
-			pp := pl.String()
-			P.own = c.section(&pg.Security, ai, field(pp, "security"))
-			P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
-		} else {
-			if pg.Security.Present {
-				c.add(CodeInvalidValue, pl.at("security").String(), "%s has no security of its own (it follows the section that governs it); remove this section", article(pg.Kind))
-			}
-			if pg.Defaults != nil {
-				c.add(CodeInvalidValue, pl.at("defaults").String(), "%s has no default sections; remove them", article(pg.Kind))
-			}
-		}
+		c.pageSections(P, pg, ai, pl)
 		if pg.CreatedBy != "" {
 			if p := c.personL(pg.CreatedBy, pl.at("created_by")); p >= 0 {
 				P.creators = []int32{p}
@@ -261,4 +250,21 @@ func jsonSyntaxPosition(data []byte) (line, col int, ok bool) {
 		}
 	}
 	return line, col, true
+}
+
+// pageSections compiles a page's own security and default sections (SPEC §3); a page without
+// security of its own may carry neither.
+func (c *compiler) pageSections(P *pageC, pg *page, ai int32, pl lazyPath) {
+	if P.kind.ownSecurity() {
+		pp := pl.String()
+		P.own = c.section(&pg.Security, ai, field(pp, "security"))
+		P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
+		return
+	}
+	if pg.Security.Present {
+		c.add(CodeInvalidValue, pl.at("security").String(), "%s has no security of its own (it follows the section that governs it); remove this section", article(pg.Kind))
+	}
+	if pg.Defaults != nil {
+		c.add(CodeInvalidValue, pl.at("defaults").String(), "%s has no default sections; remove them", article(pg.Kind))
+	}
 }

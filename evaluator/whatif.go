@@ -312,12 +312,7 @@ func (m *Model) accessDiff(next *Model, people []string) []AccessChange {
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Subject != out[j].Subject {
-			return out[i].Subject < out[j].Subject
-		}
-		return out[i].Resource < out[j].Resource
-	})
+	sortAccess(out)
 	return out
 }
 
@@ -512,4 +507,14 @@ func (m *Model) chainAbove(g, a int32, d Date) []int32 {
 		}
 	}
 	return seen
+}
+
+// sortAccess puts access changes in the order of SPEC §6: by person, then by page.
+func sortAccess(out []AccessChange) {
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Subject != out[j].Subject {
+			return out[i].Subject < out[j].Subject
+		}
+		return out[i].Resource < out[j].Resource
+	})
 }

@@ -57,12 +57,7 @@ func (m *Model) accessDiffReloaded(next *Model, people []string) []AccessChange 
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Subject != out[j].Subject {
-			return out[i].Subject < out[j].Subject
-		}
-		return out[i].Resource < out[j].Resource
-	})
+	sortAccess(out)
 	return out
 }
 

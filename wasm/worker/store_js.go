@@ -136,13 +136,18 @@ func (s *ledgerStore) catchUp(ctx context.Context, newest int64) error {
 
 func (s *ledgerStore) Submit(ctx context.Context, batch []byte, key string) (edge.Answer, error) {
 	req, _ := json.Marshal(map[string]string{"batch": string(batch), "key": key})
-	status, body, err := s.ledger(ctx, "POST", "/submit", req)
+	return s.answer(ctx, "POST", "/submit", req)
+}
+
+// answer asks the ledger for a judged answer (an edit's, a seed's).
+func (s *ledgerStore) answer(ctx context.Context, method, path string, body []byte) (edge.Answer, error) {
+	status, out, err := s.ledger(ctx, method, path, body)
 	if err != nil {
 		return edge.Answer{}, err
 	}
 	var a edge.Answer
-	if status != http.StatusOK || json.Unmarshal(body, &a) != nil {
-		return edge.Answer{}, fmt.Errorf("the edit ledger failed (%d): %s", status, body)
+	if status != http.StatusOK || json.Unmarshal(out, &a) != nil {
+		return edge.Answer{}, fmt.Errorf("the edit ledger failed (%d): %s", status, out)
 	}
 	return a, nil
 }
@@ -167,13 +172,5 @@ func (s *ledgerStore) Log(ctx context.Context, since int64) ([]edge.LogEntry, er
 }
 
 func (s *ledgerStore) Seed(ctx context.Context, snapshot []byte) (edge.Answer, error) {
-	status, body, err := s.ledger(ctx, "PUT", "/seed", snapshot)
-	if err != nil {
-		return edge.Answer{}, err
-	}
-	var a edge.Answer
-	if status != http.StatusOK || json.Unmarshal(body, &a) != nil {
-		return edge.Answer{}, fmt.Errorf("the edit ledger failed (%d): %s", status, body)
-	}
-	return a, nil
+	return s.answer(ctx, "PUT", "/seed", snapshot)
 }
