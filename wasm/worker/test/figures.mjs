@@ -97,7 +97,7 @@ console.log(`worker wasm: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 
 const floorW = await startWrangler({ port: 8794, cwd: path.join(workerDir, "test/floor") });
 const floor = await latencies(floorW.url + "/access/v1/evaluation", JSON.stringify({}), {});
 await floorW.stop();
-console.log(`plain JavaScript worker (floor): p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`);
+console.log(`plain JavaScript worker with the same static assets (floor): p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`);
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), "connsec-gen-"));
 const gen = (name, ...args) => {
