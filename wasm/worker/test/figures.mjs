@@ -94,9 +94,13 @@ async function editFigures(clients, per, keyedOnly = false) {
 const wasm = await readFile(path.join(workerDir, "build/app.wasm"));
 console.log(`worker wasm: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} gzip`);
 
-const floorW = await startWrangler({ port: 8794, cwd: path.join(workerDir, "test/floor") });
-const floor = await latencies(floorW.url + "/access/v1/evaluation", JSON.stringify({}), {});
-await floorW.stop();
+const floorOf = async (config) => {
+  const fw = await startWrangler({ port: 8794, cwd: path.join(workerDir, "test/floor"), config });
+  try { return await latencies(fw.url + "/access/v1/evaluation", JSON.stringify({}), {}); } finally { await fw.stop(); }
+};
+const bare = await floorOf("bare.jsonc");
+console.log(`plain JavaScript worker, bare (floor): p50 ${bare.p50.toFixed(2)} ms, p99 ${bare.p99.toFixed(2)} ms`);
+const floor = await floorOf("wrangler.jsonc");
 console.log(`plain JavaScript worker with the same static assets (floor): p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`);
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), "connsec-gen-"));
@@ -106,10 +110,10 @@ const gen = (name, ...args) => {
   return out;
 };
 const small = await checkFigures("500-staff agency (1 agency, 500 staff, 5,000 pages)", gen("agency500.json", "--agencies", "1", "--staff", "500", "--pages", "5000"));
-console.log(`  ratio to the floor: p50 ${(small.p50 / floor.p50).toFixed(2)}×, p99 ${(small.p99 / floor.p99).toFixed(2)}×`);
+console.log(`  ratio to the floor with assets: p50 ${(small.p50 / floor.p50).toFixed(2)}×, p99 ${(small.p99 / floor.p99).toFixed(2)}×; to the bare floor: p50 ${(small.p50 / bare.p50).toFixed(2)}×`);
 if (!process.env.SKIP_LARGE) {
   const large = await checkFigures("5,000 staff / 50,000 pages (10 agencies)", gen("large.json", "--agencies", "10", "--staff", "5000", "--pages", "50000"));
-  console.log(`  ratio to the floor: p50 ${(large.p50 / floor.p50).toFixed(2)}×, p99 ${(large.p99 / floor.p99).toFixed(2)}×`);
+  console.log(`  ratio to the floor with assets: p50 ${(large.p50 / floor.p50).toFixed(2)}×, p99 ${(large.p99 / floor.p99).toFixed(2)}×; to the bare floor: p50 ${(large.p50 / bare.p50).toFixed(2)}×`);
 }
 const EDITS = Number(process.env.EDITS || 400);
 await editFigures(1, EDITS / 2);
