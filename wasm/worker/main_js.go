@@ -25,6 +25,7 @@ func main() {
 		SeedAdmin: cloudflare.Getenv("CONNSEC_SEED_ADMIN")})
 	// The instance lives as long as its isolate and serves request after request; see
 	// keepAlive for why every answer is handed over whole.
+	tuneGC() // until a model is loaded the heap is small
 	workers.ServeNonBlock(keepAlive(h))
 	workers.Ready()
 	select {}

@@ -131,6 +131,7 @@ func (s *ledgerStore) catchUp(ctx context.Context, newest int64) error {
 		return fmt.Errorf("the ledger's snapshot does not load: %w", err)
 	}
 	s.model = m
+	tuneGC()
 	return nil
 }
 

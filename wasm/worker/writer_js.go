@@ -46,6 +46,7 @@ func (w *writer) register(b js.Value) {
 			return reply(map[string]string{"error": err.Error()})
 		}
 		w.model = m
+		tuneGC()
 		return reply(map[string]int64{"version": m.Version()})
 	}))
 	// writerCommit(batch, time) → commitReply; the model moves on only when it is accepted.
