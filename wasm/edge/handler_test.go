@@ -24,7 +24,7 @@ var clock = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 type api struct {
 	t     *testing.T
 	srv   *httptest.Server
-	store *edge.MemoryStore
+	store *edge.Ledger
 }
 
 func newAPI(t *testing.T) *api {

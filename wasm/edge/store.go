@@ -2,13 +2,10 @@ package edge
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/connsec/connsec/evaluator"
@@ -124,108 +121,6 @@ func answerOf(status int, body any) Answer {
 		return Answer{Status: http.StatusInternalServerError, Body: json.RawMessage(`{"error":{"code":"failed","message":"the answer could not be written"}}`)}
 	}
 	return Answer{Status: status, Body: raw}
-}
-
-// MemoryStore is a Store in one process: the native server's and the tests'. One mutex makes
-// it the single writer.
-type MemoryStore struct {
-	mu      sync.Mutex
-	model   *evaluator.Model
-	log     []LogEntry
-	answers map[string]keptAnswer
-	now     func() time.Time
-}
-
-type keptAnswer struct {
-	hash string
-	Answer
-}
-
-// BatchHash is what an Idempotency-Key is bound to: a retry must send the same batch.
-func BatchHash(batch []byte) string {
-	sum := sha256.Sum256(batch)
-	return hex.EncodeToString(sum[:])
-}
-
-// KeyReused answers a key sent again with another batch.
-func KeyReused() Answer {
-	return answerOf(http.StatusUnprocessableEntity, map[string]any{"error": Problem{Code: codeKeyReused,
-		Message: "this Idempotency-Key was used for another batch; send a new key with a new batch"}})
-}
-
-// NewMemoryStore holds snapshot (nil: empty until seeded).
-func NewMemoryStore(snapshot []byte, now func() time.Time) (*MemoryStore, error) {
-	s := &MemoryStore{answers: map[string]keptAnswer{}, now: now}
-	if snapshot != nil {
-		m, err := evaluator.Load(snapshot)
-		if err != nil {
-			return nil, err
-		}
-		s.model = m
-	}
-	return s, nil
-}
-
-func (s *MemoryStore) Model(_ context.Context, atLeast int64) (*evaluator.Model, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.model == nil {
-		return nil, ErrNotSeeded
-	}
-	if s.model.Version() < atLeast {
-		return nil, VersionAhead(atLeast, s.model.Version())
-	}
-	return s.model, nil
-}
-
-func (s *MemoryStore) Submit(_ context.Context, batch []byte, key string) (Answer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	hash := BatchHash(batch)
-	if a, seen := s.answers[key]; seen && key != "" {
-		if a.hash != hash {
-			return KeyReused(), nil
-		}
-		return a.Answer, nil
-	}
-	if s.model == nil {
-		return Answer{}, ErrNotSeeded
-	}
-	next, entry, a := Commit(s.model, batch, s.now())
-	if next != nil {
-		s.model = next
-		s.log = append(s.log, *entry)
-	}
-	if remembered(key, a) {
-		s.answers[key] = keptAnswer{hash, a}
-	}
-	return a, nil
-}
-
-func (s *MemoryStore) Log(_ context.Context, since int64) ([]LogEntry, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := []LogEntry{}
-	for _, e := range s.log {
-		if e.Version > since {
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
-func (s *MemoryStore) Seed(_ context.Context, snapshot []byte) (Answer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.model != nil {
-		return answerOf(http.StatusConflict, map[string]any{"error": Problem{Code: "seeded", Message: "the store has a snapshot already; change it with edits"}, "version": s.model.Version()}), nil
-	}
-	m, err := evaluator.Load(snapshot)
-	if err != nil {
-		return Answer{}, err
-	}
-	s.model = m
-	return answerOf(http.StatusOK, map[string]any{"version": m.Version()}), nil
 }
 
 // remembered: an answer is kept for its Idempotency-Key when the batch was judged: accepted

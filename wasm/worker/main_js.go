@@ -1,14 +1,17 @@
 //go:build js && wasm
 
 // Command worker is connsec at the edge (SPEC §10, README "Architecture"): one Go module that
-// a Cloudflare Worker runs in two roles. In the worker's isolates it serves the API (package
-// edge) through syumai/workers, answering from a read model cached per isolate. In the Ledger
-// Durable Object it is the single writer: JavaScript hands it batches, it judges them with
-// edge.Commit, and the object stores what it accepted.
+// a Cloudflare Worker runs in two roles, each serving the API (package edge) through
+// syumai/workers from one long-lived instance. In the worker's isolates it answers from a
+// read model cached per isolate. In the Ledger Durable Object it is the single writer: edits
+// and seeds are routed there, judged by edge.Ledger and recorded in the object's storage.
 package main
 
 import (
+	"context"
+	"net/http"
 	"syscall/js"
+	"time"
 
 	"github.com/connsec/connsec/wasm/edge"
 	"github.com/syumai/workers"
@@ -16,17 +19,49 @@ import (
 )
 
 func main() {
-	binding := js.Global().Get("context").Get("binding")
-	w := &writer{}
-	w.register(binding)
+	runtime := js.Global().Get("context")
+	binding := runtime.Get("binding")
+	tuneGC() // until a model is loaded the heap is small
 
-	store := &ledgerStore{}
+	var store edge.Store = &ledgerStore{}
+	if runtime.Get("role").String() == "ledger" {
+		journal := sqlJournal{js: runtime.Get("journal")}
+		checkpoint, err := journal.checkpoint()
+		var ledger *edge.Ledger
+		if err == nil {
+			ledger, err = edge.RestoreLedger(checkpoint, journal, time.Now)
+		}
+		if err != nil {
+			binding.Set("bootError", err.Error())
+			workers.Ready()
+			select {}
+		}
+		tuneGC()
+		binding.Set("ledgerVersion", js.FuncOf(func(js.Value, []js.Value) any { return ledger.Version() }))
+		binding.Set("ledgerSnapshot", js.FuncOf(func(js.Value, []js.Value) any {
+			if doc := ledger.Snapshot(); doc != nil {
+				return string(doc)
+			}
+			return js.Null()
+		}))
+		store = seedTuned{ledger}
+	}
 	h := edge.New(edge.Config{Store: store, Secret: []byte(cloudflare.Getenv("CONNSEC_JWT_SECRET")),
 		SeedAdmin: cloudflare.Getenv("CONNSEC_SEED_ADMIN")})
 	// The instance lives as long as its isolate and serves request after request; see
 	// keepAlive for why every answer is handed over whole.
-	tuneGC() // until a model is loaded the heap is small
 	workers.ServeNonBlock(keepAlive(h))
 	workers.Ready()
 	select {}
+}
+
+// seedTuned tunes the collector once a seed has loaded the first model.
+type seedTuned struct{ *edge.Ledger }
+
+func (s seedTuned) Seed(ctx context.Context, snapshot []byte) (edge.Answer, error) {
+	a, err := s.Ledger.Seed(ctx, snapshot)
+	if err == nil && a.Status == http.StatusOK {
+		tuneGC()
+	}
+	return a, err
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/connsec/connsec/evaluator"
 	"github.com/connsec/connsec/wasm/edge"
 	"github.com/syumai/workers/cloudflare"
-	"github.com/tidwall/gjson"
 )
 
 // freshFor is how long an isolate answers from its read model before it asks the writer
@@ -59,13 +58,6 @@ func (s *ledgerStore) ledger(ctx context.Context, method, path string, body []by
 	return res.StatusCode, out, err
 }
 
-type ledgerRow struct {
-	Version int64           `json:"version"`
-	At      string          `json:"at"`
-	Batch   json.RawMessage `json:"batch"`
-	Entry   edge.LogEntry   `json:"entry"`
-}
-
 func (s *ledgerStore) Model(ctx context.Context, atLeast int64) (*evaluator.Model, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,23 +91,20 @@ func (s *ledgerStore) Model(ctx context.Context, atLeast int64) (*evaluator.Mode
 // the writer's snapshot.
 func (s *ledgerStore) catchUp(ctx context.Context, newest int64) error {
 	if s.model != nil {
-		if status, body, err := s.ledger(ctx, "GET", "/log?since="+strconv.FormatInt(s.model.Version(), 10), nil); err == nil && status == http.StatusOK {
-			var rows []ledgerRow
+		if entries, err := s.Log(ctx, s.model.Version()); err == nil {
 			m := s.model
-			if json.Unmarshal(body, &rows) == nil {
-				for _, row := range rows {
-					at, _ := time.Parse(time.RFC3339, row.At)
-					applied, err := m.Apply(row.Batch, at)
-					if err != nil || applied.Model.Version() != row.Version {
-						m = nil
-						break
-					}
-					m = applied.Model
+			for _, e := range entries {
+				batch, at := e.Replay()
+				applied, err := m.Apply(batch, at)
+				if err != nil || applied.Model.Version() != e.Version {
+					m = nil
+					break
 				}
-				if m != nil && m.Version() >= newest {
-					s.model = m
-					return nil
-				}
+				m = applied.Model
+			}
+			if m != nil && m.Version() >= newest {
+				s.model = m
+				return nil
 			}
 		}
 	}
@@ -135,43 +124,26 @@ func (s *ledgerStore) catchUp(ctx context.Context, newest int64) error {
 	return nil
 }
 
-func (s *ledgerStore) Submit(ctx context.Context, batch []byte, key string) (edge.Answer, error) {
-	req, _ := json.Marshal(map[string]string{"batch": string(batch), "key": key})
-	return s.answer(ctx, "POST", "/submit", req)
+// Submit and Seed are never asked of an isolate: entry.mjs routes edits and seeds to the
+// Ledger, where edge.Ledger answers them.
+func (s *ledgerStore) Submit(context.Context, []byte, string) (edge.Answer, error) {
+	return edge.Answer{}, errMisrouted
 }
 
-// answer asks the ledger for a judged answer (an edit's, a seed's).
-func (s *ledgerStore) answer(ctx context.Context, method, path string, body []byte) (edge.Answer, error) {
-	status, out, err := s.ledger(ctx, method, path, body)
-	if err != nil {
-		return edge.Answer{}, err
-	}
-	var a edge.Answer
-	if status != http.StatusOK || json.Unmarshal(out, &a) != nil {
-		return edge.Answer{}, fmt.Errorf("the edit ledger failed (%d): %s", status, out)
-	}
-	return a, nil
+func (s *ledgerStore) Seed(context.Context, []byte) (edge.Answer, error) {
+	return edge.Answer{}, errMisrouted
 }
+
+var errMisrouted = fmt.Errorf("edits and seeds are made by the ledger; this request reached a reader")
 
 func (s *ledgerStore) Log(ctx context.Context, since int64) ([]edge.LogEntry, error) {
 	status, body, err := s.ledger(ctx, "GET", "/log?since="+strconv.FormatInt(since, 10), nil)
 	if err != nil {
 		return nil, err
 	}
-	var rows []ledgerRow
-	if status != http.StatusOK || json.Unmarshal(body, &rows) != nil {
+	var out []edge.LogEntry
+	if status != http.StatusOK || json.Unmarshal(body, &out) != nil {
 		return nil, fmt.Errorf("the edit ledger failed (%d): %s", status, body)
 	}
-	out := make([]edge.LogEntry, len(rows))
-	for i, r := range rows {
-		out[i] = r.Entry
-		if len(out[i].Edits) == 0 { // the ledger keeps the edits once, in the batch
-			out[i].Edits = json.RawMessage(gjson.GetBytes(r.Batch, "edits").Raw)
-		}
-	}
 	return out, nil
-}
-
-func (s *ledgerStore) Seed(ctx context.Context, snapshot []byte) (edge.Answer, error) {
-	return s.answer(ctx, "PUT", "/seed", snapshot)
 }

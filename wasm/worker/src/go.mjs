@@ -1,16 +1,17 @@
 // Starts one instance of the connsec Go module (build/app.wasm) and waits until it is ready.
 // The instance stays alive: its `binding` object carries handleRequest (the API, through
-// syumai/workers) and the writer's functions (writerLoad, writerCommit, …).
+// syumai/workers). `more` adds to what Go finds in its context (the Ledger's role and
+// journal).
 import "../build/wasm_exec.js";
 import mod from "../build/app.wasm";
 
-export async function startGo(env, ctx) {
+export async function startGo(env, ctx, more = {}) {
   const binding = {};
   const go = new globalThis.Go();
   let ready;
   const isReady = new Promise((resolve) => { ready = resolve; });
   const instance = new WebAssembly.Instance(mod, { ...go.importObject, workers: { ready: () => ready() } });
-  const exited = go.run(instance, { env, ctx, binding });
+  const exited = go.run(instance, { env, ctx, binding, ...more });
   await Promise.race([isReady, exited.then(() => { throw new Error("the connsec module stopped while starting"); })]);
   binding.exited = () => go.exited;
   return binding;
