@@ -66,11 +66,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./evaluator/
 
 ## fuzz: the loader fuzz target for ten minutes (FUZZTIME=30s for a short run), then the
-## what-if exactness test on 300 random batches per seed.
+## what-if exactness test on 300 random batches per seed, then the edge API's bodies.
 FUZZTIME ?= 10m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 3s ./evaluator/
 	CONNSEC_WHATIF_BATCHES=300 $(GO) test -count=1 -run '^TestWhatIfExact$$' -timeout 30m ./evaluator/
+	$(GO) test -run '^$$' -fuzz '^FuzzRequests$$' -fuzztime $(FUZZTIME) ./wasm/edge/
 
 ## bench-peers: the same requests through connsec and cedar-go, with the ratio.
 bench-peers:

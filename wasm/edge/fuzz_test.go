@@ -1,0 +1,54 @@
+package edge_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connsec/connsec/wasm/edge"
+)
+
+// FuzzRequests sends any body to every route that reads one: the API never panics, answers
+// in its own shapes, and a refused request changes nothing.
+func FuzzRequests(f *testing.F) {
+	data, err := os.ReadFile("../../fixtures/example/snapshot.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{
+		`{"subject":{"type":"user","id":"p-1003"},"action":{"name":"read"},"resource":{"type":"page","id":"pg-alb-org"}}`,
+		`{"evaluations":[{}],"options":{"evaluations_semantic":"deny_on_first_deny"}}`,
+		`{"action":{"name":"read"},"resource":{"type":"page","id":"pg-alb-org"},"page":{"limit":3,"token":"MTo="}}`,
+		`{"base_version":0,"edits":[{"op":"move_staff","agency":"ag-alb","person":"p-1012","unit":"u-alb-fc1"}]}`,
+		`{"actor":"p-1003","actor":"x"}`, `[]`, `{`, `{"subject":7}`, "",
+	} {
+		for route := range 6 {
+			f.Add(route, seed)
+		}
+	}
+	routes := []string{"/access/v1/evaluation", "/access/v1/evaluations", "/access/v1/search/subject",
+		"/access/v1/search/resource", "/access/v1/search/action", "/v1/edits"}
+	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	tok, _ := edge.Token(secret, "p-1003", clock, time.Hour)
+	f.Fuzz(func(t *testing.T, route int, body string) {
+		store, _ := edge.NewMemoryStore(data, func() time.Time { return clock })
+		h := edge.New(edge.Config{Store: store, Secret: secret, Now: func() time.Time { return clock }})
+		path := routes[(route%len(routes)+len(routes))%len(routes)]
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code == http.StatusInternalServerError {
+			t.Fatalf("%s %q: 500 %s", path, body, w.Body)
+		}
+		if !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+			t.Fatalf("%s %q: answered %q", path, body, w.Header().Get("Content-Type"))
+		}
+		if w.Code != http.StatusOK && store.Version() != 0 {
+			t.Fatalf("%s %q: refused (%d) but the version moved to %d", path, body, w.Code, store.Version())
+		}
+	})
+}
