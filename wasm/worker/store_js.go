@@ -23,9 +23,9 @@ import (
 // model asks at once, so a caller reads its own writes by naming the version its edit made.
 const freshFor = time.Second
 
-// ledgerStore is the worker's edge.Store: edits go to the Ledger Durable Object (the single
-// writer); reads come from a model cached in this isolate, brought up to date by replaying
-// the writer's log (or, when that cannot be done, by loading its snapshot).
+// ledgerStore is an isolate's edge.Store, a reader: answers come from a model cached in the
+// isolate, brought up to date by replaying the Ledger's log (or, when that cannot be done, by
+// loading its snapshot). Edits and seeds never reach it (entry.mjs sends them to the Ledger).
 type ledgerStore struct {
 	mu      sync.Mutex
 	model   *evaluator.Model
