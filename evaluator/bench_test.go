@@ -93,15 +93,7 @@ func benchCapabilityRequests(s *benchSnap) []evaluator.Request {
 	rng := rand.New(rand.NewPCG(13, 17))
 	reqs := make([]evaluator.Request, benchRequests)
 	for i := range reqs {
-		var res string
-		switch rng.IntN(3) {
-		case 0:
-			res = "agency:" + s.info.agencies[rng.IntN(len(s.info.agencies))]
-		case 1:
-			res = "unit:" + s.info.units[rng.IntN(len(s.info.units))]
-		default:
-			res = "person:" + s.info.people[rng.IntN(len(s.info.people))]
-		}
+		res := randomTarget(rng, s.info)
 		reqs[i] = evaluator.Request{
 			Subject:  s.info.people[rng.IntN(len(s.info.people))],
 			Action:   s.info.capabilities[rng.IntN(len(s.info.capabilities))],

@@ -189,17 +189,23 @@ func opSetPagePeople(e *edit) {
 
 // set_security (SPEC §5.6): replaces the page's security.
 func opSetSecurity(e *edit) {
-	x := e.page("page")
-	var a int32 = -1
-	if e.ok() {
-		a = e.m.pages[x].agency
-	}
+	x, a := e.pageOfAgency("page")
 	entries := e.entries("entries", a)
 	e.pageRight(x, actManage, 0)
 	if e.ok() && !e.m.pages[x].kind.ownSecurity() {
 		e.failAt("page", CodeNotSecurable, "%s has no security of its own: it follows %s", e.m.pageName(x), e.m.sectionLabel(e.m.pages[x].secOwner, e.m.pages[x].secKind))
 	}
 	e.set(e.m.pagePathOr(x)+".security", entries)
+}
+
+// pageOfAgency reads a page field and the page's agency (-1 when the page is not known, so
+// that the entries after it are still read and judged for their own shape).
+func (e *edit) pageOfAgency(field string) (int32, int32) {
+	x := e.page(field)
+	if !e.ok() {
+		return x, -1
+	}
+	return x, e.m.pages[x].agency
 }
 
 func (m *Model) pagePathOr(x int32) string {
@@ -211,12 +217,8 @@ func (m *Model) pagePathOr(x int32) string {
 
 // set_default_security (SPEC §5.6): replaces one default section of the page.
 func opSetDefaultSecurity(e *edit) {
-	x := e.page("page")
+	x, a := e.pageOfAgency("page")
 	k := e.kindField("kind")
-	var a int32 = -1
-	if e.ok() {
-		a = e.m.pages[x].agency
-	}
 	entries := e.entries("entries", a)
 	e.pageRight(x, actManage, 0)
 	if e.ok() && !e.m.pages[x].kind.ownSecurity() {

@@ -72,12 +72,7 @@ func opAddStaff(e *edit) {
 				return
 			}
 		}
-		if other := e.m.activeElsewhere(p, a, e.day); other >= 0 {
-			e.failAt("person", CodeActiveElsewhere, "%s is active staff of %s: that agency's coordinator end-dates them first", e.m.personName(p), e.m.agencyName(other))
-			return
-		}
-		if !e.m.people[p].active {
-			e.failAt("person", CodePersonIDInactive, "the Person ID of %s is %s: an administrator reactivates it first", e.m.personName(p), e.m.people[p].src.Status)
+		if !e.free(p, a) {
 			return
 		}
 	}
@@ -285,12 +280,7 @@ func opReinstateStaff(e *edit) {
 		e.failAt("person", CodeNotApplicable, "%s's record in %s has not ended (it runs until %s): there is nothing to reinstate", e.m.personName(p), e.m.agencyName(a), endWords(rec.end))
 		return
 	}
-	if other := e.m.activeElsewhere(p, a, e.day); other >= 0 {
-		e.failAt("person", CodeActiveElsewhere, "%s is active staff of %s: that agency's coordinator end-dates them first", e.m.personName(p), e.m.agencyName(other))
-		return
-	}
-	if !e.m.people[p].active {
-		e.failAt("person", CodePersonIDInactive, "the Person ID of %s is %s: an administrator reactivates it first", e.m.personName(p), e.m.people[p].src.Status)
+	if !e.free(p, a) {
 		return
 	}
 	path := recordPath(a, r)
@@ -360,4 +350,19 @@ func opSetPersonID(e *edit) {
 		return
 	}
 	e.set("people."+strconv.Itoa(int(p))+".person_id", status)
+}
+
+// free: person p may take up a record in agency a (add_staff, reinstate_staff, SPEC §5.1):
+// not active staff of another agency (active_elsewhere), and their Person ID is active
+// (person_id_inactive).
+func (e *edit) free(p, a int32) bool {
+	if other := e.m.activeElsewhere(p, a, e.day); other >= 0 {
+		e.failAt("person", CodeActiveElsewhere, "%s is active staff of %s: that agency's coordinator end-dates them first", e.m.personName(p), e.m.agencyName(other))
+		return false
+	}
+	if !e.m.people[p].active {
+		e.failAt("person", CodePersonIDInactive, "the Person ID of %s is %s: an administrator reactivates it first", e.m.personName(p), e.m.people[p].src.Status)
+		return false
+	}
+	return true
 }

@@ -36,6 +36,18 @@ type snapInfo struct {
 	capabilities []string
 }
 
+// randomTarget is a capability target of the snapshot: an agency, a unit or a person.
+func randomTarget(rng *rand.Rand, info *snapInfo) string {
+	switch rng.IntN(3) {
+	case 0:
+		return "agency:" + info.agencies[rng.IntN(len(info.agencies))]
+	case 1:
+		return "unit:" + info.units[rng.IntN(len(info.units))]
+	default:
+		return "person:" + info.people[rng.IntN(len(info.people))]
+	}
+}
+
 type pageInfo struct {
 	id, kind, parent, agency string
 }
@@ -382,15 +394,7 @@ func TestPropertyWhoEqualsCheck(t *testing.T) {
 		// capability targets
 		for range 12 {
 			c := s.info.capabilities[rng.IntN(len(s.info.capabilities))]
-			var res string
-			switch rng.IntN(3) {
-			case 0:
-				res = "agency:" + s.info.agencies[rng.IntN(len(s.info.agencies))]
-			case 1:
-				res = "unit:" + s.info.units[rng.IntN(len(s.info.units))]
-			default:
-				res = "person:" + s.info.people[rng.IntN(len(s.info.people))]
-			}
+			res := randomTarget(rng, s.info)
 			compareWho(t, s, c, res, false)
 		}
 	}

@@ -272,6 +272,16 @@ func (m *Model) cell(p, x int32) (role, kindSet) {
 	return o.level, o.create
 }
 
+// changeByID is the change of person's access to page from m to next, matched by id.
+func (m *Model) changeByID(next *Model, person, page string) (AccessChange, bool) {
+	bl, bc := m.cellByID(person, page)
+	al, ac := next.cellByID(person, page)
+	if bl == al && bc == ac {
+		return AccessChange{}, false
+	}
+	return AccessChange{Subject: person, Resource: "page:" + page, Before: cellOf(bl, bc), After: cellOf(al, ac)}, true
+}
+
 func (m *Model) cellByID(person, page string) (role, kindSet) {
 	p, ok := m.personIdx[person]
 	x, ok2 := m.pageIdx[page]
@@ -294,10 +304,8 @@ func (m *Model) accessDiff(next *Model, people []string) []AccessChange {
 	}
 	out := []AccessChange{}
 	compare := func(person, page string) {
-		bl, bc := m.cellByID(person, page)
-		al, ac := next.cellByID(person, page)
-		if bl != al || bc != ac {
-			out = append(out, AccessChange{Subject: person, Resource: "page:" + page, Before: cellOf(bl, bc), After: cellOf(al, ac)})
+		if c, changed := m.changeByID(next, person, page); changed {
+			out = append(out, c)
 		}
 	}
 	for _, person := range people {

@@ -13,10 +13,8 @@ func (m *Model) accessDiffReloaded(next *Model, people []string) []AccessChange 
 	}
 	out := []AccessChange{}
 	compare := func(person, page string) {
-		bl, bc := m.cellByID(person, page)
-		al, ac := next.cellByID(person, page)
-		if bl != al || bc != ac {
-			out = append(out, AccessChange{Subject: person, Resource: "page:" + page, Before: cellOf(bl, bc), After: cellOf(al, ac)})
+		if c, changed := m.changeByID(next, person, page); changed {
+			out = append(out, c)
 		}
 	}
 	rm, rn := m.reachOf(people), next.reachOf(people)

@@ -130,13 +130,10 @@ func mayAsk(m *evaluator.Model, c Caller, subject string) error {
 	if me.Administrator {
 		return nil
 	}
-	if them, err := m.Standing(subject); err == nil {
-		for _, a := range them.StaffOf {
-			if slices.Contains(me.Coordinates, a) {
-				return nil
-			}
-		}
-	} else if len(me.Coordinates) > 0 {
+	if staffOf(m, subject, me.Coordinates) {
+		return nil
+	}
+	if _, err := m.Standing(subject); err != nil && len(me.Coordinates) > 0 {
 		return nil // the evaluator will answer that the person is unknown
 	}
 	return fail(http.StatusForbidden, codeForbidden, "%s may ask only about themselves; administrators ask about anyone and coordinators about the staff of their agency", c.Person)
