@@ -150,28 +150,26 @@ func evaluate(m *evaluator.Model, c Caller, q *evaluationRequest) (evaluationRes
 	}
 	d, err := m.Check(r)
 	if err != nil {
-		return evaluationResponse{}, asHTTPError(err)
+		return evaluationResponse{}, err
 	}
 	return evaluationResponse{Decision: d.Allowed, Context: evaluationContext{Level: d.Level, Reasons: d.Reasons, Version: m.Version()}}, nil
 }
 
-func (h *handler) evaluation(w http.ResponseWriter, r *http.Request, c Caller) {
+func (h *handler) evaluation(w http.ResponseWriter, r *http.Request, c Caller) error {
 	var q evaluationRequest
 	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	m, err := h.cfg.Store.Model(r.Context(), q.atLeast())
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	res, err := evaluate(m, c, &q)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 type evaluationsRequest struct {
@@ -185,19 +183,17 @@ type evaluationsRequest struct {
 // evaluations answers each item in request order; the top-level subject, action, resource and
 // context are the defaults of every item. deny_on_first_deny and permit_on_first_permit stop
 // after the first deny or permit (an item in error counts as a deny).
-func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) {
+func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) error {
 	var q evaluationsRequest
 	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	semantic := q.Options.Semantic
 	if semantic == "" {
 		semantic = "execute_all"
 	}
 	if !slices.Contains([]string{"execute_all", "deny_on_first_deny", "permit_on_first_permit"}, semantic) {
-		writeError(w, fail(http.StatusBadRequest, codeBadRequest, "options.evaluations_semantic must be execute_all, deny_on_first_deny or permit_on_first_permit, not %q", semantic))
-		return
+		return fail(http.StatusBadRequest, codeBadRequest, "options.evaluations_semantic must be execute_all, deny_on_first_deny or permit_on_first_permit, not %q", semantic)
 	}
 	items := q.Evaluations
 	if len(items) == 0 { // AuthZEN: no evaluations[] is one evaluation of the defaults
@@ -222,8 +218,7 @@ func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) 
 	}
 	m, err := h.cfg.Store.Model(r.Context(), atLeast)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	out := make([]evaluationResponse, 0, len(items))
 	for i := range items {
@@ -238,6 +233,7 @@ func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) 
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"evaluations": out})
+	return nil
 }
 
 // Search (SPEC §10): the searched entity carries its type only.
@@ -294,11 +290,10 @@ func (q *searchRequest) window(total int, version int64) (from, to int, next str
 	return from, to, next, nil
 }
 
-func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, find func(m *evaluator.Model, q *searchRequest) ([]any, error)) {
+func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, find func(m *evaluator.Model, q *searchRequest) ([]any, error)) error {
 	var q searchRequest
 	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	var atLeast int64
 	if q.Context != nil {
@@ -306,21 +301,19 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, find 
 	}
 	m, err := h.cfg.Store.Model(r.Context(), atLeast)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	all, err := find(m, &q)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	from, to, next, err := q.window(len(all), m.Version())
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"results": all[from:to],
 		"page": searchPage{NextToken: next, Count: to - from, Total: len(all)}, "context": map[string]int64{"version": m.Version()}})
+	return nil
 }
 
 func asOf(q *searchRequest) string {
@@ -331,8 +324,8 @@ func asOf(q *searchRequest) string {
 }
 
 // searchSubject: every person allowed the action on the resource (evaluator.Who).
-func (h *handler) searchSubject(w http.ResponseWriter, r *http.Request, c Caller) {
-	h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
+func (h *handler) searchSubject(w http.ResponseWriter, r *http.Request, c Caller) error {
+	return h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
 		if q.Subject != nil && q.Subject.Type != "" && q.Subject.Type != "user" {
 			return nil, fail(http.StatusBadRequest, codeBadRequest, "subject.type must be \"user\"")
 		}
@@ -346,7 +339,7 @@ func (h *handler) searchSubject(w http.ResponseWriter, r *http.Request, c Caller
 		}
 		rows, err := m.Who(req.Action, req.Resource, asOf(q))
 		if err != nil {
-			return nil, asHTTPError(err)
+			return nil, err
 		}
 		out := make([]any, len(rows))
 		for i, a := range rows {
@@ -379,8 +372,8 @@ func mayList(m *evaluator.Model, c Caller, res *entity) error {
 }
 
 // searchResource: every resource of the type on which the subject is allowed the action.
-func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Caller) {
-	h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
+func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Caller) error {
+	return h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
 		if q.Resource == nil || !slices.Contains(resourceTypes, q.Resource.Type) {
 			return nil, fail(http.StatusBadRequest, codeBadRequest, "resource.type must be page, unit, agency or person")
 		}
@@ -396,7 +389,7 @@ func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Calle
 		if q.Resource.Type == "page" {
 			rows, err := m.What(req.Subject, req.Action, asOf(q))
 			if err != nil {
-				return nil, asHTTPError(err)
+				return nil, err
 			}
 			for _, a := range rows {
 				out = append(out, entity{Type: "page", ID: a.Page})
@@ -406,7 +399,7 @@ func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Calle
 		for _, id := range m.IDs(q.Resource.Type) {
 			ok, err := m.Allowed(evaluator.Request{Subject: req.Subject, Action: req.Action, Resource: q.Resource.Type + ":" + id, AsOf: asOf(q)})
 			if err != nil {
-				return nil, asHTTPError(err)
+				return nil, err
 			}
 			if ok {
 				out = append(out, entity{Type: q.Resource.Type, ID: id})
@@ -419,8 +412,8 @@ func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Calle
 // searchAction: every action the subject is allowed on the resource: read, edit,
 // manage_security and create:<kind> on a page; the capabilities of the business functions on
 // a unit, agency or person.
-func (h *handler) searchAction(w http.ResponseWriter, r *http.Request, c Caller) {
-	h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
+func (h *handler) searchAction(w http.ResponseWriter, r *http.Request, c Caller) error {
+	return h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
 		probe := evaluationRequest{Subject: q.Subject, Action: &actionName{Name: "read"}, Resource: q.Resource}
 		req, err := probe.request()
 		if err != nil {
@@ -440,7 +433,7 @@ func (h *handler) searchAction(w http.ResponseWriter, r *http.Request, c Caller)
 			req.Action = a
 			d, err := m.Check(req)
 			if err != nil {
-				return nil, asHTTPError(err)
+				return nil, err
 			}
 			if d.Allowed {
 				out = append(out, actionName{Name: a})

@@ -45,35 +45,29 @@ func overseer(m *evaluator.Model, c Caller, what string) (evaluator.Standing, er
 	return st, nil
 }
 
-func (h *handler) model(w http.ResponseWriter, r *http.Request) *evaluator.Model {
+// model is the store's model of ?at_least_version= or newer.
+func (h *handler) model(r *http.Request) (*evaluator.Model, error) {
 	var atLeast int64
 	if v := r.URL.Query().Get("at_least_version"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			writeError(w, fail(http.StatusBadRequest, codeBadRequest, "at_least_version must be a version number"))
-			return nil
+			return nil, fail(http.StatusBadRequest, codeBadRequest, "at_least_version must be a version number")
 		}
 		atLeast = n
 	}
-	m, err := h.cfg.Store.Model(r.Context(), atLeast)
-	if err != nil {
-		writeError(w, err)
-		return nil
-	}
-	return m
+	return h.cfg.Store.Model(r.Context(), atLeast)
 }
 
 // snapshot: the whole document for an administrator; a coordinator's own agency (the view of
 // ?agency= when they coordinate several). The ETag is the version.
-func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) {
-	m := h.model(w, r)
-	if m == nil {
-		return
+func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) error {
+	m, err := h.model(r)
+	if err != nil {
+		return err
 	}
 	st, err := overseer(m, c, "the snapshot")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	body := m.Snapshot()
 	agency := r.URL.Query().Get("agency")
@@ -82,12 +76,10 @@ func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) {
 			agency = st.Coordinates[0]
 		}
 		if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
-			writeError(w, fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, agency, strings.Join(st.Coordinates, ", ")))
-			return
+			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, agency, strings.Join(st.Coordinates, ", "))
 		}
 		if body, err = m.AgencyView(agency); err != nil {
-			writeError(w, asHTTPError(err))
-			return
+			return err
 		}
 	}
 	// The ETag is the version (SPEC §10). A caller's default view is always the same agency,
@@ -97,46 +89,42 @@ func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) {
 	w.Header().Set("Vary", "Authorization")
 	if r.URL.Query().Get("agency") == "" && r.Header.Get("If-None-Match") == etag {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return nil
 	}
 	writeBody(w, http.StatusOK, "application/json", body)
+	return nil
 }
 
 // seed: the seeding administrator (Config.SeedAdmin) sets the first snapshot of an empty
 // store, and must be an administrator of it.
-func (h *handler) seed(w http.ResponseWriter, r *http.Request, c Caller) {
+func (h *handler) seed(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if err := person(c, "seeding"); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	if h.cfg.SeedAdmin == "" || c.Person != h.cfg.SeedAdmin {
-		writeError(w, fail(http.StatusForbidden, codeForbidden, "only the seeding administrator named in the service's configuration (CONNSEC_SEED_ADMIN) may load a first snapshot; %s is not", c.Person))
-		return
+		return fail(http.StatusForbidden, codeForbidden, "only the seeding administrator named in the service's configuration (CONNSEC_SEED_ADMIN) may load a first snapshot; %s is not", c.Person)
 	}
 	if m, err := h.cfg.Store.Model(r.Context(), 0); err == nil {
 		writeJSON(w, http.StatusConflict, map[string]any{"error": Problem{Code: "seeded", Message: "the service holds a snapshot already; change it with edits"}, "version": m.Version()})
-		return
+		return nil
 	}
 	body, err := readJSON(r, maxSeed)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	m, err := evaluator.Load(body)
 	if err != nil {
-		writeError(w, asHTTPError(err))
-		return
+		return err
 	}
 	if !standing(m, c).Administrator {
-		writeError(w, fail(http.StatusForbidden, codeForbidden, "%s is not an active administrator of the snapshot being seeded", c.Person))
-		return
+		return fail(http.StatusForbidden, codeForbidden, "%s is not an active administrator of the snapshot being seeded", c.Person)
 	}
 	a, err := h.cfg.Store.Seed(r.Context(), body)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeBody(w, a.Status, "application/json", a.Body)
+	return nil
 }
 
 // actAsCaller sets the batch's actor to the caller: a person edits as themselves. A batch that
@@ -175,10 +163,9 @@ func pushable(batch []byte, keyed bool) error {
 	return nil
 }
 
-func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) {
+func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if err := person(c, "editing"); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	batch, err := readJSON(r, h.cfg.MaxBody)
 	if err == nil {
@@ -188,45 +175,41 @@ func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) {
 		batch, err = actAsCaller(batch, c)
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > 200 {
-		writeError(w, fail(http.StatusBadRequest, codeBadRequest, "the Idempotency-Key is longer than 200 characters"))
-		return
+		return fail(http.StatusBadRequest, codeBadRequest, "the Idempotency-Key is longer than 200 characters")
 	}
 	if key != "" {
 		key = c.Person + "/" + key // a key is the caller's own: another caller's cannot collide
 	}
 	a, err := h.cfg.Store.Submit(r.Context(), batch, key)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeBody(w, a.Status, "application/json", a.Body)
+	return nil
 }
 
 // whatIf answers on the read model of the batch's base_version or newer.
-func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) {
+func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if err := person(c, "a what-if"); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	batch, err := readJSON(r, h.cfg.MaxBody)
 	if err == nil {
 		batch, err = actAsCaller(batch, c)
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	m, err := h.cfg.Store.Model(r.Context(), gjson.GetBytes(batch, "base_version").Int())
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, m.WhatIf(batch))
+	return nil
 }
 
 // forAgencies is the entry as a coordinator of agencies sees it: only the edits that concern
@@ -248,29 +231,26 @@ func forAgencies(e LogEntry, agencies []string) (evaluator.AuditEntry, bool) {
 	return out, true
 }
 
-func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) {
+func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) error {
 	since := int64(0)
 	if v := r.URL.Query().Get("since"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			writeError(w, fail(http.StatusBadRequest, codeBadRequest, "since must be a version number"))
-			return
+			return fail(http.StatusBadRequest, codeBadRequest, "since must be a version number")
 		}
 		since = n
 	}
-	m := h.model(w, r)
-	if m == nil {
-		return
+	m, err := h.model(r)
+	if err != nil {
+		return err
 	}
 	st, err := overseer(m, c, "the edit log")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	entries, err := h.cfg.Store.Log(r.Context(), since)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	out := []evaluator.AuditEntry{}
 	for _, e := range entries {
@@ -281,24 +261,23 @@ func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": out, "version": m.Version()})
+	return nil
 }
 
 // notifications: a person's own; a coordinator's also those of their agencies' staff; an
 // administrator's all of them.
-func (h *handler) notifications(w http.ResponseWriter, r *http.Request, c Caller) {
+func (h *handler) notifications(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if err := person(c, "notifications"); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
-	m := h.model(w, r)
-	if m == nil {
-		return
+	m, err := h.model(r)
+	if err != nil {
+		return err
 	}
 	st := standing(m, c)
 	entries, err := h.cfg.Store.Log(r.Context(), 0)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	out := []evaluator.Notification{}
 	for _, e := range entries {
@@ -309,6 +288,7 @@ func (h *handler) notifications(w http.ResponseWriter, r *http.Request, c Caller
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "version": m.Version()})
+	return nil
 }
 
 func staffOf(m *evaluator.Model, person string, agencies []string) bool {
@@ -325,15 +305,14 @@ func staffOf(m *evaluator.Model, person string, agencies []string) bool {
 }
 
 // lint: an administrator sees every finding; a coordinator those about their agencies.
-func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) {
-	m := h.model(w, r)
-	if m == nil {
-		return
+func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) error {
+	m, err := h.model(r)
+	if err != nil {
+		return err
 	}
 	st, err := overseer(m, c, "lint")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	out := []evaluator.Finding{}
 	for _, f := range m.Lint() {
@@ -343,74 +322,70 @@ func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"findings": out, "version": m.Version()})
+	return nil
 }
 
 // report: the staff security report of ?agency= (JSON, or CSV when Accept asks for
 // text/csv), for an administrator or a coordinator of that agency.
-func (h *handler) report(w http.ResponseWriter, r *http.Request, c Caller) {
-	m := h.model(w, r)
-	if m == nil {
-		return
+func (h *handler) report(w http.ResponseWriter, r *http.Request, c Caller) error {
+	m, err := h.model(r)
+	if err != nil {
+		return err
 	}
 	st, err := overseer(m, c, "the staff security report")
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	agency := r.URL.Query().Get("agency")
 	if agency == "" && len(st.Coordinates) > 0 {
 		agency = st.Coordinates[0]
 	}
 	if agency == "" {
-		writeError(w, fail(http.StatusBadRequest, codeBadRequest, "name the agency: /v1/report?agency=<id>"))
-		return
+		return fail(http.StatusBadRequest, codeBadRequest, "name the agency: /v1/report?agency=<id>")
 	}
 	if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
-		writeError(w, fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s", c.Person, agency))
-		return
+		return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s", c.Person, agency)
 	}
 	rep, err := m.Report(agency, r.URL.Query().Get("as_of"))
 	if err != nil {
-		writeError(w, asHTTPError(err))
-		return
+		return err
 	}
 	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
 		w.Header().Set("Content-Disposition", `attachment; filename="staff-security-`+agency+`.csv"`)
 		writeBody(w, http.StatusOK, "text/csv; charset=utf-8", rep.CSV())
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, rep)
+	return nil
 }
 
 // profile: a worker's business function profile, for the worker, an administrator, or a
 // coordinator of an agency where the worker is staff.
-func (h *handler) profile(w http.ResponseWriter, r *http.Request, c Caller) {
+func (h *handler) profile(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if err := person(c, "a profile"); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
-	m := h.model(w, r)
-	if m == nil {
-		return
+	m, err := h.model(r)
+	if err != nil {
+		return err
 	}
 	who := r.PathValue("person")
 	if err := mayAsk(m, c, who); err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	p, err := m.Profile(who, r.URL.Query().Get("as_of"))
 	if err != nil {
-		writeError(w, asHTTPError(err))
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
 // me: who the token says the caller is, and their standing on the current version.
-func (h *handler) me(w http.ResponseWriter, r *http.Request, c Caller) {
-	m := h.model(w, r)
-	if m == nil {
-		return
+func (h *handler) me(w http.ResponseWriter, r *http.Request, c Caller) error {
+	m, err := h.model(r)
+	if err != nil {
+		return err
 	}
 	out := map[string]any{"subject": c.String(), "version": m.Version()}
 	if c.Person != "" {
@@ -419,4 +394,5 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request, c Caller) {
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }

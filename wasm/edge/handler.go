@@ -5,7 +5,6 @@
 package edge
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -109,10 +108,9 @@ func (h *handler) known(r *http.Request) bool {
 	return false
 }
 
-type callerKey struct{}
-
-// authed authenticates the caller before the route runs.
-func (h *handler) authed(next func(http.ResponseWriter, *http.Request, Caller)) http.HandlerFunc {
+// authed authenticates the caller before the route runs; a route answers its error (if any)
+// in the API's error shape here.
+func (h *handler) authed(next func(http.ResponseWriter, *http.Request, Caller) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.tokens.authenticate(r, h.cfg.Secret, h.cfg.Now())
 		if err != nil {
@@ -120,7 +118,9 @@ func (h *handler) authed(next func(http.ResponseWriter, *http.Request, Caller)) 
 			writeError(w, err)
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)), c)
+		if err := next(w, r, c); err != nil {
+			writeError(w, err)
+		}
 	}
 }
 
