@@ -1,9 +1,11 @@
 package evaluator
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Cell is a person's access to a page in the access matrix of SPEC §6: the level and the
@@ -52,6 +54,24 @@ type WhatIf struct {
 // WhatIf applies the batch to a copy and tells who gains and who loses what (SPEC §6). The
 // model is not changed.
 func (m *Model) WhatIf(batchJSON []byte) *WhatIf {
+	w, _, _ := m.whatIf(batchJSON)
+	return w
+}
+
+// ApplyWithDiff applies the batch once and says what it changed: Apply's outcome and WhatIf's
+// diff from one pass (the edge's single writer answers an edit with both, SPEC §10). A refused
+// batch gives a nil *Applied and the WhatIf that carries the refusal.
+func (m *Model) ApplyWithDiff(batchJSON []byte, at time.Time) (*Applied, *WhatIf) {
+	w, next, b := m.whatIf(batchJSON)
+	if !w.Accepted {
+		return nil, w
+	}
+	return &Applied{Model: next, Notifications: w.Notifications, Audit: AuditEntry{Version: next.snap.Version,
+		Actor: b.actor, Time: at.UTC().Format(time.RFC3339), Edits: json.RawMessage(b.edits.Raw)}}, w
+}
+
+// whatIf is WhatIf, with the model the batch made and the batch as read (nil when refused).
+func (m *Model) whatIf(batchJSON []byte) (*WhatIf, *Model, *batch) {
 	w := &WhatIf{Access: []AccessChange{}, Functions: []ProfileChange{}, Notifications: []Notification{},
 		Lint: LintChange{Added: []Finding{}, Resolved: []Finding{}}}
 	b, err := parseBatch(batchJSON)
@@ -64,7 +84,7 @@ func (m *Model) WhatIf(batchJSON []byte) *WhatIf {
 		w.Error = err.(*EditError)
 		w.Version = m.snap.Version
 		w.Summary = "refused: " + err.Error()
-		return w
+		return w, nil, b
 	}
 	w.Accepted, w.Version = true, next.snap.Version
 	people := m.changedPeopleAfter(next, ch)
@@ -73,7 +93,7 @@ func (m *Model) WhatIf(batchJSON []byte) *WhatIf {
 	w.Notifications = notificationsOf(w.Functions, next.snap.Version)
 	w.Lint = m.lintDiffAfter(next, ch)
 	w.Summary = summarize(w)
-	return w
+	return w, next, b
 }
 
 // notifications are the profile changes of an applied batch (SPEC §5.9).

@@ -1,6 +1,7 @@
 package evaluator_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
@@ -213,4 +214,46 @@ func TestWhatIfExact(t *testing.T) {
 		t.Errorf("the random batches should include accepted and refused ones: %d accepted, %d refused", accepted, refused)
 	}
 	t.Logf("%d batches accepted, %d refused", accepted, refused)
+}
+
+// ApplyWithDiff is Apply and WhatIf in one pass: the same outcome, diff and document.
+func TestApplyWithDiffIsApplyAndWhatIf(t *testing.T) {
+	data, err := gen.Generate(gen.Options{Agencies: 2, Staff: 40, Pages: 160, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := evaluator.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := gjson.ParseBytes(data)
+	r := rand.New(rand.NewPCG(5, 99))
+	accepted := 0
+	for i := 0; i < 30; i++ {
+		b := randomBatch(r, doc)
+		applied, w := m.ApplyWithDiff(b, testTime)
+		if d := cmp.Diff(m.WhatIf(b), w); d != "" {
+			t.Fatalf("batch %s: its what-if differs (-WhatIf +ApplyWithDiff):\n%s", b, d)
+		}
+		want, err := m.Apply(b, testTime)
+		if (err == nil) != (applied != nil) {
+			t.Fatalf("batch %s: Apply says %v, ApplyWithDiff applied: %v", b, err, applied != nil)
+		}
+		if applied == nil {
+			continue
+		}
+		accepted++
+		if d := cmp.Diff(want.Audit, applied.Audit); d != "" {
+			t.Errorf("batch %s: audit (-Apply +ApplyWithDiff):\n%s", b, d)
+		}
+		if d := cmp.Diff(want.Notifications, applied.Notifications); d != "" {
+			t.Errorf("batch %s: notifications (-Apply +ApplyWithDiff):\n%s", b, d)
+		}
+		if !bytes.Equal(want.Model.Snapshot(), applied.Model.Snapshot()) {
+			t.Errorf("batch %s: the documents differ", b)
+		}
+	}
+	if accepted == 0 {
+		t.Fatal("no batch was accepted")
+	}
 }

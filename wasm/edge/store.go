@@ -56,8 +56,8 @@ type Accepted struct {
 // answer alike. A refused batch returns a nil model and its answer: 409 version_conflict
 // (with the current version), 403 not_authorized, or 422.
 func Commit(m *evaluator.Model, batch []byte, at time.Time) (*evaluator.Model, *LogEntry, Answer) {
-	w := m.WhatIf(batch)
-	if !w.Accepted {
+	applied, w := m.ApplyWithDiff(batch, at)
+	if applied == nil {
 		he := asHTTPError(w.Error)
 		body := map[string]any{"error": he.Problem}
 		if he.status == http.StatusConflict {
@@ -65,15 +65,7 @@ func Commit(m *evaluator.Model, batch []byte, at time.Time) (*evaluator.Model, *
 		}
 		return nil, nil, answerOf(he.status, body)
 	}
-	applied, err := m.Apply(batch, at)
-	if err != nil { // what-if accepted it: only a fault of ours gets here
-		he := asHTTPError(err)
-		return nil, nil, answerOf(he.status, map[string]any{"error": he.Problem})
-	}
 	notes := applied.Notifications
-	if notes == nil {
-		notes = []evaluator.Notification{}
-	}
 	entry := &LogEntry{AuditEntry: applied.Audit, Notifications: notes, Agencies: concerned(m, applied.Model, applied.Audit.Edits)}
 	return applied.Model, entry, answerOf(http.StatusOK, Accepted{Version: applied.Model.Version(), Summary: w.Summary, Notifications: notes})
 }
