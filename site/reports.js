@@ -6,6 +6,18 @@ import { h, clear, field, suggest, download } from "./ui.js";
 import { dataTable } from "./table.js";
 import { peopleItems } from "./check.js";
 
+// rightWords names a right in words first — the names of the security attributes that grant
+// it, as the catalog calls them — then its capability code and what it covers.
+function rightWords(x) {
+  const names = new Set();
+  for (const code of x.functions || []) {
+    const f = state.index.functions.find((fn) => fn.code === code);
+    for (const a of f?.attributes || []) if (a.capability === x.capability && a.name) names.add(a.name);
+  }
+  return h("li", {}, names.size ? h("strong", {}, [...names].join(" / ")) : null, names.size ? " — " : null,
+    x.covers ? `${x.covers} ` : x.line, x.covers ? h("span", { class: "hint mono" }, `(${x.capability}, ${x.scope} scope)`) : null);
+}
+
 // profileView words a profile as the worker is to read it.
 export function profileView(p) {
   if (!p.records.length) return h("p", { class: "muted" }, `${p.name || p.person} has no staff record active on ${p.as_of}.`);
@@ -16,9 +28,9 @@ export function profileView(p) {
     r.functions.length ? h("ul", {}, r.functions.map((f) => h("li", {}, h("strong", {}, f.name), ` (${f.code})`,
       f.tasks.length ? h("ul", {}, f.tasks.map((t) => h("li", {}, t))) : null))) : h("p", { class: "muted" }, "None."),
     h("p", {}, h("strong", {}, "Viewing rights")),
-    r.viewing.length ? h("ul", {}, r.viewing.map((x) => h("li", {}, x.line))) : h("p", { class: "muted" }, "None."),
+    r.viewing.length ? h("ul", {}, r.viewing.map(rightWords)) : h("p", { class: "muted" }, "None."),
     h("p", {}, h("strong", {}, "Maintaining rights")),
-    r.maintaining.length ? h("ul", {}, r.maintaining.map((x) => h("li", {}, x.line))) : h("p", { class: "muted" }, "None."))));
+    r.maintaining.length ? h("ul", {}, r.maintaining.map(rightWords)) : h("p", { class: "muted" }, "None."))));
 }
 
 export function renderReports(panel) {

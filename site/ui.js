@@ -75,3 +75,18 @@ export function fmtBytes(n) {
 }
 
 export const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+// confirmStep asks, inside the page, before an action that changes something a person cannot
+// easily take back (push to the server, apply, clear): the question names what will happen,
+// the confirming button repeats it, and focus moves to that button so Enter confirms and
+// Escape (or "Cancel") takes the question away. It draws into where, replacing what was there.
+export function confirmStep(where, { question, yes, id = "confirm", onYes }) {
+  const cancel = () => { where.replaceChildren(); };
+  const yesBtn = h("button", { type: "button", class: "primary", id: `${id}-yes`, onclick: () => { cancel(); onYes(); } }, yes);
+  const box = h("div", { class: "confirm", id, role: "alertdialog", "aria-label": question },
+    h("p", {}, question), h("div", { class: "row" }, yesBtn,
+      h("button", { type: "button", id: `${id}-no`, onclick: cancel }, "Cancel")));
+  box.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); cancel(); } });
+  where.replaceChildren(box);
+  yesBtn.focus();
+}

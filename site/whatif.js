@@ -5,7 +5,7 @@
 // in edge mode, pushed to the server.
 import { call } from "./engine.js";
 import { state, on, personLabel, pageLabel } from "./state.js";
-import { h, clear, field, suggest, download, nextFrame } from "./ui.js";
+import { h, clear, field, suggest, download, nextFrame, confirmStep } from "./ui.js";
 import { dataTable } from "./table.js";
 import { OPS, opForm } from "./ops.js";
 import { peopleItems } from "./check.js";
@@ -73,7 +73,16 @@ export function renderWhatIf(panel) {
   actor.addEventListener("change", async () => { state.batch.actor = actor.value.trim(); if (large()) await working("Working out the impact…"); runWhatIf(); });
   const chooser = h("select", { id: "op-choose" }, h("option", { value: "" }, "Choose a process…"),
     [...new Set(OPS.map((o) => o.group))].map((g) => h("optgroup", { label: g }, OPS.filter((o) => o.group === g).map((o) => h("option", { value: o.id }, o.label)))));
-  chooser.addEventListener("change", () => openForm(chooser.value, {}));
+  // a process opens when it is chosen with the mouse or with Enter; the arrow keys only move
+  // through the list (a form that opened on every arrow would take the focus, and the next
+  // arrow would change a field of that form instead)
+  let keyed = false;
+  chooser.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { e.preventDefault(); keyed = false; openForm(chooser.value, {}); } else if (e.key !== "Tab") keyed = true;
+  });
+  chooser.addEventListener("pointerdown", () => { keyed = false; });
+  chooser.addEventListener("blur", () => { keyed = false; });
+  chooser.addEventListener("change", () => { if (!keyed) openForm(chooser.value, {}); });
   view = {
     actor, chooser,
     form: h("form", { id: "op-form", "aria-label": "The edit" }),
@@ -81,14 +90,15 @@ export function renderWhatIf(panel) {
     queue: h("ol", { class: "queue", id: "queue", "aria-label": "Queued edits" }),
     diff: h("div", { id: "diff", "aria-live": "polite" }),
     actions: h("div", { class: "row", id: "batch-actions" }),
+    confirm: h("div", { id: "batch-confirm" }),
     message: h("div", { id: "batch-message", role: "status" }),
   };
   clear(panel, h("h2", {}, "What-if"),
     h("p", { class: "hint" }, "Queue edits as one batch; each is judged as the chosen person making it, after the edits before it. Nothing changes until you apply."),
     h("div", { class: "grid-form" }, ...field("Acting person", actor, "the coordinator or administrator making the batch"),
-      ...field("Process", chooser)),
+      ...field("Process", chooser, "choose with the mouse, or move with the arrows and press Enter")),
     view.form, view.refusal,
-    h("h3", {}, "The batch"), view.queue, view.actions, view.message, view.diff);
+    h("h3", {}, "The batch"), view.queue, view.actions, view.confirm, view.message, view.diff);
   if (pending) openForm(pending.op, pending); else drawBatch();
 }
 
@@ -147,12 +157,24 @@ function drawBatch() {
     h("span", { class: "muted" }, `${i + 1}.`), h("code", {}, describe(e)),
     h("button", { type: "button", "aria-label": `Undo edit ${i + 1}`, "data-undo": String(i), onclick: () => undo(i) }, "Undo"))) : h("li", { class: "muted" }, "No edits queued."));
   clear(view.actions);
+  clear(view.confirm);
   if (edits.length) {
-    view.actions.append(...[
-      h("button", { type: "button", class: "primary", id: "apply", disabled: !w?.accepted, onclick: applyLocal }, "Apply to the local snapshot"),
-      edge.on && edge.token() ? h("button", { type: "button", id: "push", disabled: !w?.accepted, onclick: pushEdge }, "Push to the server") : null,
+    const n = plural(edits.length, "edit", "edits");
+    const where = agenciesOf(edits);
+    const onServer = edge.on && edge.token();
+    const pushBtn = onServer ? h("button", { type: "button", class: "primary", id: "push", disabled: !w?.accepted, onclick: () => confirmStep(view.confirm, {
+      question: `Push ${n} to the server, acted by ${personLabel(edge.subject() || state.batch.actor)}? ${where} will change on the server, which is at version ${state.edge?.version ?? state.doc.version}; everyone sees the change at once.`,
+      yes: "Push now", id: "confirm-push", onYes: pushEdge }) }, `Push to the server (${where}, version ${state.edge?.version ?? state.doc.version})`) : null;
+    const applyBtn = h("button", { type: "button", class: onServer ? null : "primary", id: "apply", disabled: !w?.accepted, onclick: () => confirmStep(view.confirm, {
+      question: onServer
+        ? `Apply ${n} to a local copy only? The server is not changed; the copy in this tab becomes version ${state.doc.version + 1}, to look at or download.`
+        : `Apply ${n} to the local snapshot? It becomes version ${state.doc.version + 1}; download it afterwards to keep it.`,
+      yes: onServer ? "Apply to the local copy" : "Apply", id: "confirm-apply", onYes: applyLocal }) }, onServer ? "Try it on a local copy only" : "Apply to the local snapshot");
+    view.actions.append(...[pushBtn, applyBtn,
       h("button", { type: "button", onclick: () => download("batch.json", JSON.stringify(state.batch, null, 1)) }, "Download the batch"),
-      h("button", { type: "button", onclick: () => { state.batch.edits = []; runWhatIf(); } }, "Clear the batch"),
+      h("button", { type: "button", id: "clear-batch", onclick: () => confirmStep(view.confirm, {
+        question: `Take all ${n} out of the batch? The snapshot is not changed.`, yes: "Clear the batch", id: "confirm-clear",
+        onYes: () => { state.batch.edits = []; clear(view.refusal); runWhatIf(); } }) }, "Clear the batch"),
     ].filter(Boolean));
   }
   drawDiff(w);
@@ -218,6 +240,20 @@ function drawDiff(w) {
 
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
+// agenciesOf names, in words, the agencies a batch's edits act on: the agency an edit names,
+// or the agency of the page it names (a new page: of its parent).
+function agenciesOf(edits) {
+  const ids = new Set();
+  for (const e of edits) {
+    const page = typeof e.page === "string" ? e.page : e.page?.parent;
+    const id = e.agency && typeof e.agency === "string" ? e.agency : e.agency?.id || state.index.pages.get(page)?.agency;
+    if (id) ids.add(id);
+  }
+  if (!ids.size) return "the state-wide settings";
+  const name = (id) => state.index.agencies.find((a) => a.id === id)?.name || id;
+  return [...ids].map(name).join(" and ");
+}
+
 function snapshotText() {
   const raw = globalThis.connsec.call("snapshot", "{}");
   return raw.slice(raw.indexOf('"result":') + 9, -1);
@@ -225,15 +261,30 @@ function snapshotText() {
 
 async function applyLocal() {
   if (large()) await working("Applying the batch…");
+  const before = { text: state.text, source: state.source, actor: state.batch.actor, edits: state.batch.edits.slice() };
   const r = call("apply", { batch: state.batch });
   if (!r.ok) return clear(view.message, h("p", { class: "error" }, `Not applied — ${r.error.code}: ${r.error.message}`));
   const notes = r.result.notifications || [];
-  await loadSnapshot(snapshotText(), `${state.source.replace(/ \(edited.*\)$/, "")} (edited, version ${r.result.version})`);
+  const onServer = edge.on && edge.token();
+  await loadSnapshot(snapshotText(), `${state.source.replace(/ \(edited.*\)$/, "")} (edited${onServer ? " locally" : ""}, version ${r.result.version})`);
   selectTab("whatif");
   clear(view.message, h("div", { class: "notice", id: "applied" },
-    h("p", {}, `Applied: the local snapshot is now version ${r.result.version}. Download it to keep it or to share it.`),
+    h("p", {}, onServer
+      ? `Applied to a local copy only: it is version ${r.result.version} in this tab. The server still has version ${state.edge?.version ?? r.result.version - 1}; undo, then push to change it there.`
+      : `Applied: the local snapshot is now version ${r.result.version}. Download it to keep it or to share it.`),
     notes.length ? h("p", {}, `Inform ${notes.map((n) => personLabel(n.person)).join(", ")} of their new profile (Lint and reports → profile).`) : null,
-    h("button", { type: "button", class: "primary", id: "download-applied", onclick: () => download(`snapshot-v${r.result.version}.json`, state.text) }, "Download the new snapshot")));
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "primary", id: "download-applied", onclick: () => download(`snapshot-v${r.result.version}.json`, state.text) }, "Download the new snapshot"),
+      h("button", { type: "button", id: "undo-apply", onclick: () => undoApply(before) }, "Undo the apply"))));
+}
+
+// undoApply goes back to the snapshot as it was before the apply, with its batch queued again.
+async function undoApply(before) {
+  if (large()) await working("Going back…");
+  await loadSnapshot(before.text, before.source);
+  setBatch(before.actor, before.edits);
+  selectTab("whatif");
+  clear(view.message, h("p", { class: "notice", id: "apply-undone" }, `The apply was undone: the snapshot is version ${state.doc.version} again, and the ${plural(before.edits.length, "edit is", "edits are")} queued as before.`));
 }
 
 async function pushEdge() {

@@ -108,6 +108,7 @@ test("real worker: sign in, the agency view, a conflict with another coordinator
   assert.equal(other.json.version, base + 1);
 
   await page.click("#push");
+  await page.click("#confirm-push-yes");
   await page.waitForSelector("#push-error");
   const conflict = await page.textContent("#push-error");
   assert.match(conflict, new RegExp(`^409 version_conflict: Someone changed the snapshot first; it is now version ${base + 1}\\.`));
@@ -127,6 +128,7 @@ test("real worker: sign in, the agency view, a conflict with another coordinator
   await shot("edge-worker-conflict");
 
   await page.click("#push");
+  await page.click("#confirm-push-yes");
   await page.waitForSelector("#pushed");
   assert.match(await page.textContent("#pushed"), new RegExp(`^The server accepted the batch: version ${base + 2}\\.`));
   assert.equal(await page.evaluate(() => window.connsecApp.state.edge.version), base + 2, "the server's snapshot after the push is read");
@@ -162,6 +164,7 @@ test("real worker: an answer lost after the server applied the batch; pushing ag
     await route.abort("connectionreset");
   }, { times: 1 });
   await page.click("#push");
+  await page.click("#confirm-push-yes");
   await page.waitForSelector("#push-error");
   assert.match(await page.textContent("#push-error"), /no_answer: The server could not be reached, or its answer was lost: push again/);
   assert.equal(await page.textContent("#batch-count"), "1", "the batch is kept");
@@ -169,6 +172,7 @@ test("real worker: an answer lost after the server applied the batch; pushing ag
 
   const request = page.waitForRequest("**/v1/edits");
   await page.click("#push");
+  await page.click("#confirm-push-yes");
   keys.push((await request).headers()["idempotency-key"]);
   await page.waitForSelector("#pushed");
   assert.equal(keys[0], keys[1], "the same batch is pushed again under the same key");

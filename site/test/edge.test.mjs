@@ -85,8 +85,15 @@ test("edge mode: sign in, load the server's snapshot, push; a conflict reloads a
   await page.click("#op-add");
   await page.waitForSelector("#diff-summary");
 
+  // in edge mode the primary action is the push, naming the agency and the server's version;
+  // a local apply is the secondary one, and says it changes only a local copy
+  assert.equal(await page.getAttribute("#push", "class"), "primary");
+  assert.match(await page.textContent("#push"), /^Push to the server \(Albany County DSS, version 0\)$/);
+  assert.match(await page.textContent("#apply"), /local copy only/);
   // the first push meets a conflict: the snapshot is fetched again, the batch kept, rebased
   await page.click("#push");
+  assert.match(await page.textContent("#confirm-push"), /Albany County DSS will change on the server, which is at version 0/);
+  await page.click("#confirm-push-yes");
   await page.waitForSelector("#push-error");
   assert.match(await page.textContent("#push-error"), /409 version_conflict: Someone changed the snapshot first; it is now version 1/);
   assert.match(await page.textContent("#status"), /version 1 ·/);
@@ -95,6 +102,7 @@ test("edge mode: sign in, load the server's snapshot, push; a conflict reloads a
   await b.shot("edge-conflict");
 
   await page.click("#push");
+  await page.click("#confirm-push-yes");
   await page.waitForSelector("#pushed");
   assert.match(await page.textContent("#pushed"), /The server accepted the batch: version 2/);
   assert.match(await page.textContent("#status"), /version 2 ·/);
@@ -122,10 +130,12 @@ test("edge mode: signed in already, a reload loads the server's snapshot; 403 an
   await page.waitForSelector("#diff-summary");
   server.refuse = { status: 403, error: { code: "not_authorized", message: "p-1003 may not act for ag-alb here" } };
   await page.click("#push");
+  await page.click("#confirm-push-yes");
   await page.waitForSelector("#push-error");
   assert.match(await page.textContent("#push-error"), /^403 not_authorized: p-1003 may not act for ag-alb here/);
   server.refuse = { status: 422, error: { code: "last_coordinator", index: 0, path: "edits[0]", message: "no primary would remain" } };
   await page.click("#push");
+  await page.click("#confirm-push-yes");
   await page.waitForFunction(() => /^422/.test(document.getElementById("push-error")?.textContent));
   assert.match(await page.textContent("#push-error"), /^422 last_coordinator: no primary would remain \(edit 1, edits\[0\]\)/);
   assert.equal(server.version, 2, "nothing was applied");

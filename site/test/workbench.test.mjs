@@ -146,6 +146,7 @@ test("apply to the local snapshot and download the new one", async () => {
   assert.match(await page.textContent("#diff-notifications"), /Dana Brown \(p-1011\) is to be shown their new profile \(added function QRTP_ASSESSMENT/);
   assert.match(await page.textContent("#diff-lint"), /resolved: build_functions_unassigned/);
   await page.click("#apply");
+  await page.click("#confirm-apply-yes");
   await page.waitForSelector("#applied");
   assert.match(await page.textContent("#status"), /version 1 ·/);
   const { name, text } = await downloadText(() => page.click("#download-applied"));
