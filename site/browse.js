@@ -9,6 +9,7 @@ import { selectTab } from "./app.js";
 import { prefillCheck } from "./check.js";
 import { prefillWho } from "./lists.js";
 import { startEdit } from "./whatif.js";
+import { readPage } from "./names.js";
 
 let sel = { agency: null, unit: null, person: null, page: null };
 
@@ -22,10 +23,16 @@ export function renderBrowse(panel) {
   const profile = h("div", { id: "browse-profile", "aria-live": "polite" });
   const tree = h("div", { class: "tree", id: "page-tree", "aria-label": "Pages" });
   const section = h("div", { id: "page-section", "aria-live": "polite" });
-  const find = h("input", { type: "search", id: "page-find", placeholder: "page id or title", size: "30" });
+  const find = h("input", { type: "search", id: "page-find", placeholder: "part of a title, or an id", size: "36" });
   const pagesList = document.getElementById("pages-list");
-  suggest(find, pagesList, function* () { for (const [id, p] of ix.pages) if (p.agency === sel.agency || !sel.agency) yield { key: id, label: p.page.title || id }; });
-  find.addEventListener("change", () => { if (ix.pages.has(find.value)) showPage(find.value, true); });
+  suggest(find, pagesList, function* () { for (const [id, p] of ix.pages) if (p.agency === sel.agency || !sel.agency) yield { key: `${p.page.title || id} (${id})`, label: p.page.kind }; });
+  const findError = h("span", { class: "no", role: "alert" });
+  find.addEventListener("change", () => {
+    findError.textContent = "";
+    let id;
+    try { id = readPage(find.value, "Find a page"); } catch (err) { findError.textContent = err.message; return; }
+    showPage(id, true);
+  });
 
   clear(panel,
     h("h2", {}, "Agencies, units and staff"),
@@ -35,7 +42,7 @@ export function renderBrowse(panel) {
       h("div", {}, h("h3", {}, "Staff ", h("span", { class: "hint" }, "active on the snapshot's day; out-assigned marked")), staffList)),
     profile,
     h("h2", {}, "Pages and their security"),
-    h("div", { class: "row" }, h("label", { for: "page-find" }, "Find a page"), find),
+    h("div", { class: "row" }, h("label", { for: "page-find" }, "Find a page"), find, findError),
     h("div", { class: "cols" }, tree, section));
 
   function drawAgencies() {

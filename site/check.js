@@ -3,6 +3,7 @@
 import { call } from "./engine.js";
 import { state, allKinds, personLabel } from "./state.js";
 import { h, clear, field, suggest } from "./ui.js";
+import { peopleChoices, resourceChoices, readPerson, readResource, resourceLabel } from "./names.js";
 
 let pre = {};
 export function prefillCheck(values) { pre = { ...pre, ...values }; }
@@ -22,43 +23,40 @@ export function actionItems() {
   ];
 }
 
-export function* resourceItems() {
-  const ix = state.index;
-  for (const a of ix.agencies) yield { key: `agency:${a.id}`, label: a.name };
-  for (const [id, u] of ix.units) yield { key: `unit:${id}`, label: u.name };
-  for (const [id, p] of ix.pages) yield { key: `page:${id}`, label: p.page.title || id };
-  for (const [id, p] of ix.people) yield { key: `person:${id}`, label: p.name };
-}
-
-export function* peopleItems() {
-  for (const [id, p] of state.index.people) yield { key: id, label: `${p.name} · ${p.nt_account || ""}` };
-}
+// the type-ahead items of person and resource fields (kept under these names for the views
+// that import them from here)
+export { peopleChoices as peopleItems, resourceChoices as resourceItems };
 
 export function renderCheck(panel) {
   const firstPage = state.index.pages.keys().next().value;
   const firstStaff = state.index.agencies[0]?.staff?.[0]?.person || "";
-  const subject = h("input", { id: "check-subject", required: true, value: pre.subject || firstStaff, size: "24", autocomplete: "off" });
+  const subject = h("input", { id: "check-subject", required: true, value: personLabel(pre.subject || firstStaff), size: "28", autocomplete: "off" });
   const action = h("input", { id: "check-action", required: true, value: pre.action || "read", size: "24", autocomplete: "off" });
-  const resource = h("input", { id: "check-resource", required: true, value: pre.resource || `page:${firstPage}`, size: "36", autocomplete: "off" });
+  const resource = h("input", { id: "check-resource", required: true, value: resourceLabel(pre.resource || `page:${firstPage}`), size: "40", autocomplete: "off" });
   const asOf = h("input", { id: "check-asof", type: "date", value: pre.as_of || "" });
   pre = {};
   const lists = ["people-list", "principals-list", "pages-list"].map((id) => document.getElementById(id));
-  suggest(subject, lists[0], peopleItems);
+  suggest(subject, lists[0], peopleChoices);
   const actionList = h("datalist", { id: "actions-list" });
   suggest(action, actionList, actionItems, 100);
-  suggest(resource, lists[2], resourceItems);
+  suggest(resource, lists[2], resourceChoices);
   const out = h("div", { id: "check-result", "aria-live": "polite" });
 
   const form = h("form", { class: "grid-form", onsubmit: (e) => { e.preventDefault(); run(); } },
-    field("Person", subject, "person id"),
+    field("Person", subject, "a name, an NT login or a Person ID"),
     field("Action", action, "read, edit, manage_security, create:<kind> or a capability"),
-    field("Page or target", resource, "page:…, or unit:, agency:, person: for a capability"),
+    field("Page or target", resource, "a page title, or a unit, agency or person for a capability"),
     field("As of", asOf, `leave empty for the snapshot's day (${state.doc.as_of})`),
     h("div", { class: "wide row" }, h("button", { class: "primary", id: "check-run" }, "Check")));
   clear(panel, h("h2", {}, "Access checker"), actionList, form, out);
 
   function run() {
-    const req = { subject: subject.value.trim(), action: action.value.trim(), resource: resource.value.trim(), as_of: asOf.value };
+    let req;
+    try {
+      req = { subject: readPerson(subject.value), action: action.value.trim(), resource: readResource(resource.value, "Page or target", action.value.trim()), as_of: asOf.value };
+    } catch (err) {
+      return clear(out, h("p", { class: "error", role: "alert", id: "check-name-error" }, err.message));
+    }
     const r = call("check", req);
     if (!r.ok) {
       clear(out, h("p", { class: "error", role: "alert" }, `This request is in error (${r.error.code}): ${r.error.message}`),

@@ -5,6 +5,7 @@ import { state } from "./state.js";
 import { h, clear, field, suggest } from "./ui.js";
 import { dataTable } from "./table.js";
 import { actionItems, resourceItems, peopleItems, prefillCheck } from "./check.js";
+import { readPerson, readResource, personLabel, resourceLabel } from "./names.js";
 import { selectTab } from "./app.js";
 
 let pre = {};
@@ -13,8 +14,8 @@ export function prefillWho(values) { pre = values; }
 export function renderLists(panel) {
   const firstPage = state.index.pages.keys().next().value;
   const whoAction = h("input", { id: "who-action", value: "read", size: "20", autocomplete: "off" });
-  const whoResource = h("input", { id: "who-resource", value: pre.resource || `page:${firstPage}`, size: "34", autocomplete: "off" });
-  const whatPerson = h("input", { id: "what-person", value: pre.person || state.index.agencies[0]?.staff?.[0]?.person || "", size: "20", autocomplete: "off" });
+  const whoResource = h("input", { id: "who-resource", value: resourceLabel(pre.resource || `page:${firstPage}`), size: "40", autocomplete: "off" });
+  const whatPerson = h("input", { id: "what-person", value: personLabel(pre.person || state.index.agencies[0]?.staff?.[0]?.person || ""), size: "26", autocomplete: "off" });
   const whatAction = h("input", { id: "what-action", value: "read", size: "20", autocomplete: "off" });
   const actions = h("datalist", { id: "list-actions" });
   suggest(whoAction, actions, actionItems, 100);
@@ -46,20 +47,28 @@ export function renderLists(panel) {
     note.textContent = `${r.result.length} rows, answered by the evaluator in ${Math.round(ms)} ms. Sort by a column heading; Enter or a click on a row shows every reason; the export takes the rows shown.`;
     // a row opens the full decision, with every reason, in the checker
     const action = name === "who" ? whoAction.value.trim() : whatAction.value.trim();
-    const onRow = (row) => { prefillCheck({ subject: row.person, action, resource: row.page ? `page:${row.page}` : whoResource.value.trim() }); selectTab("check"); };
+    const onRow = (row) => { prefillCheck({ subject: row.person, action, resource: row.page ? `page:${row.page}` : readResource(whoResource.value) }); selectTab("check"); };
     dataTable(tableEl, columns, { name, label, onRow }).setRows(r.result);
+  }
+  // named reads what a person typed, or shows why it names nothing
+  function named(read, input) {
+    try { return read(input.value); } catch (e) { err.hidden = false; err.textContent = e.message; return null; }
   }
   function who() {
     const t0 = performance.now();
-    const r = call("who", { action: whoAction.value.trim(), resource: whoResource.value.trim() });
-    show(r, t0, `Who may ${whoAction.value} on ${whoResource.value}`, [
+    const resource = named((t) => readResource(t, "Page or target", whoAction.value.trim()), whoResource);
+    if (!resource) return;
+    const r = call("who", { action: whoAction.value.trim(), resource });
+    show(r, t0, `Who may ${whoAction.value} on ${resourceLabel(resource)}`, [
       { key: "person", label: "Person", width: "8rem" }, { key: "name", label: "Name", width: "12rem" },
       { key: "level", label: "Level", width: "5rem" }, { key: "reason", label: "Why", width: "1fr" }], "who");
   }
   function what() {
     const t0 = performance.now();
-    const r = call("what", { person: whatPerson.value.trim(), action: whatAction.value.trim() });
-    show(r, t0, `Pages ${whatPerson.value} may ${whatAction.value}`, [
+    const person = named(readPerson, whatPerson);
+    if (!person) return;
+    const r = call("what", { person, action: whatAction.value.trim() });
+    show(r, t0, `Pages ${personLabel(person)} may ${whatAction.value}`, [
       { key: "page", label: "Page", width: "12rem" }, { key: "title", label: "Title", width: "16rem" },
       { key: "level", label: "Level", width: "5rem" }, { key: "reason", label: "Why", width: "1fr" }], "what");
   }

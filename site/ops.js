@@ -1,14 +1,15 @@
 // The guided forms of the what-if: one per coordinator process of SPEC §5, each turning its
 // fields into one edit (or, for a process made of several ops, the edits in their order).
 // The forms only shape edits; whether an edit is allowed is the module's answer.
-import { state, creatable, defaultKinds, ownSecurity, allKinds } from "./state.js";
-import { h, uid, suggest } from "./ui.js";
-import { peopleItems } from "./check.js";
+import { state, creatable, defaultKinds, allKinds } from "./state.js";
+import { h, uid, suggest, clear } from "./ui.js";
+import { peopleChoices, pageChoices, principalChoices, readPerson, readNewPerson, readPeople, readPage, readUnit, readPrincipal,
+  personLabel, pageLabel, unitLabel, principalLabel, nextPersonId, sameNameOrLogin } from "./names.js";
 
 const opt = true;
 // Field: [name, type, label, optional?, extra]. A dotted name nests (unit.id → {unit: {id}}).
 export const OPS = [
-  { group: "Staff", id: "add_staff", label: "New staff (add to the agency)", fields: [["agency", "agency", "Agency"], ["person", "person", "Person id"], ["start", "date", "Start", opt], ["name", "text", "Name (a new person)", opt], ["nt_account", "text", "NT account (a new person)", opt]] },
+  { group: "Staff", id: "add_staff", label: "New staff (add to the agency)", fields: [["agency", "agency", "Agency"], ["name", "text", "Name (a new person)", opt], ["nt_account", "text", "NT login (a new person)", opt], ["person", "newperson", "Person ID (proposed for a new person; or a returning person's name)"], ["start", "date", "Start", opt]] },
   { group: "Staff", id: "move_staff", label: "Move to another unit (transfer within the agency)", fields: [["agency", "agency", "Agency"], ["person", "person", "Person"], ["unit", "unit", "New unit"]] },
   { group: "Staff", id: "move_agency", label: "Move to another agency", fields: [["from", "agency", "Leaving agency"], ["person", "person", "Person"], ["end", "date", "Last day + 1 (end)", opt], ["agency", "agency", "New agency"], ["unit", "unit", "Unit in the new agency"], ["functions", "functions", "Functions in the new agency", opt]],
     build: (v) => [
@@ -52,16 +53,10 @@ export const OPS = [
 ];
 
 const ROLES = ["reader", "editor", "full", "denied", "not_set"];
-const PRINCIPALS = ["everyone", "org_editor", "org_leader", "dept_member", "dept_editor", "dept_leader", "metric_owner", "person_responsible", "given_individual", "reports_to", "reports_to_above", "project_sponsor", "project_leader", "project_member", "project_consultant"];
 
-function* principalItems() {
-  for (const p of PRINCIPALS) yield { key: p, label: "relative" };
-  const ix = state.index;
-  for (const a of ix.agencies) for (const g of a.groups || []) yield { key: `group:${g.id}`, label: g.name };
-  for (const [id, u] of ix.units) yield { key: `unit:${id}`, label: u.name };
-  for (const f of ix.functions) yield { key: `function:${f.code}`, label: f.name };
-  for (const [id, p] of ix.people) yield { key: `user:${id}`, label: p.name };
-}
+// quietly is what a field names, or undefined while it names nothing yet (for the fields
+// that depend on another: the kinds under a parent page, the entries of a page)
+function quietly(read, text) { try { return read(text); } catch { return undefined; } }
 
 // opForm builds the form of one op; values prefill it. It returns {el, edits()} where
 // edits() reads the fields (throwing an Error naming a field left empty or malformed).
@@ -69,8 +64,9 @@ export function opForm(op, values = {}) {
   const ix = state.index;
   const controls = {};
   const rows = [];
-  const agencyOf = () => controls.agency?.value || controls.from?.value || ix.pages.get(controls.page?.value || controls["page.parent"]?.value)?.agency || ix.agencies[0]?.id;
-  const pageKind = (name) => ix.pages.get(controls[name]?.value)?.page.kind;
+  const pageIn = (name) => controls[name] && quietly(readPage, controls[name].value);
+  const agencyOf = () => controls.agency?.value || controls.from?.value || ix.pages.get(pageIn("page") || pageIn("page.parent"))?.agency || ix.agencies[0]?.id;
+  const pageKind = (name) => ix.pages.get(pageIn(name))?.page.kind;
   const refreshers = [];
 
   for (const [name, type, label, optional, extra] of op.fields) {
@@ -112,8 +108,10 @@ export function opForm(op, values = {}) {
         c = h("textarea", { id, rows: "6", cols: "60", spellcheck: "false" }, v ? JSON.stringify(v, null, 1) : "");
         break;
       case "people":
+        c = h("input", { id, size: "44", value: Array.isArray(v) ? v.map(personLabel).join("; ") : v || "", placeholder: "names, NT logins or ids, separated by semicolons" });
+        break;
       case "units":
-        c = h("input", { id, size: "40", value: Array.isArray(v) ? v.join(", ") : v || "", placeholder: "ids, separated by commas" });
+        c = h("input", { id, size: "44", value: Array.isArray(v) ? v.map(unitLabel).join("; ") : v || "", placeholder: "unit names or ids, separated by semicolons" });
         break;
       case "childkind": {
         c = h("select", { id });
@@ -140,7 +138,7 @@ export function opForm(op, values = {}) {
       }
       case "entries":
         c = entriesEditor(() => {
-          const page = controls.page?.value;
+          const page = pageIn("page");
           const pg = ix.pages.get(page)?.page;
           if (!pg) return { kinds: allKinds, entries: [] };
           if (op.id === "set_default_security") {
@@ -151,13 +149,13 @@ export function opForm(op, values = {}) {
         }, v);
         refreshers.push(() => c.refill());
         break;
-      default: { // person, page, securepage, text
-        c = h("input", { id, size: type === "text" ? "30" : "26", value: v ?? "", autocomplete: "off" });
-        if (type === "person") suggest(c, document.getElementById("people-list"), peopleItems);
+      default: { // person, newperson, page, securepage, text
+        const shown = type === "person" ? personLabel(v ?? "") : type === "page" || type === "securepage" ? pageLabel(v ?? "")
+          : type === "newperson" ? v ?? nextPersonId() : v ?? "";
+        c = h("input", { id, size: "30", value: shown, autocomplete: "off" });
+        if (type === "person" || type === "newperson") suggest(c, document.getElementById("people-list"), peopleChoices);
         if (type === "page" || type === "securepage") {
-          suggest(c, document.getElementById("pages-list"), function* () {
-            for (const [pid, p] of ix.pages) if (type === "page" || ownSecurity.has(p.page.kind)) yield { key: pid, label: `${p.page.title || pid} · ${p.page.kind}` };
-          });
+          suggest(c, document.getElementById("pages-list"), () => pageChoices(type === "securepage"));
           // refresh the fields that depend on the page when it changes, and only then (a
           // second change event on blur must not redraw the form under the pointer)
           let seen = c.value;
@@ -171,8 +169,21 @@ export function opForm(op, values = {}) {
     }
     c.dataset.field = name;
     controls[name] = c;
+    if (!optional && type !== "bool" && type !== "entries") c.setAttribute("aria-required", "true");
     if (type === "entries") rows.push(h("div", { class: "wide" }, h("span", { id: `${id}-label`, class: "label" }, label), c));
-    else rows.push(h("label", { for: id }, label, optional ? h("span", { class: "hint" }, " (optional)") : null), c);
+    else rows.push(h("label", { for: id }, label, h("span", { class: "hint" }, optional ? " (optional)" : " (required)")), c);
+  }
+
+  // a hire: warn at once when the name or the NT login is someone's already
+  if (op.id === "add_staff") {
+    const warn = h("div", { class: "wide hint", id: "hire-warning", role: "status" });
+    const check = () => {
+      const found = sameNameOrLogin(controls.name.value, controls.nt_account.value);
+      clear(warn, found.map((t) => h("p", { class: "no" }, t)));
+    };
+    controls.name.addEventListener("input", check);
+    controls.nt_account.addEventListener("input", check);
+    rows.push(warn);
   }
 
   function read() {
@@ -187,7 +198,11 @@ export function opForm(op, values = {}) {
           if (!c.value.trim()) { v = undefined; break; }
           try { v = JSON.parse(c.value); } catch (err) { throw new Error(`${label}: not JSON (${err.message})`); }
           break;
-        case "people": case "units": v = c.value.trim() ? c.value.split(/[\s,;]+/).filter(Boolean) : undefined; break;
+        case "people": v = c.value.trim() ? readPeople(c.value, label) : undefined; break;
+        case "units": v = c.value.trim() ? c.value.split(/[,;\n]+/).map((x) => x.trim()).filter(Boolean).map((x) => readUnit(x, label)) : undefined; break;
+        case "person": v = c.value.trim() ? readPerson(c.value, label) : undefined; break;
+        case "newperson": v = readNewPerson(c.value, label); break;
+        case "page": case "securepage": v = c.value.trim() ? readPage(c.value, label, type === "securepage") : undefined; break;
         case "entries": v = c.entries(); break;
         default: v = c.value.trim() || undefined;
       }
@@ -225,8 +240,8 @@ function entriesEditor(source, given) {
   let kinds = [];
   function row(e = { principal: "", role: "reader", create: [] }) {
     const pid = uid("principal");
-    const principal = h("input", { id: pid, value: e.principal, "aria-label": "Principal", size: "22", autocomplete: "off" });
-    suggest(principal, list, principalItems);
+    const principal = h("input", { id: pid, value: principalLabel(e.principal), "aria-label": "Principal", size: "26", autocomplete: "off" });
+    suggest(principal, list, principalChoices);
     const role = h("select", { "aria-label": "Role" }, ROLES.map((r) => h("option", { value: r }, r)));
     role.value = e.role || "not_set";
     const creates = h("div", { class: "creates" }, kinds.map((k) => {
@@ -245,7 +260,7 @@ function entriesEditor(source, given) {
     body.replaceChildren(...(s.entries.length ? s.entries : [{ principal: "everyone", role: "reader", create: [] }]).map(row));
   };
   wrap.entries = () => [...body.children].map((tr) => {
-    const principal = tr.querySelector("input").value.trim();
+    const principal = readPrincipal(tr.querySelector("input").value);
     const e = { principal, role: tr.querySelector("select").value };
     const create = [...tr.querySelectorAll(".creates input:checked")].map((c) => c.value);
     if (create.length) e.create = create;

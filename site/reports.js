@@ -5,6 +5,7 @@ import { state, personLabel } from "./state.js";
 import { h, clear, field, suggest, download } from "./ui.js";
 import { dataTable } from "./table.js";
 import { peopleItems } from "./check.js";
+import { readPerson } from "./names.js";
 
 // rightWords names a right in words first — the names of the security attributes that grant
 // it, as the catalog calls them — then its capability code and what it covers.
@@ -40,7 +41,7 @@ export function renderReports(panel) {
   const lintNote = h("p", { class: "hint" });
   const agency = h("select", { id: "report-agency" }, ix.agencies.map((a) => h("option", { value: a.id }, `${a.name} (${a.id})`)));
   const reportEl = h("div", { id: "report-table" });
-  const person = h("input", { id: "profile-person", size: "24", autocomplete: "off", value: ix.agencies[0]?.staff?.[0]?.person || "" });
+  const person = h("input", { id: "profile-person", size: "28", autocomplete: "off", value: personLabel(ix.agencies[0]?.staff?.[0]?.person || "") });
   suggest(person, document.getElementById("people-list"), peopleItems);
   const profileEl = h("div", { id: "profile-print", class: "profile-print" });
 
@@ -81,7 +82,9 @@ export function renderReports(panel) {
   drawReport();
 
   function showProfile() {
-    const r = call("profile", { person: person.value.trim() });
+    let id;
+    try { id = readPerson(person.value); } catch (err) { return clear(profileEl, h("p", { class: "error" }, err.message)); }
+    const r = call("profile", { person: id });
     if (!r.ok) return clear(profileEl, h("p", { class: "error" }, r.error.message));
     const p = r.result;
     clear(profileEl, h("h3", {}, `Your business function profile — ${p.name || p.person}`),

@@ -5,6 +5,7 @@ import { call } from "./engine.js";
 import { state } from "./state.js";
 import { h, clear, field, download, suggest } from "./ui.js";
 import { peopleItems, resourceItems, actionItems } from "./check.js";
+import { personLabel, resourceLabel, readPerson, readResource } from "./names.js";
 import { shareLink } from "./share.js";
 import { loadSnapshot, selectTab } from "./app.js";
 import { setBatch } from "./whatif.js";
@@ -57,15 +58,15 @@ function expectations(doc) {
     const at = `steps[${i}]`;
     const step = { note: s.note || `Step ${i + 1}`, items: [] };
     if (s.edits?.length) {
-      step.items.push({ paths: [`${at}.edits`, `${at}.expect_error`], text: s.expect_error ? `${s.actor}'s edits are refused with ${s.expect_error}` : `${s.actor}'s ${s.edits.length} edit(s) are accepted` });
+      step.items.push({ paths: [`${at}.edits`, `${at}.expect_error`], text: s.expect_error ? `${personLabel(s.actor)}'s edits are refused with ${s.expect_error}` : `${personLabel(s.actor)}'s ${s.edits.length} edit(s) are accepted` });
     }
     (s.checks || []).forEach((c, j) => step.items.push({ paths: [`${at}.checks[${j}]`], remove: [i, "checks", j], edit: c,
-      text: `${c.subject} ${c.action} ${c.resource}: ${c.error ? `error ${c.error}` : c.allowed ? `allowed${c.level ? ` (${c.level})` : ""}` : "not allowed"}` }));
-    (s.who || []).forEach((w, j) => step.items.push({ paths: [`${at}.who[${j}]`], remove: [i, "who", j], text: `who may ${w.action} on ${w.resource}: exactly ${w.subjects.join(", ") || "nobody"}` }));
+      text: `${personLabel(c.subject)} ${c.action} ${resourceLabel(c.resource)}: ${c.error ? `error ${c.error}` : c.allowed ? `allowed${c.level ? ` (${c.level})` : ""}` : "not allowed"}` }));
+    (s.who || []).forEach((w, j) => step.items.push({ paths: [`${at}.who[${j}]`], remove: [i, "who", j], text: `who may ${w.action} on ${resourceLabel(w.resource)}: exactly ${w.subjects.map(personLabel).join(", ") || "nobody"}` }));
     for (const part of ["includes", "excludes"]) {
       (s.lint?.[part] || []).forEach((f, j) => step.items.push({ paths: [`${at}.lint.${part}[${j}]`], remove: [i, "lint", j, part], text: `lint ${part === "includes" ? "has" : "does not have"} ${f.code} on ${f.target}` }));
       (s.diff?.[part] || []).forEach((d, j) => step.items.push({ paths: [`${at}.diff.${part}[${j}]`], remove: [i, "diff", j, part],
-        text: part === "includes" ? `the diff has ${d.subject} on ${d.resource}${d.before || d.after ? ` (${d.before || "any"} → ${d.after || "any"})` : ""}` : `the diff leaves ${d.subject} on ${d.resource} unchanged` }));
+        text: part === "includes" ? `the diff has ${personLabel(d.subject)} on ${resourceLabel(d.resource)}${d.before || d.after ? ` (${d.before || "any"} → ${d.after || "any"})` : ""}` : `the diff leaves ${personLabel(d.subject)} on ${resourceLabel(d.resource)} unchanged` }));
     }
     out.push(step);
   });
@@ -102,9 +103,10 @@ function shareable() {
 // checkForm adds a check to a step of the open scenario, or replaces one (editing it).
 function checkForm(panel, steps, was) {
   const stepSel = h("select", { id: "add-check-step" }, steps.map((s, i) => h("option", { value: String(i) }, `${i + 1}. ${s.note}`)));
-  const subject = h("input", { id: "add-check-subject", size: "18", autocomplete: "off", required: true, value: was?.check.subject || "" });
+  const formError = h("p", { class: "no wide", role: "alert" });
+  const subject = h("input", { id: "add-check-subject", size: "26", autocomplete: "off", required: true, value: was ? personLabel(was.check.subject) : "" });
   const action = h("input", { id: "add-check-action", size: "18", autocomplete: "off", required: true, value: was?.check.action || "read" });
-  const resource = h("input", { id: "add-check-resource", size: "28", autocomplete: "off", required: true, value: was?.check.resource || "" });
+  const resource = h("input", { id: "add-check-resource", size: "36", autocomplete: "off", required: true, value: was ? resourceLabel(was.check.resource) : "" });
   const expect = h("select", { id: "add-check-expect" }, h("option", { value: "allowed" }, "allowed"), h("option", { value: "denied" }, "not allowed"),
     h("option", { value: "unknown_reference" }, "an error: unknown_reference"), h("option", { value: "invalid_value" }, "an error: invalid_value"));
   suggest(subject, document.getElementById("people-list"), peopleItems);
@@ -120,7 +122,10 @@ function checkForm(panel, steps, was) {
   }
   const form = h("form", { id: "add-check", class: "grid-form", onsubmit: (e) => {
     e.preventDefault();
-    const c = { subject: subject.value.trim(), action: action.value.trim(), resource: resource.value.trim() };
+    let c;
+    try { c = { subject: readPerson(subject.value), action: action.value.trim(), resource: readResource(resource.value, "Page or target", action.value.trim()) }; } catch (err) {
+      return clear(formError, err.message);
+    }
     if (expect.value === "allowed" || expect.value === "denied") c.allowed = expect.value === "allowed"; else c.error = expect.value;
     if (level.value && c.error === undefined) c.level = level.value;
     const step = current.doc.steps[Number(stepSel.value)];
@@ -131,9 +136,9 @@ function checkForm(panel, steps, was) {
     renderScenarios(panel);
   } },
   h("h4", { class: "wide" }, was ? "Change this check" : "Add a check"), actions,
-  ...field("Step", stepSel), ...field("Person", subject, "required"), ...field("Action", action, "required"),
-  ...field("Page or target", resource, "required, e.g. page:… or unit:…"), ...field("Expected", expect), ...field("Level", level),
-  h("div", { class: "wide row" }, h("button", { class: "primary", id: "add-check-save" }, was ? "Save the check" : "Add the check"),
+  ...field("Step", stepSel), ...field("Person", subject, "required: a name, NT login or Person ID"), ...field("Action", action, "required"),
+  ...field("Page or target", resource, "required: a page title, unit, agency or person"), ...field("Expected", expect), ...field("Level", level),
+  formError, h("div", { class: "wide row" }, h("button", { class: "primary", id: "add-check-save" }, was ? "Save the check" : "Add the check"),
     was ? h("button", { type: "button", onclick: () => renderScenarios(panel) }, "Cancel") : null));
   return form;
 }

@@ -40,14 +40,16 @@ export function indexSnapshot(doc) {
   return { people, units, pages, children, staffOf, functions, capabilities, agencies: doc.agencies || [] };
 }
 
+// personLabel and pageLabel show "Marcus Hill (p-1012)" and "CPS Intake 1 (pg-…)", for the
+// people and pages the queued batch creates too.
 export function personLabel(id) {
-  const p = state.index?.people.get(id);
+  const p = state.index?.people.get(id) || state.batch.edits.find((e) => e.op === "add_staff" && e.person === id && e.name);
   return p ? `${p.name} (${id})` : id;
 }
 
 export function pageLabel(id) {
-  const p = state.index?.pages.get(id);
-  return p ? `${p.page.title || id} (${id})` : id;
+  const p = state.index?.pages.get(id)?.page || state.batch.edits.find((e) => e.op === "create_page" && e.page?.id === id)?.page;
+  return p ? `${p.title || id} (${id})` : id;
 }
 
 // isActive: a record is active on day d when start <= d < end (SPEC §1).

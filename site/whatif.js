@@ -8,6 +8,7 @@ import { state, on, personLabel, pageLabel } from "./state.js";
 import { h, clear, field, suggest, download, nextFrame, confirmStep } from "./ui.js";
 import { dataTable } from "./table.js";
 import { OPS, opForm } from "./ops.js";
+import { readPerson, principalLabel, resourceLabel, unitLabel } from "./names.js";
 import { peopleItems } from "./check.js";
 import { edge, push } from "./edge.js";
 import { selectTab, loadSnapshot } from "./app.js";
@@ -68,9 +69,17 @@ export function runWhatIf() {
 on("batch", () => runWhatIf());
 
 export function renderWhatIf(panel) {
-  const actor = h("input", { id: "actor", value: state.batch.actor, size: "24", autocomplete: "off" });
+  const actor = h("input", { id: "actor", value: personLabel(state.batch.actor), size: "28", autocomplete: "off" });
   suggest(actor, document.getElementById("people-list"), peopleItems);
-  actor.addEventListener("change", async () => { state.batch.actor = actor.value.trim(); if (large()) await working("Working out the impact…"); runWhatIf(); });
+  actor.addEventListener("change", async () => {
+    let id;
+    try { id = readPerson(actor.value, "Acting person"); } catch (err) { return clear(view.refusal, h("p", { class: "error" }, err.message)); }
+    clear(view.refusal);
+    if (id === state.batch.actor) return;
+    state.batch.actor = id;
+    if (large()) await working("Working out the impact…");
+    runWhatIf();
+  });
   const chooser = h("select", { id: "op-choose" }, h("option", { value: "" }, "Choose a process…"),
     [...new Set(OPS.map((o) => o.group))].map((g) => h("optgroup", { label: g }, OPS.filter((o) => o.group === g).map((o) => h("option", { value: o.id }, o.label)))));
   // a process opens when it is chosen with the mouse or with Enter; the arrow keys only move
@@ -142,17 +151,24 @@ async function undo(i) {
   runWhatIf();
 }
 
+// describe words a queued edit with the names of whom and what it names.
+const PERSON_FIELDS = new Set(["person", "approver", "actor"]);
+const PEOPLE_FIELDS = new Set(["managers", "editors", "leaders", "members", "owners", "responsible"]);
 function describe(e) {
+  const name = (k, v) => typeof v !== "string" ? v : PERSON_FIELDS.has(k) ? personLabel(v) : k === "page" ? pageLabel(v)
+    : k === "unit" || k === "into" ? unitLabel(v) : k === "agency" ? state.index.agencies.find((a) => a.id === v)?.name || v : v;
   const words = (k, v) => k === "entries" && Array.isArray(v)
-    ? v.map((x) => `${x.principal} ${x.role}${x.create?.length ? ` (create ${x.create.join(", ")})` : ""}`).join("; ") || "none"
-    : typeof v === "object" && v !== null ? JSON.stringify(v) : v;
+    ? v.map((x) => `${principalLabel(x.principal)} ${x.role}${x.create?.length ? ` (create ${x.create.join(", ")})` : ""}`).join("; ") || "none"
+    : Array.isArray(v) && PEOPLE_FIELDS.has(k) ? v.map(personLabel).join(", ") || "nobody"
+      : Array.isArray(v) && k === "from" ? v.map(unitLabel).join(", ")
+        : typeof v === "object" && v !== null ? JSON.stringify(v) : name(k, v);
   const bits = Object.entries(e).filter(([k]) => k !== "op").map(([k, v]) => `${k}: ${words(k, v)}`);
   return `${e.op} — ${bits.join(", ")}`;
 }
 
 function drawBatch() {
   const w = state.whatif, edits = state.batch.edits;
-  view.actor.value = state.batch.actor;
+  view.actor.value = personLabel(state.batch.actor);
   clear(view.queue, edits.length ? edits.map((e, i) => h("li", { class: w && !w.accepted && w.error?.index === i ? "refused" : null },
     h("span", { class: "muted" }, `${i + 1}.`), h("code", {}, describe(e)),
     h("button", { type: "button", "aria-label": `Undo edit ${i + 1}`, "data-undo": String(i), onclick: () => undo(i) }, "Undo"))) : h("li", { class: "muted" }, "No edits queued."));
@@ -193,8 +209,10 @@ function drawDiff(w) {
     const change = a > b || (a === b && c.after.level !== "denied" && c.before.level === "denied") ? "gain"
       : a < b || c.after.level === "denied" && c.before.level !== "denied" ? "loss"
         : lostC.length && !gainedC.length ? "loss" : "gain";
-    return { ...c, person: c.subject, name: state.index.people.get(c.subject)?.name || "", page: c.resource.replace(/^page:/, ""),
-      title: state.index.pages.get(c.resource.replace(/^page:/, ""))?.page.title || "(new page)",
+    const pageId = c.resource.replace(/^page:/, "");
+    const who = personLabel(c.subject), what = pageLabel(pageId);
+    return { ...c, person: c.subject, name: who === c.subject ? "" : who.replace(/ \([^()]*\)$/, ""), page: pageId,
+      title: what === pageId ? "(new page)" : what.replace(/ \([^()]*\)$/, ""),
       levels: `${c.before.level} → ${c.after.level}`, creates: [...gainedC.map((k) => `+${k}`), ...lostC.map((k) => `−${k}`)].join(" "), change };
   });
   const by = (key) => {

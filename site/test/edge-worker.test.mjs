@@ -91,7 +91,7 @@ test("real worker: sign in, the agency view, a conflict with another coordinator
   await shot("edge-worker-signed-in");
 
   await page.click("#tab-whatif");
-  assert.equal(await page.inputValue("#actor"), "p-1003", "the token's subject acts");
+  assert.equal(await page.inputValue("#actor"), "Denise Okafor (p-1003)", "the token's subject acts");
   await page.selectOption("#op-choose", "move_staff");
   await page.selectOption("#op-form [data-field=agency]", "ag-alb");
   await page.fill("#op-form [data-field=person]", "p-1012");

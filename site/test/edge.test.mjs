@@ -77,7 +77,7 @@ test("edge mode: sign in, load the server's snapshot, push; a conflict reloads a
   assert.equal(await page.evaluate(() => sessionStorage.getItem("connsec.token")), token);
 
   await page.click("#tab-whatif");
-  assert.equal(await page.inputValue("#actor"), "p-1003", "the token's subject acts");
+  assert.equal(await page.inputValue("#actor"), "Denise Okafor (p-1003)", "the token's subject acts");
   await page.selectOption("#op-choose", "move_staff");
   await page.selectOption("#op-form [data-field=agency]", "ag-alb");
   await page.fill("#op-form [data-field=person]", "p-1011");
