@@ -8,7 +8,7 @@ import { profileView } from "./reports.js";
 import { selectTab } from "./app.js";
 import { prefillCheck } from "./check.js";
 import { prefillWho } from "./lists.js";
-import { startEdit } from "./whatif.js";
+import { workerTasks, pageTasks } from "./tasks.js";
 import { readPage } from "./names.js";
 
 let sel = { agency: null, unit: null, person: null, page: null };
@@ -31,7 +31,8 @@ export function renderBrowse(panel) {
     findError.textContent = "";
     let id;
     try { id = readPage(find.value, "Find a page"); } catch (err) { findError.textContent = err.message; return; }
-    showPage(id, true);
+    // a second change event (on blur) must not draw the page again under the pointer
+    if (id !== sel.page) showPage(id, true);
   });
 
   clear(panel,
@@ -95,10 +96,13 @@ export function renderBrowse(panel) {
   function showProfile(person) {
     const r = call("profile", { person });
     if (!r.ok) return clear(profile, h("p", { class: "error" }, r.error.message));
+    const tasks = h("div", { id: "worker-task-box" });
     clear(profile, h("h3", {}, `Business function profile: ${personLabel(person)}`), profileView(r.result),
       h("div", { class: "row" },
         h("button", { type: "button", onclick: () => { prefillCheck({ subject: person }); selectTab("check"); } }, "Check this person's access"),
-        h("button", { type: "button", onclick: () => { prefillWho({ person }); selectTab("lists"); } }, "What can this person access?")));
+        h("button", { type: "button", onclick: () => { prefillWho({ person }); selectTab("lists"); } }, "What can this person access?")),
+      tasks);
+    workerTasks(tasks, sel.agency, person);
   }
 
   // ---- the page tree: only opened branches are drawn; long branches come 200 at a time ----
@@ -143,6 +147,7 @@ export function renderBrowse(panel) {
     const s = must("section", { page: id });
     const where = s.owner === s.page && s.section === "security" ? "its own security"
       : s.section === "security" ? `the security of ${pageLabel(s.owner)}` : `the default section “${s.section}” of ${pageLabel(s.owner)}`;
+    const tasks = h("div", { id: "page-task-box" });
     clear(section,
       h("h3", {}, pageLabel(id)),
       h("p", {}, h("strong", {}, "Effective section: "), where,
@@ -156,8 +161,9 @@ export function renderBrowse(panel) {
         : h("p", { class: "muted" }, "The section is empty: it grants nothing."),
       h("div", { class: "row" },
         h("button", { type: "button", onclick: () => { prefillCheck({ resource: `page:${id}` }); selectTab("check"); } }, "Check access here"),
-        h("button", { type: "button", onclick: () => { prefillWho({ resource: `page:${id}` }); selectTab("lists"); } }, "Who has access?"),
-        h("button", { type: "button", onclick: () => startEdit(s.live || s.owner !== id ? (s.section === "security" ? { op: "set_security", page: s.owner } : { op: "set_default_security", page: s.owner, kind: s.section }) : { op: "set_security", page: id }) }, "Change this security (what-if)")));
+        h("button", { type: "button", onclick: () => { prefillWho({ resource: `page:${id}` }); selectTab("lists"); } }, "Who has access?")),
+      tasks);
+    pageTasks(tasks, id, s);
   }
 
   drawAgencies();

@@ -152,8 +152,10 @@ func (s *Session) dispatch(method string, a *args) reply {
 		return ok(json.RawMessage(m.Snapshot()))
 	case "version":
 		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
+	case "standing":
+		return answer(m.Standing(a.Person))
 	}
-	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, check, allowed, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, scenario", method)})
+	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, check, allowed, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, standing, scenario", method)})
 }
 
 // load replaces the session's model with the snapshot, or keeps the old one when it is refused.

@@ -50,3 +50,15 @@ test("allowed: many requests in one call answer as check does, and an error name
   assert.equal(bad.error.code, "unknown_reference");
   assert.equal(bad.error.path, "requests[1]");
 });
+
+test("standing: a coordinator coordinates their agency; a worker is staff only; an unknown person is unknown_reference", () => {
+  mod.call("load", { snapshot });
+  const coordinator = mod.call("standing", { person: "p-1003" });
+  assert.equal(coordinator.ok, true, JSON.stringify(coordinator));
+  assert.deepEqual(coordinator.result, { administrator: false, coordinates: ["ag-alb"], staff_of: ["ag-alb"] });
+  const worker = mod.call("standing", { person: "p-1012" });
+  assert.deepEqual(worker.result.coordinates, []);
+  assert.deepEqual(worker.result.staff_of, ["ag-alb"]);
+  assert.equal(mod.call("standing", { person: "p-admin" }).result.administrator, true);
+  assert.equal(mod.call("standing", { person: "p-none" }).error.code, "unknown_reference");
+});

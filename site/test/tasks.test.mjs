@@ -1,0 +1,68 @@
+// Tasks start where the coordinator is: a worker chosen in Browse offers the coordinator's
+// processes for them, a page its security tasks; each says who may make the edit, and when
+// the acting person may not, says who can and offers to act as them.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { open, openExample } from "./browser.mjs";
+
+let b, page;
+before(async () => {
+  b = await open();
+  page = b.page;
+  await openExample(page);
+});
+after(async () => { await b?.close(); });
+
+async function chooseWorker() {
+  await page.click("#tab-browse");
+  await page.click("#unit-list [data-unit='u-alb-cpsi1']");
+  await page.click("#staff-list [data-person='p-1011']");
+  await page.waitForSelector("#worker-tasks");
+}
+
+test("a worker chosen in Browse offers the coordinator's processes, filled in", async () => {
+  await chooseWorker();
+  assert.match(await page.textContent("#task-who"), /You act as Denise Okafor \(p-1003\), a coordinator of Albany County DSS/);
+  const tasks = await page.$$eval("#worker-tasks button", (bs) => bs.map((x) => x.dataset.task));
+  for (const op of ["move_staff", "assign_functions", "add_out_assignment", "set_unit_approver", "end_date_staff", "set_person_id", "reinstate_staff", "move_agency", "handover"]) {
+    assert.ok(tasks.includes(op), `no ${op} among ${tasks}`);
+  }
+  await page.click("#worker-tasks [data-task=move_staff]");
+  await page.waitForSelector("#op-add");
+  assert.equal(await page.inputValue("#op-form [data-field=person]"), "Dana Brown (p-1011)");
+  assert.equal(await page.inputValue("#op-form [data-field=agency]"), "ag-alb");
+  await page.selectOption("#op-form [data-field=unit]", "u-alb-fc1");
+  await page.click("#op-add");
+  await page.waitForSelector("#diff-summary");
+  assert.equal(await page.textContent("#batch-count"), "1");
+  await page.click("#clear-batch");
+  await page.click("#confirm-clear-yes");
+});
+
+test("a worker who may not make the edits is told who may, and can act as them", async () => {
+  await page.click("#tab-whatif");
+  await page.fill("#actor", "Marcus Hill");
+  await page.dispatchEvent("#actor", "change");
+  await chooseWorker();
+  assert.match(await page.textContent("#task-who"), /You act as Marcus Hill \(p-1012\), who may not make these edits\. The coordinators of Albany County DSS may: Denise Okafor \(p-1003\) \(primary\)/);
+  assert.equal(await page.isDisabled("#worker-tasks [data-task=move_staff]"), true, "an edit Marcus may not make is not offered as if he could");
+  await page.click("#task-who [data-act-as='p-1003']");
+  assert.equal(await page.isEnabled("#worker-tasks [data-task=move_staff]"), true);
+  assert.equal(await page.evaluate(() => window.connsecApp.state.batch.actor), "p-1003");
+});
+
+test("a page offers its security tasks to those with full access to its security, and names them to others", async () => {
+  await page.click("#tab-browse");
+  await page.fill("#page-find", "Kinship First initiative");
+  await page.dispatchEvent("#page-find", "change");
+  await page.waitForSelector("#page-tasks");
+  assert.match(await page.textContent("#page-task-box"), /who may not make these edits\. \d+ (people have|person has) full access to its security/);
+  assert.equal(await page.isDisabled("#page-tasks [data-task=set_security]"), true);
+  const first = await page.getAttribute("#page-task-box [data-act-as]", "data-act-as");
+  await page.click("#page-task-box [data-act-as]");
+  assert.equal(await page.isEnabled("#page-tasks [data-task=set_security]"), true);
+  await page.click("#page-tasks [data-task=set_default_security]");
+  await page.waitForSelector("#op-add");
+  assert.equal(await page.inputValue("#op-form [data-field=page]"), "Kinship First initiative (pg-alb-prj-kin)");
+  assert.equal(await page.evaluate(() => window.connsecApp.state.batch.actor), first);
+});
