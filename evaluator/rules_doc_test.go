@@ -17,7 +17,8 @@ import (
 //	                              answer ("allowed[, level L][, create K …]", "not allowed…",
 //	                              "error CODE") and reasons? (reason kinds, in order)
 //	```connsec-edit               one batch (§5): actor, edits (JSON), answer ("accepted",
-//	                              "refused CODE[ at PATH]")
+//	                              "refused CODE[ at PATH]"), and check lines judged on the
+//	                              state the batch leaves ("SUBJECT ACTION RESOURCE → answer")
 //	```connsec-lint               lint (§7): "finding: CODE TARGET", "absent: CODE TARGET"
 
 const rulesDoc = "RULES.md"
@@ -53,7 +54,7 @@ func readDocBlocks(t *testing.T) []docBlock {
 				t.Fatalf("%s:%d: an example line is \"key: value\", not %q", rulesDoc, i+1, line)
 			}
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-			if _, dup := cur.fields[k]; dup && cur.kind != "lint" {
+			if _, dup := cur.fields[k]; dup && cur.kind != "lint" && k != "check" {
 				t.Fatalf("%s:%d: %s is given twice", rulesDoc, i+1, k)
 			}
 			cur.fields[k] = v
@@ -190,7 +191,24 @@ func checkDocEdit(t *testing.T, m *Model, b docBlock) {
 		if applied.Model.Version() != m.Version()+1 {
 			t.Fatalf("%s: an accepted batch adds one version: %d → %d", b, m.Version(), applied.Model.Version())
 		}
+		for _, kv := range b.lines {
+			if kv[0] != "check" {
+				continue
+			}
+			req, answer, ok := strings.Cut(kv[1], "→")
+			words := strings.Fields(req)
+			if !ok || len(words) != 3 {
+				t.Fatalf("%s: a check line is \"SUBJECT ACTION RESOURCE → answer\", not %q", b, kv[1])
+			}
+			checkDocDecision(t, applied.Model, docBlock{kind: "edit", line: b.line, fields: map[string]string{
+				"subject": words[0], "action": words[1], "resource": words[2], "answer": strings.TrimSpace(answer)}})
+		}
 		return
+	}
+	for _, kv := range b.lines {
+		if kv[0] == "check" {
+			t.Fatalf("%s: check lines follow an accepted batch only", b)
+		}
 	}
 	rest, ok := strings.CutPrefix(answer, "refused ")
 	if !ok {
