@@ -15,8 +15,6 @@ before(async () => {
 });
 after(async () => { await b?.close(); });
 
-const pageErrors = () => b.errors.filter((e) => !/status of 404|ERR_INTERNET_DISCONNECTED/.test(e));
-
 // the top of a heading is in the window
 async function inView(selector) {
   return page.$eval(selector, (el) => {
@@ -44,7 +42,7 @@ test("Help shows the rules with their contents, before any snapshot is open", as
   // a link to another file of the repository is named, not followed
   assert.equal(await page.locator("#panel-help .help-doc a[href*='README']").count(), 0);
   assert.match(await page.locator("#panel-help .repo-ref").first().textContent(), /fixtures\/example\/snapshot\.json/);
-  assert.deepEqual(pageErrors(), []);
+  assert.deepEqual(b.unexpectedErrors(), []);
 });
 
 test("a link in the contents moves to its section and gives it the focus", async () => {
@@ -73,17 +71,9 @@ test("Help works with the keyboard", async () => {
 });
 
 test("Help opens offline once the workbench was visited", async () => {
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await page.reload();
-  await page.waitForSelector("body[data-ready=true]");
-  await b.context.setOffline(true);
-  try {
-    await page.reload();
-    await page.waitForSelector("body[data-ready=true]", { timeout: 30000 });
+  await b.offline(async () => {
     await page.click("#tab-help");
     await page.waitForSelector("#panel-help .help-doc h4[id='41-the-order-of-the-decision']");
-  } finally {
-    await b.context.setOffline(false);
-  }
-  assert.deepEqual(pageErrors(), []);
+  });
+  assert.deepEqual(b.unexpectedErrors(), []);
 });
