@@ -21,7 +21,9 @@ function link(href, children) {
   const [file, frag] = href.split("#");
   if (!file || /^(\.\/)?RULES\.md$/.test(file)) return h("a", { href: `#${frag || ""}`, "data-rules-anchor": frag || "" }, children);
   const path = repoPath(file) + (frag ? `#${frag}` : "");
-  return h("span", { class: "repo-ref", title: `${path} in the connsec repository` }, children, " ", h("span", { class: "hint" }, `(${path})`));
+  const words = children.map((c) => (typeof c === "string" ? c : c.textContent)).join("");
+  return h("span", { class: "repo-ref", title: `${path} in the connsec repository` }, children,
+    words === path ? null : [" ", h("span", { class: "hint" }, `(${path})`)]);
 }
 
 const exampleLabels = {

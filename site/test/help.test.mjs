@@ -42,6 +42,7 @@ test("Help shows the rules with their contents, before any snapshot is open", as
   // a link to another file of the repository is named, not followed
   assert.equal(await page.locator("#panel-help .help-doc a[href*='README']").count(), 0);
   assert.match(await page.locator("#panel-help .repo-ref").first().textContent(), /fixtures\/example\/snapshot\.json/);
+  await b.shot("help-top");
   assert.deepEqual(b.unexpectedErrors(), []);
 });
 
