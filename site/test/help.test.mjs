@@ -39,6 +39,10 @@ test("Help shows the rules with their contents, before any snapshot is open", as
   const examples = (rules.match(/^```connsec-(example|edit|lint)$/gm) || []).length;
   assert.equal(await page.locator("#panel-help figure.rule-example").count(), examples);
   assert.match(await page.locator("#panel-help figure.rule-example").first().textContent(), /p-1064 read on page:pg-alb-dlg-mgmt → not allowed, level denied/);
+  // every link to a heading of the rules finds it here (the anchors are made as in the repository)
+  const missing = await page.$$eval("#panel-help a[data-rules-anchor]", (links) => links
+    .filter((a) => !document.getElementById(a.dataset.rulesAnchor)).map((a) => a.getAttribute("href")));
+  assert.deepEqual(missing, []);
   // a link to another file of the repository is named, not followed
   assert.equal(await page.locator("#panel-help .help-doc a[href*='README']").count(), 0);
   assert.match(await page.locator("#panel-help .repo-ref").first().textContent(), /fixtures\/example\/snapshot\.json/);
