@@ -78,9 +78,11 @@ bench-peers:
 	$(GO) -C tools/peers test -p 1 -run '^$$' -bench BenchmarkPeers -count 3 .
 
 ## site: the browser workbench, site/, with what it is built from: the module, Go's
-## wasm_exec.js, and the bundled examples (the example snapshot and every scenario file).
+## wasm_exec.js, the bundled examples (the example snapshot and every scenario file), and the
+## rules reference for Help.
 site: wasm
 	cp $(WASM) site/connsec.wasm
+	cp evaluator/RULES.md site/rules.md
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" site/wasm_exec.js
 	rm -rf site/examples && mkdir -p site/examples/example site/examples/scenarios
 	cp $(EXAMPLE) site/examples/example/snapshot.json

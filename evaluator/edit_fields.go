@@ -197,15 +197,29 @@ func (e *edit) date(key string, def Date) Date {
 
 // Who may make an edit (SPEC §5).
 
+// activeActor is the first check of "who may make it": an actor whose Person ID is not active
+// may make no edit (§5 of the rules). It comes after the edit's shape and references, so a
+// malformed edit fails as malformed whoever sends it.
+func (e *edit) activeActor() bool {
+	if e.err == nil && !e.m.people[e.actor].active {
+		e.err = &EditError{Code: CodeNotAuthorized, Index: e.index, Path: "actor",
+			Message: fmt.Sprintf("%s's Person ID is %s, so they may make no edit", e.m.personName(e.actor), e.m.people[e.actor].src.Status)}
+	}
+	return e.err == nil
+}
+
 // administrator requires a site administrator.
 func (e *edit) administrator(what string) {
-	if e.err == nil && !e.m.people[e.actor].admin {
+	if e.activeActor() && !e.m.people[e.actor].admin {
 		e.failAt("", CodeNotAuthorized, "%s is not a site administrator; only administrators may %s", e.m.personName(e.actor), what)
 	}
 }
 
 // isCoordinator: an administrator, or an active designated coordinator of agency a.
 func (e *edit) isCoordinator(a int32) bool {
+	if !e.activeActor() {
+		return false
+	}
 	if e.m.people[e.actor].admin {
 		return true
 	}
@@ -215,7 +229,7 @@ func (e *edit) isCoordinator(a int32) bool {
 
 // coordinator requires a coordinator of agency a, naming who is one when the actor is not.
 func (e *edit) coordinator(a int32) {
-	if e.err == nil && !e.isCoordinator(a) {
+	if e.activeActor() && !e.isCoordinator(a) {
 		e.notCoordinator(a, "")
 	}
 }
@@ -238,7 +252,7 @@ func (e *edit) notCoordinator(a int32, also string) {
 
 // pageRight requires the actor to have the action on page x (decided as Check decides).
 func (e *edit) pageRight(x int32, act actionKind, create kind) {
-	if e.err != nil {
+	if !e.activeActor() {
 		return
 	}
 	q := query{person: e.actor, action: act, create: create, target: targetPage, ref: x, day: e.day, cap: -1}

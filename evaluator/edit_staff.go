@@ -323,7 +323,7 @@ func opSetPersonID(e *edit) {
 	if e.ok() && status != "active" && status != "disabled" && status != "deleted" {
 		e.failAt("status", CodeInvalidValue, "%q is not a Person ID status: active, disabled or deleted", status)
 	}
-	if !e.ok() {
+	if !e.activeActor() {
 		return
 	}
 	if !e.m.people[e.actor].admin {

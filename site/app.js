@@ -11,11 +11,12 @@ import { renderReports } from "./reports.js";
 import { renderScenarios, openScenario } from "./scenarios.js";
 import { readShared } from "./share.js";
 import { startEdge } from "./edge.js";
+import { renderHelp } from "./help.js";
 
 const $ = (id) => document.getElementById(id);
 const panels = {
   open: null, browse: renderBrowse, check: renderCheck, lists: renderLists,
-  whatif: renderWhatIf, reports: renderReports, scenarios: renderScenarios,
+  whatif: renderWhatIf, reports: renderReports, scenarios: renderScenarios, help: renderHelp,
 };
 const drawn = {}; // panel → the generation it was drawn for
 

@@ -29,6 +29,24 @@ export async function open({ edge, extra, query = "" } = {}) {
   return {
     server, browser, context, page, errors,
     shot: (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: false }),
+    // the errors the page logged, leaving out the expected 404 of the edge probe on a static
+    // host (and its failure while offline)
+    unexpectedErrors: () => errors.filter((e) => !/status of 404|ERR_INTERNET_DISCONNECTED/.test(e)),
+    // offline reloads the page once the service worker has cached the shell, then again with
+    // the network cut, and runs use(page) there before the network comes back
+    async offline(use) {
+      await page.evaluate(() => navigator.serviceWorker.ready);
+      await page.reload();
+      await page.waitForSelector("body[data-ready=true]");
+      await context.setOffline(true);
+      try {
+        await page.reload();
+        await page.waitForSelector("body[data-ready=true]", { timeout: 30000 });
+        await use(page);
+      } finally {
+        await context.setOffline(false);
+      }
+    },
     async close() { await browser.close(); await server.close(); },
   };
 }
