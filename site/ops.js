@@ -10,6 +10,12 @@ const opt = true;
 // Field: [name, type, label, optional?, extra]. A dotted name nests (unit.id → {unit: {id}}).
 export const OPS = [
   { group: "Staff", id: "add_staff", label: "New staff (add to the agency)", fields: [["agency", "agency", "Agency"], ["name", "text", "Name (a new person)", opt], ["nt_account", "text", "NT login (a new person)", opt], ["person", "newperson", "Person ID (proposed for a new person; or a returning person's name)"], ["start", "date", "Start", opt]] },
+  { group: "Staff", id: "hire", label: "Hire a new worker (add, place in a unit, give functions)", fields: [["agency", "agency", "Agency"], ["name", "text", "Name"], ["nt_account", "text", "NT login"], ["person", "newperson", "Person ID (proposed: the next free one)"], ["unit", "unit", "Unit"], ["functions", "functions", "Business functions", opt], ["start", "date", "Start", opt]],
+    build: (v) => [
+      { op: "add_staff", agency: v.agency, person: v.person, name: v.name, nt_account: v.nt_account, ...(v.start ? { start: v.start } : {}) },
+      { op: "move_staff", agency: v.agency, person: v.person, unit: v.unit },
+      ...(v.functions?.length ? [{ op: "assign_functions", agency: v.agency, person: v.person, functions: v.functions }] : []),
+    ] },
   { group: "Staff", id: "move_staff", label: "Move to another unit (transfer within the agency)", fields: [["agency", "agency", "Agency"], ["person", "person", "Person"], ["unit", "unit", "New unit"]] },
   { group: "Staff", id: "move_agency", label: "Move to another agency", fields: [["from", "agency", "Leaving agency"], ["person", "person", "Person"], ["end", "date", "Last day + 1 (end)", opt], ["agency", "agency", "New agency"], ["unit", "unit", "Unit in the new agency"], ["functions", "functions", "Functions in the new agency", opt]],
     build: (v) => [
@@ -175,7 +181,7 @@ export function opForm(op, values = {}) {
   }
 
   // a hire: warn at once when the name or the NT login is someone's already
-  if (op.id === "add_staff") {
+  if (op.id === "add_staff" || op.id === "hire") {
     const warn = h("div", { class: "wide hint", id: "hire-warning", role: "status" });
     const check = () => {
       const found = sameNameOrLogin(controls.name.value, controls.nt_account.value);

@@ -34,6 +34,17 @@ export function profileView(p) {
     r.maintaining.length ? h("ul", {}, r.maintaining.map(rightWords)) : h("p", { class: "muted" }, "None."))));
 }
 
+let wanted = ""; // a person whose profile is to be shown and printed when the panel is drawn
+
+// printProfile shows a person's profile in the reports panel and prints it for the worker.
+export function printProfile(person, selectTab) {
+  wanted = person;
+  selectTab("reports");
+  const el = document.getElementById("profile-person");
+  if (wanted && el) { el.value = personLabel(person); document.getElementById("profile-show").click(); wanted = ""; }
+  document.getElementById("profile-printbtn")?.click();
+}
+
 export function renderReports(panel) {
   const ix = state.index;
   // lint: asked for when the panel is drawn (it takes a while on a large snapshot)
@@ -41,7 +52,8 @@ export function renderReports(panel) {
   const lintNote = h("p", { class: "hint" });
   const agency = h("select", { id: "report-agency" }, ix.agencies.map((a) => h("option", { value: a.id }, `${a.name} (${a.id})`)));
   const reportEl = h("div", { id: "report-table" });
-  const person = h("input", { id: "profile-person", size: "28", autocomplete: "off", value: personLabel(ix.agencies[0]?.staff?.[0]?.person || "") });
+  const person = h("input", { id: "profile-person", size: "28", autocomplete: "off", value: personLabel(wanted || ix.agencies[0]?.staff?.[0]?.person || "") });
+  wanted = "";
   suggest(person, document.getElementById("people-list"), peopleItems);
   const profileEl = h("div", { id: "profile-print", class: "profile-print" });
 

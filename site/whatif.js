@@ -8,7 +8,8 @@ import { state, on, personLabel, pageLabel } from "./state.js";
 import { h, clear, field, suggest, download, nextFrame, confirmStep } from "./ui.js";
 import { dataTable } from "./table.js";
 import { OPS, opForm } from "./ops.js";
-import { readPerson, principalLabel, resourceLabel, unitLabel } from "./names.js";
+import { readPerson, principalLabel, unitLabel } from "./names.js";
+import { printProfile } from "./reports.js";
 import { peopleItems } from "./check.js";
 import { edge, push } from "./edge.js";
 import { selectTab, loadSnapshot } from "./app.js";
@@ -290,7 +291,8 @@ async function applyLocal() {
     h("p", {}, onServer
       ? `Applied to a local copy only: it is version ${r.result.version} in this tab. The server still has version ${state.edge?.version ?? r.result.version - 1}; undo, then push to change it there.`
       : `Applied: the local snapshot is now version ${r.result.version}. Download it to keep it or to share it.`),
-    notes.length ? h("p", {}, `Inform ${notes.map((n) => personLabel(n.person)).join(", ")} of their new profile (Lint and reports → profile).`) : null,
+    notes.length ? h("p", {}, `Inform ${notes.map((n) => personLabel(n.person)).join(", ")} of their new profile:`) : null,
+    notes.length ? h("div", { class: "row" }, notes.map((n) => h("button", { type: "button", "data-print-profile": n.person, onclick: () => printProfile(n.person, selectTab) }, `Print the profile of ${personLabel(n.person)}`))) : null,
     h("div", { class: "row" },
       h("button", { type: "button", class: "primary", id: "download-applied", onclick: () => download(`snapshot-v${r.result.version}.json`, state.text) }, "Download the new snapshot"),
       h("button", { type: "button", id: "undo-apply", onclick: () => undoApply(before) }, "Undo the apply"))));

@@ -8,6 +8,7 @@ import { open, openExample } from "./browser.mjs";
 // op → [field, value] in form order; entries are left as the form prefills them
 const cases = {
   add_staff: [["agency", "ag-alb"], ["person", "p-9001"], ["name", "Alex New"], ["nt_account", "anew"]],
+  hire: [["agency", "ag-alb"], ["name", "Alex Hire"], ["nt_account", "ahire"], ["unit", "u-alb-cpsi1"], ["functions", ["INTAKE"]]],
   move_staff: [["agency", "ag-alb"], ["person", "p-1011"], ["unit", "u-alb-fc1"]],
   move_agency: [["from", "ag-alb"], ["person", "p-1011"], ["agency", "ag-sta"], ["unit", "u-sta-fc"]],
   end_date_staff: [["agency", "ag-alb"], ["person", "p-1011"]],

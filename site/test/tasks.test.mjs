@@ -66,3 +66,43 @@ test("a page offers its security tasks to those with full access to its security
   assert.equal(await page.inputValue("#op-form [data-field=page]"), "Kinship First initiative (pg-alb-prj-kin)");
   assert.equal(await page.evaluate(() => window.connsecApp.state.batch.actor), first);
 });
+
+// A coordinator's task, counted: every click, typed field and choice is one action, and
+// only names are typed, never an id.
+function counter() {
+  let n = 0;
+  return {
+    get n() { return n; },
+    click: async (sel) => { n++; await page.click(sel); },
+    type: async (sel, text) => { n++; await page.fill(sel, text); await page.dispatchEvent(sel, "change"); },
+    choose: async (sel, value) => { n++; await page.selectOption(sel, value); },
+  };
+}
+
+test("hiring a caseworker, with the what-if and the printed profile, takes at most 10 actions and no id", async () => {
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  await openExample(page);
+  await page.evaluate(() => { window.printed = ""; window.print = () => { window.printed = document.getElementById("profile-print").textContent; }; });
+  const a = counter();
+  await a.click("#tab-whatif");
+  await a.choose("#op-choose", "hire");
+  await a.type("#op-form [data-field=name]", "Nia Worker");
+  await a.type("#op-form [data-field=nt_account]", "nworker");
+  await a.choose("#op-form [data-field=unit]", { label: "CPS Intake 1 (u-alb-cpsi1)" });
+  await a.choose("#op-form [data-field=functions]", { label: "CPS_CASEWORKER — CPS Caseworker" });
+  await a.click("#op-add");
+  await page.waitForSelector("#diff-summary");
+  assert.match(await page.textContent("#diff-summary"), /1 person gains/);
+  assert.match(await page.textContent("#queue"), /add_staff — agency: Albany County DSS, person: Nia Worker \(p-\d+\)/);
+  await a.click("#apply");
+  await a.click("#confirm-apply-yes");
+  await page.waitForSelector("#applied");
+  await a.click("#applied [data-print-profile]");
+  await page.waitForFunction(() => window.printed);
+  const printed = await page.evaluate(() => window.printed);
+  assert.match(printed, /Your business function profile — Nia Worker/);
+  assert.match(printed, /CPS Caseworker/);
+  assert.ok(a.n <= 10, `hiring took ${a.n} actions`);
+  console.log(`# hiring: ${a.n} actions`);
+});
