@@ -76,14 +76,24 @@ func (m *Model) explainAccess(q query) Access {
 	if q.target == targetPage {
 		a.Page, a.Title, a.Level = m.pages[q.ref].src.ID, m.pages[q.ref].src.Title, levelOf[o.level]
 	}
-	var parts []string
+	// the reason that decided comes first: the entry whose role is the level reached (or the
+	// creator, the administrator, the function), then the entries that apply as well, so a
+	// row cut short in a table still shows what gave the access
+	var first, rest []string
 	for _, r := range ex.reasons {
 		switch r.Kind {
 		case "section", "no_entry", "create":
 			continue
+		case "entry":
+			if r.Role == string(a.Level) {
+				first = append(first, r.Message)
+				continue
+			}
+			rest = append(rest, r.Message)
+		default:
+			first = append(first, r.Message)
 		}
-		parts = append(parts, r.Message)
 	}
-	a.Reason = strings.Join(parts, "; ")
+	a.Reason = strings.Join(append(first, rest...), "; ")
 	return a
 }
