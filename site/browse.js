@@ -57,7 +57,7 @@ export function renderBrowse(panel) {
       h("dt", {}, "Coordinators"), h("dd", {}, (a.coordinators || []).map((c) => `${personLabel(c.person)} — ${c.role}`).join("; ") || "none"),
       h("dt", {}, "Organization editors"), h("dd", {}, names(a.org_editors)),
       h("dt", {}, "Organization leaders"), h("dd", {}, names(a.org_leaders)),
-      h("dt", {}, "Custom groups"), h("dd", {}, (a.groups || []).map((g) => `${g.name} (${g.id}): ${g.members.length} members`).join("; ") || "none")));
+      h("dt", {}, "Custom groups"), h("dd", {}, (a.groups || []).map((g) => `${g.name} (${g.id}): ${g.members.length} ${g.members.length === 1 ? "member" : "members"}`).join("; ") || "none")));
   }
 
   const day = () => state.doc.as_of;
@@ -106,7 +106,32 @@ export function renderBrowse(panel) {
   }
 
   // ---- the page tree: only opened branches are drawn; long branches come 200 at a time ----
+  // Each page shows where its security comes from: its own, a live default section of the
+  // page that owns it (with an arrow to that page), or the page it follows; a page whose own
+  // security differs from the defaults it would be given (lint differs_from_defaults) is
+  // flagged with what propagation would change.
   const open = new Set();
+  let differs = null; // page id → the lint finding's words, read once per drawn snapshot
+  const differsOf = (id) => {
+    if (!differs) {
+      differs = new Map();
+      for (const f of call("lint").result || []) if (f.code === "differs_from_defaults") differs.set(f.target.replace(/^page:/, ""), f.message);
+    }
+    return differs.get(id);
+  };
+  function source(id) {
+    const s = call("section", { page: id }).result;
+    if (!s) return null;
+    const owner = ix.pages.get(s.owner)?.page;
+    if (s.owner === id) {
+      const d = differsOf(id);
+      return h("span", { class: "src src-own", title: d || "its own security" }, "own", d ? h("span", { class: "src-differs", "aria-label": `differs from its defaults: ${d}` }, " ⚑ differs") : null);
+    }
+    const reveal = h("button", { type: "button", class: "src-arrow", "aria-label": `Go to ${owner?.title || s.owner}, whose section governs it`, onclick: () => showPage(s.owner, true) }, "↑");
+    return s.live
+      ? h("span", { class: "src src-live", title: s.from }, `live default “${s.section}” of ${owner?.title || s.owner} `, reveal)
+      : h("span", { class: "src src-follows", title: s.from }, `follows ${owner?.title || s.owner} `, reveal);
+  }
   function node(id) {
     const p = ix.pages.get(id).page;
     const kids = ix.children.get(id) || [];
@@ -117,7 +142,7 @@ export function renderBrowse(panel) {
       : h("span", { class: "toggle", "aria-hidden": "true" }, "·");
     li.append(h("div", { class: "node" }, toggle,
       h("button", { type: "button", class: "title", "aria-current": String(id === sel.page), onclick: () => showPage(id) }, p.title || id),
-      h("span", { class: "kind" }, `${p.kind} · ${id}`)));
+      h("span", { class: "kind" }, `${p.kind} · ${id}`), source(id)));
     if (kids.length && open.has(id)) li.append(branch(kids, 200));
     return li;
   }

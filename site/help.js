@@ -37,7 +37,7 @@ function block(lang, code) {
   const label = exampleLabels[lang];
   if (!label) return null;
   const caption = h("figcaption", {}, label, h("span", { class: "hint" }, " — run by the tests against the example snapshot"));
-  if (lang !== "connsec-example") return h("figure", { class: "rule-example" }, caption, h("pre", {}, h("code", {}, code)));
+  if (lang !== "connsec-example") return h("figure", { class: "rule-example" }, caption, h("pre", { tabindex: "0" }, h("code", {}, code)));
   const f = Object.fromEntries(code.split("\n").map((l) => l.split(/:\s*(.*)/s).slice(0, 2).map((x) => x.trim())));
   return h("figure", { class: "rule-example" }, caption,
     h("p", { class: "example-line" },

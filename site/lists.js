@@ -6,6 +6,7 @@ import { h, clear, field, suggest } from "./ui.js";
 import { dataTable } from "./table.js";
 import { actionItems, resourceItems, peopleItems, prefillCheck } from "./check.js";
 import { readPerson, readResource, personLabel, resourceLabel } from "./names.js";
+import { renderMap } from "./map.js";
 import { selectTab } from "./app.js";
 
 let pre = {};
@@ -26,6 +27,7 @@ export function renderLists(panel) {
   const note = h("p", { class: "hint", id: "list-note" });
   const tableEl = h("div", { id: "list-table" });
   const err = h("p", { class: "error", role: "alert", hidden: true });
+  const mapEl = h("section", { id: "access-map", "aria-label": "Access map" });
 
   clear(panel, h("h2", {}, "Who has access, and to what"), actions,
     h("div", { class: "cols" },
@@ -37,7 +39,8 @@ export function renderLists(panel) {
         h("h3", { class: "wide" }, "What can this person access?"),
         field("Person", whatPerson), field("Action", whatAction, "a page action"),
         h("div", { class: "wide" }, h("button", { class: "primary", id: "what-run" }, "List the pages")))),
-    err, title, note, tableEl);
+    err, title, note, tableEl, mapEl);
+  renderMap(mapEl);
 
   function show(r, t0, label, columns, name) {
     const ms = performance.now() - t0;

@@ -86,7 +86,7 @@ export function renderMarkdown(text, options = {}) {
       const body = [];
       for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
       const code = body.join("\n");
-      nodes.push(o.block(m[1], code) || h("pre", {}, h("code", m[1] ? { class: `lang-${m[1]}` } : {}, code)));
+      nodes.push(o.block(m[1], code) || h("pre", { tabindex: "0" }, h("code", m[1] ? { class: `lang-${m[1]}` } : {}, code)));
     } else if ((m = heading.exec(line))) {
       endPara();
       const level = Math.min(m[1].length + 1, 6);

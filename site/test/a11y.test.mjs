@@ -41,6 +41,7 @@ for (const tab of tabs) {
       await page.waitForSelector("#diff-summary");
     }
     if (tab === "reports") await page.waitForSelector("#lint-table .vt-row");
+    if (tab === "help") await page.waitForSelector(".help-doc h2");
     const found = await serious();
     assert.deepEqual(found, [], JSON.stringify(found, null, 1));
   });

@@ -106,3 +106,49 @@ test("hiring a caseworker, with the what-if and the printed profile, takes at mo
   assert.ok(a.n <= 10, `hiring took ${a.n} actions`);
   console.log(`# hiring: ${a.n} actions`);
 });
+
+test("the page tree shows where each page's security comes from, flags pages that differ from their defaults, and an arrow goes to the owning page", async () => {
+  await page.click("#tab-browse");
+  await page.waitForSelector("#page-tree .src");
+  const org = await page.textContent("#page-tree [data-page='pg-alb-org'] > .node .src");
+  assert.match(org, /^own/);
+  const dialog = await page.textContent("#page-tree [data-page='pg-alb-dlg-mgmt'] > .node .src");
+  assert.match(dialog, /^live default “org_dialog” of Albany County DSS/);
+  const item = await page.textContent("#page-tree [data-page='pg-alb-item-policy'] > .node .src");
+  assert.match(item, /^follows Albany County DSS/);
+  const flagged = await page.$$eval("#page-tree .src-differs", (els) => els.length);
+  assert.ok(flagged >= 1, "a page that differs from its defaults is flagged");
+  await page.click("#page-tree [data-page='pg-alb-dlg-mgmt'] > .node .src-arrow");
+  await page.waitForFunction(() => /Albany County DSS \(pg-alb-org\)/.test(document.querySelector("#page-section h3")?.textContent || ""));
+  await b.shot("tree-sources");
+});
+
+test("the access map shows a unit's staff × a department's pages as colours, and the batch's changes outlined", async () => {
+  await page.click("#tab-lists");
+  await page.waitForSelector("#access-map table.map");
+  await page.selectOption("#map-agency", "ag-alb");
+  await page.selectOption("#map-unit", "u-alb-cpsi1");
+  assert.equal(await page.inputValue("#map-dept"), "pg-alb-dep-cpsi1", "the unit's own department is proposed");
+  const marcus = await page.$$eval("#access-map tbody tr", (rows) => rows.find((r) => /Marcus Hill \(p-1012\)/.test(r.cells[0].textContent))?.cells[1].dataset.level);
+  assert.equal(marcus, "editor", "Marcus Hill is an editor of his department page");
+  // move Marcus out: after the batch he is only a reader there, and the cell is outlined
+  await page.click("#tab-whatif");
+  await page.selectOption("#op-choose", "move_staff");
+  await page.fill("#op-form [data-field=person]", "Marcus Hill");
+  await page.selectOption("#op-form [data-field=unit]", "u-alb-fc1");
+  await page.click("#op-add");
+  await page.waitForSelector("#diff-summary");
+  await page.click("#tab-lists");
+  await page.selectOption("#map-agency", "ag-alb");
+  await page.selectOption("#map-unit", "u-alb-cpsi1");
+  await page.selectOption("#map-when", "after");
+  const cell = await page.$eval("#access-map tbody tr", (r) => r && r.cells.length);
+  assert.ok(cell > 1);
+  const changed = await page.$$eval("#access-map td.lv-changed", (cs) => cs.map((c) => c.title));
+  assert.ok(changed.some((t) => /Marcus Hill \(p-1012\) on CPS Intake 1 \(pg-alb-dep-cpsi1\): reader \(now editor\)/.test(t)), changed.join(" | "));
+  await page.$eval("#access-map", (el) => el.scrollIntoView());
+  await b.shot("access-map-after");
+  await page.click("#tab-whatif");
+  await page.click("#clear-batch");
+  await page.click("#confirm-clear-yes");
+});
