@@ -232,7 +232,7 @@ function drawDiff(w) {
     h("h3", {}, "Impact of the batch"),
     h("p", { id: "diff-summary" }, w.summary, h("span", { class: "hint" }, ` (what-if in ${Math.round(state.timings.whatif)} ms)`)),
     h("p", {}, h("span", { class: "gain" }, plural(gains, "gain", "gains")), " · ", h("span", { class: "loss" }, plural(rows.length - gains, "loss", "losses")), ` of page access, for ${plural(by("person").length, "person", "people")} on ${plural(by("page").length, "page", "pages")}`),
-    rows.length ? [accessTable, h("div", { class: "cols" }, h("div", {}, h("h4", {}, "By person"), byPerson), h("div", {}, h("h4", {}, "By page"), byPage))] : null,
+    rows.length ? [accessTable, byEdit(), h("div", { class: "cols" }, h("div", {}, h("h4", {}, "By person"), byPerson), h("div", {}, h("h4", {}, "By page"), byPage))] : null,
     h("h4", {}, "Business function profiles"),
     w.functions.length ? h("ul", { id: "diff-functions" }, w.functions.map((f) => h("li", {}, personLabel(f.person), ": ",
       f.gained.length ? h("span", { class: "gain" }, `gains ${f.gained.join("; ")}`) : null, f.gained.length && f.lost.length ? " · " : null,
@@ -258,6 +258,34 @@ function drawDiff(w) {
 }
 
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+// byEdit says what each edit of the batch changes on its own: the cells whose level differs
+// between the batch cut before the edit and the batch cut after it (a what-if of each cut).
+// A batch of one edit, or of more than eight, or on a large snapshot, is not split.
+const MAX_SPLIT = 8;
+function byEdit() {
+  const edits = state.batch.edits;
+  if (edits.length < 2 || edits.length > MAX_SPLIT || large()) return null;
+  const levels = (w) => new Map(w.access.map((c) => [`${c.subject}|${c.resource}`, c.after.level]));
+  const before = new Map(state.whatif.access.map((c) => [`${c.subject}|${c.resource}`, c.before.level]));
+  let prev = new Map();
+  const items = [];
+  for (let k = 1; k <= edits.length; k++) {
+    const w = k === edits.length ? state.whatif : call("whatif", { batch: { ...state.batch, edits: edits.slice(0, k) } }).result;
+    if (!w?.accepted) return null;
+    const now = levels(w);
+    let gains = 0, losses = 0;
+    for (const key of new Set([...prev.keys(), ...now.keys()])) {
+      const was = prev.get(key) ?? before.get(key) ?? "none", is = now.get(key) ?? before.get(key) ?? "none";
+      if (was === is) continue;
+      if (rank[is] > rank[was] || (was === "denied" && is !== "denied")) gains++; else losses++;
+    }
+    items.push(h("li", {}, h("code", {}, describe(edits[k - 1])), ": ",
+      gains || losses ? [h("span", { class: "gain" }, plural(gains, "gain", "gains")), " · ", h("span", { class: "loss" }, plural(losses, "loss", "losses"))] : h("span", { class: "muted" }, "no page access changes on its own")));
+    prev = now;
+  }
+  return h("div", {}, h("h4", {}, "By edit"), h("ol", { id: "diff-by-edit" }, items));
+}
 
 // agenciesOf names, in words, the agencies a batch's edits act on: the agency an edit names,
 // or the agency of the page it names (a new page: of its parent).

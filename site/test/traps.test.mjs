@@ -150,3 +150,23 @@ test("a printed profile names each right in words before its capability code", a
   const first = await page.textContent("#profile-print section li:has(> strong + .hint), #profile-print ul li:has(span.mono)");
   assert.match(first, /^Unit Case View — unit CPS Intake 1 \(u-alb-cpsi1\).*\(case\.view, unit scope\)$/);
 });
+
+test("the diff is grouped by edit: each edit's own gains and losses", async () => {
+  await page.click("#tab-whatif");
+  const move = async (who, unit) => {
+    await page.selectOption("#op-choose", "move_staff");
+    await page.selectOption("#op-form [data-field=agency]", "ag-alb");
+    await page.fill("#op-form [data-field=person]", who);
+    await page.selectOption("#op-form [data-field=unit]", unit);
+    await page.click("#op-add");
+  };
+  await move("Dana Brown", "u-alb-fc1");
+  await move("Marcus Hill", "u-alb-fc2");
+  await page.waitForSelector("#diff-by-edit");
+  const items = await page.$$eval("#diff-by-edit li", (lis) => lis.map((l) => l.textContent));
+  assert.equal(items.length, 2);
+  assert.match(items[0], /person: Dana Brown \(p-1011\).*: [1-9]\d* gains? · [1-9]\d* loss/);
+  assert.match(items[1], /person: Marcus Hill \(p-1012\).*: [1-9]\d* gains? · [1-9]\d* loss/);
+  await page.click("#clear-batch");
+  await page.click("#confirm-clear-yes");
+});
