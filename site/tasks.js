@@ -20,8 +20,10 @@ const WORKER_TASKS = [
   ["set_person_id", "Disable the Person ID (once no record is active)", (a, p) => ({ person: p, status: "disabled" })],
   ["reinstate_staff", "Reinstate (they return)", (a, p) => ({ agency: a, person: p })],
   ["move_agency", "Move to another agency", (a, p) => ({ from: a, person: p })],
-  ["establish_coordinator", "Make them a coordinator", (a, p) => ({ agency: a, person: p, role: "backup" })],
-  ["handover", "Hand the coordinator role over to them", (a, p, ag) => ({ agency: a, new: p, old: ag.coordinators?.find((c) => c.role === "primary")?.person })],
+  ["establish_coordinator", "Make them a backup coordinator", (a, p) => ({ agency: a, person: p, role: "backup" })],
+  // a handover is two batches: the old coordinator makes the new one primary, then the new one
+  // removes the old (removing yourself is refused)
+  ["establish_coordinator", "Hand the coordinator role over to them (they then remove you)", (a, p) => ({ agency: a, person: p, role: "primary" }), "handover"],
 ];
 
 const standing = (person) => call("standing", { person }).result || { administrator: false, coordinates: [], staff_of: [] };
@@ -56,8 +58,8 @@ export function workerTasks(el, agencyId, person) {
   clear(el, h("h4", {}, `What to do for ${personLabel(person)}`),
     may ? h("p", { class: "hint", id: "task-who" }, `You act as ${personLabel(actor)}, ${st.administrator ? "an administrator" : `a coordinator of ${a.name}`}: each task opens its form in the What-if, filled in, and nothing changes until you apply.`)
       : mayNot(actor, who, redraw),
-    h("div", { class: "row", id: "worker-tasks" }, WORKER_TASKS.map(([op, label, values]) =>
-      h("button", { type: "button", "data-task": op, disabled: !may, onclick: () => startEdit({ op, ...values(agencyId, person, a) }) }, label))));
+    h("div", { class: "row", id: "worker-tasks" }, WORKER_TASKS.map(([op, label, values, task = op]) =>
+      h("button", { type: "button", "data-task": task, disabled: !may, onclick: () => startEdit({ op, ...values(agencyId, person, a) }) }, label))));
 }
 
 // pageTasks draws, into el, the security tasks of a page whose effective section is owned by

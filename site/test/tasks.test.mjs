@@ -152,3 +152,55 @@ test("the access map shows a unit's staff × a department's pages as colours, an
   await page.click("#clear-batch");
   await page.click("#confirm-clear-yes");
 });
+
+// The everyday tasks of a coordinator of Albany County DSS, counted, typing names only.
+const everyday = [
+  ["transfer Dana Brown to Foster Care 1", 6, async (a) => {
+    await a.click("#tab-browse"); await a.click("#unit-list [data-unit='u-alb-cpsi1']"); await a.click("#staff-list [data-person='p-1011']");
+    await a.click("#worker-tasks [data-task=move_staff]"); await a.choose("#op-form [data-field=unit]", { label: "Foster Care 1 (u-alb-fc1)" }); await a.click("#op-add");
+  }, /Dana Brown \(p-1011\)/],
+  ["out-assign Marcus Hill to Foster Care 2 until February", 7, async (a) => {
+    await a.click("#tab-browse"); await a.click("#unit-list [data-unit='u-alb-cpsi1']"); await a.click("#staff-list [data-person='p-1012']");
+    await a.click("#worker-tasks [data-task=add_out_assignment]"); await a.choose("#op-form [data-field=unit]", { label: "Foster Care 2 (u-alb-fc2)" });
+    await a.type("#op-form [data-field=end]", "2027-02-01"); await a.click("#op-add");
+  }, /add_out_assignment — agency: Albany County DSS, person: Marcus Hill/],
+  ["a worker leaves: end-date, then disable the Person ID", 7, async (a) => {
+    await a.click("#tab-browse"); await a.click("#unit-list [data-unit='u-alb-cpsi1']"); await a.click("#staff-list [data-person='p-1013']");
+    await a.click("#worker-tasks [data-task=end_date_staff]"); await a.click("#op-add");
+    await page.click("#tab-browse"); // back where the task started: not counted, the panel is as it was
+    await a.click("#worker-tasks [data-task=set_person_id]"); await a.click("#op-add");
+  }, /set_person_id — person: Priya Raman \(p-1013\), status: disabled/],
+  ["a worker returns: reinstate Gregory Lyons", 4, async (a) => {
+    await a.click("#tab-whatif"); await a.choose("#op-choose", "reinstate_staff"); await a.type("#op-form [data-field=person]", "Gregory Lyons"); await a.click("#op-add");
+  }, /reinstate_staff — agency: Albany County DSS, person: Gregory Lyons \(p-1026\)/],
+  ["hand the coordinator role over to Margaret Thornton (she then removes the old one)", 5, async (a) => {
+    await a.click("#tab-browse"); await a.click("#unit-list [data-unit='u-alb-adm']"); await a.click("#staff-list [data-person='p-1001']");
+    await a.click("#worker-tasks [data-task=handover]"); await a.click("#op-add");
+  }, /establish_coordinator — agency: Albany County DSS, person: Margaret Thornton \(p-1001\), role: primary/],
+];
+
+for (const [name, most, steps, queued] of everyday) {
+  test(`everyday task: ${name}, in at most ${most} actions, names only`, async () => {
+    const a = counter();
+    await steps(a);
+    await page.waitForSelector("#diff-summary");
+    assert.match(await page.textContent("#queue"), queued);
+    assert.equal(await page.$("#refusal .error"), null, "nothing was refused");
+    assert.ok(a.n <= most, `${name} took ${a.n} actions`);
+    console.log(`# ${name}: ${a.n} actions`);
+    await page.click("#clear-batch");
+    await page.click("#confirm-clear-yes");
+  });
+}
+
+test("everyday task: why can't Dana Brown see the staff turnover page? — in 4 actions", async () => {
+  const a = counter();
+  await a.click("#tab-check");
+  await a.type("#check-subject", "Dana Brown");
+  await a.type("#check-resource", "Staff turnover and vacancies");
+  await a.click("#check-run");
+  await page.waitForSelector("#verdict");
+  assert.match(await page.textContent("#check-result"), /Why, for Dana Brown \(p-1011\)/);
+  assert.ok(a.n <= 4);
+  console.log(`# why can't she see it: ${a.n} actions`);
+});
