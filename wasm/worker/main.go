@@ -1,17 +1,19 @@
 //go:build !(js && wasm)
 
-// Natively the worker is an ordinary net/http server (syumai/workers' Serve on $PORT, default
-// 9900) over an in-memory store: the same handler, for trying the API without workerd.
+// Natively the worker is an ordinary net/http server over an in-memory store: the same
+// handler, for trying the API without workerd. It listens on 127.0.0.1:$PORT (default 9900)
+// only, unless CONNSEC_ADDR names another address (":9900" for every interface).
 // CONNSEC_SNAPSHOT names the snapshot (default: the example); CONNSEC_JWT_SECRET signs tokens.
 package main
 
 import (
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/connsec/connsec/wasm/edge"
-	"github.com/syumai/workers"
 )
 
 func main() {
@@ -34,5 +36,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "connsec worker: set CONNSEC_JWT_SECRET (16 characters or more)")
 		os.Exit(2)
 	}
-	workers.Serve(edge.New(edge.Config{Store: store, Secret: []byte(secret)}))
+	addr := listenAddr(os.Getenv("CONNSEC_ADDR"), os.Getenv("PORT"))
+	fmt.Fprintln(os.Stderr, "connsec worker: listening on http://"+addr)
+	if err := http.ListenAndServe(addr, edge.New(edge.Config{Store: store, Secret: []byte(secret)})); err != nil {
+		fmt.Fprintln(os.Stderr, "connsec worker:", err)
+		os.Exit(1)
+	}
+}
+
+// listenAddr is where the native server listens: CONNSEC_ADDR when set, else the loopback
+// interface on $PORT (9900 when unset), so trying the API never opens it to the network.
+func listenAddr(addr, port string) string {
+	if addr != "" {
+		return addr
+	}
+	if port == "" {
+		port = "9900"
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }
