@@ -15,7 +15,8 @@ import (
 // Config is what the handler needs.
 type Config struct {
 	Store  Store
-	Secret []byte // HS256 signing secret of the bearer tokens (16 bytes or more)
+	Secret []byte // HS256 signing secret of development tokens (16 bytes or more); refused when Tokens.Issuer is set
+	Tokens TokenConfig
 	// SeedAdmin is the one person who may seed an empty store (PUT /v1/snapshot), and must be
 	// an administrator of the snapshot seeded; "" turns seeding off.
 	SeedAdmin string
@@ -34,9 +35,11 @@ type handler struct {
 	cfg    Config
 	mux    *http.ServeMux
 	tokens tokenCache
+	verify *verifier
 }
 
-// New returns the API's handler.
+// New returns the API's handler. A token configuration it cannot use (an inline key set
+// that does not parse; TokensFromEnv reports it first) makes every authenticated request 500.
 func New(cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -44,7 +47,7 @@ func New(cfg Config) http.Handler {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
-	h := &handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &handler{cfg: cfg, mux: http.NewServeMux(), verify: newVerifier(cfg.Secret, cfg.Tokens)}
 	h.mux.HandleFunc("GET /.well-known/authzen-configuration", h.wellKnown)
 	h.mux.HandleFunc("POST /access/v1/evaluation", h.authed(h.evaluation))
 	h.mux.HandleFunc("POST /access/v1/evaluations", h.authed(h.evaluations))
@@ -112,7 +115,7 @@ func (h *handler) known(r *http.Request) bool {
 // in the API's error shape here.
 func (h *handler) authed(next func(http.ResponseWriter, *http.Request, Caller) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.tokens.authenticate(r, h.cfg.Secret, h.cfg.Now())
+		c, err := h.tokens.authenticate(r, h.verify, h.cfg.Now())
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="connsec"`)
 			writeError(w, err)
