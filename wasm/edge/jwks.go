@@ -8,9 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/big"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,7 +57,7 @@ type keySet struct {
 func newKeySet(url string, inline []byte, fetch FetchJWKS, refetch time.Duration) (*keySet, error) {
 	s := &keySet{url: url, fetch: fetch, refetch: refetch}
 	if s.fetch == nil {
-		s.fetch = fetchOverHTTP
+		s.fetch = defaultFetch
 	}
 	if s.refetch <= 0 {
 		s.refetch = defaultRefetch
@@ -119,26 +117,8 @@ func (s *keySet) refresh(ctx context.Context, now time.Time) {
 	s.fetched, s.failure, s.until = keys, nil, now.Add(min(max(maxAge, s.refetch), longestKeysFor))
 }
 
-func fetchOverHTTP(ctx context.Context, url string) ([]byte, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, 0, err
-	}
-	req.Header.Set("Accept", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, 0, fmt.Errorf("%s answered %d", url, res.StatusCode)
-	}
-	body, err := io.ReadAll(io.LimitReader(res.Body, maxJWKS))
-	return body, maxAgeOf(res.Header.Get("Cache-Control")), err
-}
-
-// maxAgeOf reads max-age from a Cache-Control header (0 when absent, or no-store / no-cache).
-func maxAgeOf(cc string) time.Duration {
+// MaxAge reads max-age from a Cache-Control header (0 when absent, or no-store / no-cache).
+func MaxAge(cc string) time.Duration {
 	for _, d := range strings.Split(cc, ",") {
 		d = strings.TrimSpace(strings.ToLower(d))
 		if d == "no-store" || d == "no-cache" {

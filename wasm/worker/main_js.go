@@ -48,6 +48,7 @@ func main() {
 	}
 	// A token configuration that cannot be used is answered on every request (edge.New).
 	tokens, _ := edge.TokensFromEnv(cloudflare.Getenv)
+	tokens.Fetch = fetchKeySet
 	h := edge.New(edge.Config{Store: store, Secret: []byte(cloudflare.Getenv("CONNSEC_JWT_SECRET")),
 		Tokens: tokens, SeedAdmin: cloudflare.Getenv("CONNSEC_SEED_ADMIN")})
 	// The instance lives as long as its isolate and serves request after request; see
