@@ -6,6 +6,7 @@ package edge
 
 import (
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"net/http"
 	"strings"
@@ -23,6 +24,12 @@ type Config struct {
 	Now       func() time.Time // the clock; nil: time.Now
 	MaxBody   int64            // largest request body in bytes; 0: DefaultMaxBody (a seed may be 64 MiB)
 }
+
+// openAPI is the OpenAPI 3.1 description of this API, served at /openapi.json; the tests
+// validate every answer they receive against it.
+//
+//go:embed openapi.json
+var openAPI []byte
 
 // DefaultMaxBody is the largest request body accepted when Config.MaxBody is 0: an edit
 // batch is logged whole, and a log row holds about 2 MB.
@@ -64,6 +71,9 @@ func New(cfg Config) http.Handler {
 	h.mux.HandleFunc("GET /v1/report", h.authed(h.report))
 	h.mux.HandleFunc("GET /v1/profile/{person}", h.authed(h.profile))
 	h.mux.HandleFunc("GET /v1/me", h.authed(h.me))
+	h.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		writeBody(w, http.StatusOK, "application/json", openAPI)
+	})
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

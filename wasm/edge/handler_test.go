@@ -85,6 +85,9 @@ func (a *api) do(method, path, tok string, body any, headers ...string) reply {
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	r := reply{status: res.StatusCode, header: res.Header, raw: raw}
+	if err := conforms(method, path, r.status, r.header, raw); err != nil {
+		a.t.Error(err)
+	}
 	json.Unmarshal(raw, &r.body)
 	return r
 }
