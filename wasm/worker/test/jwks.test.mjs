@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { startWrangler, root } from "./wrangler.mjs";
+import { conforms } from "./openapi.mjs";
 
 const issuer = "https://idp.example.ny.gov", audience = "connsec-edge";
 const keys = {
@@ -36,7 +37,10 @@ function hs256(secret, claims) {
 
 async function me(t) {
   const r = await fetch(w.url + "/v1/me", { headers: { authorization: `Bearer ${t}` } });
-  return { status: r.status, json: await r.json().catch(() => undefined), auth: r.headers.get("www-authenticate") };
+  const text = await r.text();
+  const wrong = conforms("GET", "/v1/me", r.status, r.headers, text);
+  assert.equal(wrong, "", wrong);
+  return { status: r.status, json: JSON.parse(text), auth: r.headers.get("www-authenticate") };
 }
 async function refused(name, t, why) {
   const r = await me(t);
@@ -61,7 +65,9 @@ before(async () => {
     CONNSEC_JWKS_REFETCH: "1", CONNSEC_JWT_SECRET: secret } });
   const snapshot = await readFile(path.join(root, "fixtures/example/snapshot.json"));
   const seeded = await fetch(w.url + "/v1/snapshot", { method: "PUT", body: snapshot, headers: { authorization: `Bearer ${mint("r1")}` } });
-  assert.equal(seeded.status, 200, await seeded.text());
+  const text = await seeded.text();
+  assert.equal(seeded.status, 200, text);
+  assert.equal(conforms("PUT", "/v1/snapshot", seeded.status, seeded.headers, text), "");
 });
 
 after(async () => {
