@@ -133,6 +133,23 @@ func needs(e *entity, name string, withID bool, types ...string) (known bool, er
 	return slices.Contains(types, e.Type), nil
 }
 
+// shape checks what a search needs (the subject's and resource's ids when asked, the action
+// when asked), naming what is missing, and says whether both types named are ones this
+// service has: an unknown type matches nothing.
+func (q *searchRequest) shape(subjectID, action, resourceID bool) (known bool, err error) {
+	user, err := needs(q.Subject, "subject", subjectID, "user")
+	if err != nil {
+		return false, err
+	}
+	if action {
+		if err := needsAction(q.Action); err != nil {
+			return false, err
+		}
+	}
+	resource, err := needs(q.Resource, "resource", resourceID, resourceTypes...)
+	return user && resource, err
+}
+
 func needsAction(a *actionName) error {
 	if a == nil || a.Name == "" {
 		return fail(http.StatusBadRequest, codeBadRequest, "action.name is missing")
@@ -143,15 +160,7 @@ func needsAction(a *actionName) error {
 // searchSubject: every person allowed the action on the resource (evaluator.Who).
 func (h *handler) searchSubject(w http.ResponseWriter, r *http.Request, c Caller) error {
 	return h.search(w, r, c, func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error) {
-		userType, err := needs(q.Subject, "subject", false, "user")
-		if err != nil {
-			return nil, err
-		}
-		if err := needsAction(q.Action); err != nil {
-			return nil, err
-		}
-		knownResource, err := needs(q.Resource, "resource", true, resourceTypes...)
-		if err != nil || !userType || !knownResource {
+		if known, err := q.shape(false, true, true); err != nil || !known {
 			return nil, err
 		}
 		if err := mayList(m, c, q.Resource); err != nil {
@@ -194,15 +203,7 @@ func mayList(m *evaluator.Model, c Caller, res *entity) error {
 // searchResource: every resource of the type on which the subject is allowed the action.
 func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Caller) error {
 	return h.search(w, r, c, func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error) {
-		userType, err := needs(q.Subject, "subject", true, "user")
-		if err != nil {
-			return nil, err
-		}
-		if err := needsAction(q.Action); err != nil {
-			return nil, err
-		}
-		knownResource, err := needs(q.Resource, "resource", false, resourceTypes...)
-		if err != nil || !userType || !knownResource {
+		if known, err := q.shape(true, true, false); err != nil || !known {
 			return nil, err
 		}
 		if err := mayAsk(m, c, q.Subject.ID); err != nil {
@@ -237,12 +238,7 @@ func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Calle
 // a unit, agency or person.
 func (h *handler) searchAction(w http.ResponseWriter, r *http.Request, c Caller) error {
 	return h.search(w, r, c, func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error) {
-		userType, err := needs(q.Subject, "subject", true, "user")
-		if err != nil {
-			return nil, err
-		}
-		knownResource, err := needs(q.Resource, "resource", true, resourceTypes...)
-		if err != nil || !userType || !knownResource {
+		if known, err := q.shape(true, false, true); err != nil || !known {
 			return nil, err
 		}
 		if err := mayAsk(m, c, q.Subject.ID); err != nil {
