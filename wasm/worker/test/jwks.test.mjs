@@ -1,6 +1,8 @@
 // Tokens of an identity provider in real workerd: the worker fetches the provider's JWKS from
 // a local key server (CONNSEC_JWKS_URL), picks up a rotation without a redeploy, and answers
-// every bad token 401 with its reason, never 500.
+// every bad token 401 with its reason, never 500. The worker listens on CONNSEC_TEST_PORT
+// (edge.test.mjs has stopped its own by then: make test-worker runs one file at a time) or
+// CONNSEC_JWKS_WORKER_PORT; the key server on CONNSEC_JWKS_PORT, or any free port.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, generateKeyPairSync, sign } from "node:crypto";
@@ -60,7 +62,7 @@ before(async () => {
   });
   await new Promise((r) => server.listen(Number(process.env.CONNSEC_JWKS_PORT || 0), "127.0.0.1", r));
   state = await mkdtemp(path.join(os.tmpdir(), "connsec-jwks-"));
-  w = await startWrangler({ port: Number(process.env.CONNSEC_JWKS_WORKER_PORT || 8792), persistTo: state, vars: {
+  w = await startWrangler({ port: Number(process.env.CONNSEC_JWKS_WORKER_PORT || process.env.CONNSEC_TEST_PORT || 8791), persistTo: state, vars: {
     CONNSEC_ISSUER: issuer, CONNSEC_AUDIENCE: audience, CONNSEC_JWKS_URL: `http://127.0.0.1:${server.address().port}/jwks.json`,
     CONNSEC_JWKS_REFETCH: "1", CONNSEC_JWT_SECRET: secret } });
   const snapshot = await readFile(path.join(root, "fixtures/example/snapshot.json"));
