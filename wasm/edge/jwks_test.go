@@ -137,8 +137,17 @@ func TestIdentityProviderTokens(t *testing.T) {
 	// Rotation: the provider publishes rsa-2 and withdraws ec-1; no redeploy.
 	ks.publish(t, map[string]crypto.Signer{"rsa-1": rsa1, "rsa-2": rsa2})
 	advance(61 * time.Second)
-	accepted("a rotated-in key", mint(rsa2, "rsa-2", nil))
+	rotated := mint(rsa2, "rsa-2", nil)
+	accepted("a rotated-in key", rotated)
 	refused("a token for a withdrawn key", mint(ec1, "ec-1", func(m *edge.Minted) { m.Subject = "p-1005" }), "does not list")
+	// Keys are kept five minutes (the provider sends no max-age); after that the set is
+	// fetched again, and a key withdrawn meanwhile is no longer trusted, not even for a token
+	// accepted before.
+	ks.publish(t, map[string]crypto.Signer{"rsa-1": rsa1})
+	advance(4 * time.Minute)
+	accepted("a withdrawn key within its five minutes", mint(rsa2, "rsa-2", nil))
+	advance(2 * time.Minute)
+	refused("a token accepted before, its key withdrawn", rotated, "does not list")
 
 	refused("another issuer", mint(rsa1, "rsa-1", func(m *edge.Minted) { m.Issuer = "https://evil.example" }), "issued by")
 	refused("another audience", mint(rsa1, "rsa-1", func(m *edge.Minted) { m.Audience = "someone-else" }), "meant for")
