@@ -29,7 +29,8 @@ const shots = new Map();
 const shot = async (name) => shots.set(name, await page.screenshot());
 
 async function call(method, p, t, body, headers = {}) {
-  const r = await fetch(w.url + p, { method, headers: { authorization: `Bearer ${t}`, ...headers }, body: body && (typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body)) });
+  const asJSON = body && !(body instanceof Uint8Array) ? { "content-type": "application/json" } : {};
+  const r = await fetch(w.url + p, { method, headers: { authorization: `Bearer ${t}`, ...asJSON, ...headers }, body: body && (typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body)) });
   const text = await r.text();
   let json;
   try { json = JSON.parse(text); } catch {}

@@ -2,8 +2,15 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -182,5 +189,37 @@ func TestToken(t *testing.T) {
 	}
 	if code, _, errs := runCLI("token", "--sub", "p-1", "--secret", "short"); code != 2 || !strings.Contains(errs, "16 bytes") {
 		t.Fatalf("a short secret: exit %d %q", code, errs)
+	}
+}
+
+// connsec token --key mints RS256 and ES256 tokens that verify against the key's --jwks.
+func TestTokenSignedWithAKey(t *testing.T) {
+	dir := t.TempDir()
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ecDER, _ := x509.MarshalECPrivateKey(ecKey)
+	files := map[string][]byte{
+		"rsa.pem": pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}),
+		"ec.pem":  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ecDER}),
+	}
+	for name, alg := range map[string]string{"rsa.pem": "RS256", "ec.pem": "ES256"} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, files[name], 0o600)
+		code, out, errs := runCLI("token", "--key", path, "--kid", "k1", "--iss", "https://idp", "--aud", "connsec", "--sub", "p-1003")
+		if code != 0 {
+			t.Fatalf("%s: %d %s", name, code, errs)
+		}
+		_, jwksOut, _ := runCLI("token", "--key", path, "--kid", "k1", "--jwks")
+		var set struct{ Keys []map[string]string }
+		if json.Unmarshal([]byte(jwksOut), &set) != nil || len(set.Keys) != 1 || set.Keys[0]["alg"] != alg || set.Keys[0]["kid"] != "k1" {
+			t.Fatalf("%s: the JWKS %s", name, jwksOut)
+		}
+		head, _ := base64.RawURLEncoding.DecodeString(strings.Split(strings.TrimSpace(out), ".")[0])
+		if !strings.Contains(string(head), `"alg":"`+alg+`"`) || !strings.Contains(string(head), `"kid":"k1"`) {
+			t.Fatalf("%s: the header %s", name, head)
+		}
+	}
+	if code, _, _ := runCLI("token", "--kid", "k1", "--sub", "p-1003", "--secret", "a-secret-of-sixteen-bytes"); code != 2 {
+		t.Fatalf("--kid without --key: exit %d", code)
 	}
 }

@@ -1,12 +1,9 @@
 package edge
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/connsec/connsec/evaluator"
 )
@@ -181,7 +178,7 @@ type evaluationsRequest struct {
 }
 
 // evaluations answers each item in request order; the top-level subject, action, resource and
-// context are the defaults of every item. deny_on_first_deny and permit_on_first_permit stop
+// context are the defaults of every item, and an item's own entity replaces its default whole. deny_on_first_deny and permit_on_first_permit stop
 // after the first deny or permit (an item in error counts as a deny).
 func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) error {
 	var q evaluationsRequest
@@ -196,8 +193,17 @@ func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) 
 		return fail(http.StatusBadRequest, codeBadRequest, "options.evaluations_semantic must be execute_all, deny_on_first_deny or permit_on_first_permit, not %q", semantic)
 	}
 	items := q.Evaluations
-	if len(items) == 0 { // AuthZEN: no evaluations[] is one evaluation of the defaults
-		items = []evaluationRequest{{}}
+	if len(items) == 0 { // AuthZEN 1.0 §7.1: no evaluations[] is one evaluation, answered as one
+		m, err := h.cfg.Store.Model(r.Context(), q.atLeast())
+		if err != nil {
+			return err
+		}
+		res, err := evaluate(m, c, &q.evaluationRequest)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, res)
+		return nil
 	}
 	atLeast := q.atLeast()
 	for i := range items {
@@ -234,216 +240,4 @@ func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) 
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"evaluations": out})
 	return nil
-}
-
-// Search (SPEC §10): the searched entity carries its type only.
-type searchRequest struct {
-	Subject  *entity     `json:"subject"`
-	Action   *actionName `json:"action"`
-	Resource *entity     `json:"resource"`
-	Context  *askContext `json:"context"`
-	Page     *struct {
-		Token string `json:"token"`
-		Limit int    `json:"limit"`
-	} `json:"page"`
-}
-
-type searchPage struct {
-	NextToken string `json:"next_token"`
-	Count     int    `json:"count"`
-	Total     int    `json:"total"`
-}
-
-// Paging: a token is an opaque position; limit defaults to 50 and is at most 1,000.
-const (
-	defaultLimit = 50
-	maxLimit     = 1000
-)
-
-// window picks the page. A token names the version it was made on and the position; a later
-// page asked of another version is refused, since the list may have changed under it.
-func (q *searchRequest) window(total int, version int64) (from, to int, next string, err error) {
-	limit := defaultLimit
-	if q.Page != nil && q.Page.Limit != 0 {
-		if q.Page.Limit < 0 || q.Page.Limit > maxLimit {
-			return 0, 0, "", fail(http.StatusBadRequest, codeBadRequest, "page.limit must be between 1 and %d", maxLimit)
-		}
-		limit = q.Page.Limit
-	}
-	if q.Page != nil && q.Page.Token != "" {
-		raw, derr := base64.RawURLEncoding.DecodeString(q.Page.Token)
-		v, at, cut := strings.Cut(string(raw), ":")
-		tv, verr := strconv.ParseInt(v, 10, 64)
-		n, perr := strconv.Atoi(at)
-		if derr != nil || !cut || verr != nil || perr != nil || n < 0 {
-			return 0, 0, "", fail(http.StatusBadRequest, codeBadRequest, "page.token is not one this service gave")
-		}
-		if tv != version || n > total {
-			return 0, 0, "", fail(http.StatusBadRequest, codeSearchChanged, "access changed since the first page (version %d, now %d): start the search again", tv, version)
-		}
-		from = n
-	}
-	to = min(from+limit, total)
-	if to < total {
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(version, 10) + ":" + strconv.Itoa(to)))
-	}
-	return from, to, next, nil
-}
-
-func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, find func(m *evaluator.Model, q *searchRequest) ([]any, error)) error {
-	var q searchRequest
-	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
-		return err
-	}
-	var atLeast int64
-	if q.Context != nil {
-		atLeast = q.Context.AtLeastVersion
-	}
-	m, err := h.cfg.Store.Model(r.Context(), atLeast)
-	if err != nil {
-		return err
-	}
-	all, err := find(m, &q)
-	if err != nil {
-		return err
-	}
-	from, to, next, err := q.window(len(all), m.Version())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": all[from:to],
-		"page": searchPage{NextToken: next, Count: to - from, Total: len(all)}, "context": map[string]int64{"version": m.Version()}})
-	return nil
-}
-
-func asOf(q *searchRequest) string {
-	if q.Context == nil {
-		return ""
-	}
-	return q.Context.AsOf
-}
-
-// searchSubject: every person allowed the action on the resource (evaluator.Who).
-func (h *handler) searchSubject(w http.ResponseWriter, r *http.Request, c Caller) error {
-	return h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
-		if q.Subject != nil && q.Subject.Type != "" && q.Subject.Type != "user" {
-			return nil, fail(http.StatusBadRequest, codeBadRequest, "subject.type must be \"user\"")
-		}
-		probe := evaluationRequest{Subject: &entity{Type: "user", ID: "?"}, Action: q.Action, Resource: q.Resource}
-		req, err := probe.request()
-		if err != nil {
-			return nil, err
-		}
-		if err := mayList(m, c, q.Resource); err != nil {
-			return nil, err
-		}
-		rows, err := m.Who(req.Action, req.Resource, asOf(q))
-		if err != nil {
-			return nil, err
-		}
-		out := make([]any, len(rows))
-		for i, a := range rows {
-			out[i] = entity{Type: "user", ID: a.Person}
-		}
-		return out, nil
-	})
-}
-
-// mayList: who may list everyone allowed on a resource: a service, an administrator, or a
-// coordinator of the resource's agency.
-func mayList(m *evaluator.Model, c Caller, res *entity) error {
-	if c.Service != "" {
-		return nil
-	}
-	me, err := m.Standing(c.Person)
-	if err == nil && me.Administrator {
-		return nil
-	}
-	agency := m.AgencyOf(res.ID)
-	if res.Type == "person" {
-		if st, err := m.Standing(res.ID); err == nil && len(st.StaffOf) > 0 {
-			agency = st.StaffOf[0]
-		}
-	}
-	if err == nil && agency != "" && slices.Contains(me.Coordinates, agency) {
-		return nil
-	}
-	return fail(http.StatusForbidden, codeForbidden, "%s may not list who has access to %s %s: administrators and the coordinators of its agency may", c.Person, res.Type, res.ID)
-}
-
-// searchResource: every resource of the type on which the subject is allowed the action.
-func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Caller) error {
-	return h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
-		if q.Resource == nil || !slices.Contains(resourceTypes, q.Resource.Type) {
-			return nil, fail(http.StatusBadRequest, codeBadRequest, "resource.type must be page, unit, agency or person")
-		}
-		probe := evaluationRequest{Subject: q.Subject, Action: q.Action, Resource: &entity{Type: q.Resource.Type, ID: "?"}}
-		req, err := probe.request()
-		if err != nil {
-			return nil, err
-		}
-		if err := mayAsk(m, c, req.Subject); err != nil {
-			return nil, err
-		}
-		out := []any{}
-		if q.Resource.Type == "page" {
-			rows, err := m.What(req.Subject, req.Action, asOf(q))
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range rows {
-				out = append(out, entity{Type: "page", ID: a.Page})
-			}
-			return out, nil
-		}
-		for _, id := range m.IDs(q.Resource.Type) {
-			ok, err := m.Allowed(evaluator.Request{Subject: req.Subject, Action: req.Action, Resource: q.Resource.Type + ":" + id, AsOf: asOf(q)})
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out = append(out, entity{Type: q.Resource.Type, ID: id})
-			}
-		}
-		return out, nil
-	})
-}
-
-// searchAction: every action the subject is allowed on the resource: read, edit,
-// manage_security and create:<kind> on a page; the capabilities of the business functions on
-// a unit, agency or person.
-func (h *handler) searchAction(w http.ResponseWriter, r *http.Request, c Caller) error {
-	return h.search(w, r, c, func(m *evaluator.Model, q *searchRequest) ([]any, error) {
-		probe := evaluationRequest{Subject: q.Subject, Action: &actionName{Name: "read"}, Resource: q.Resource}
-		req, err := probe.request()
-		if err != nil {
-			return nil, err
-		}
-		if err := mayAsk(m, c, req.Subject); err != nil {
-			return nil, err
-		}
-		var candidates []string
-		if q.Resource.Type == "page" {
-			candidates = []string{"read", "edit", "manage_security"}
-		} else {
-			candidates = m.Capabilities()
-		}
-		out := []any{}
-		for _, a := range candidates {
-			req.Action = a
-			d, err := m.Check(req)
-			if err != nil {
-				return nil, err
-			}
-			if d.Allowed {
-				out = append(out, actionName{Name: a})
-			}
-			if a == "read" {
-				for _, k := range d.Create {
-					out = append(out, actionName{Name: "create:" + k})
-				}
-			}
-		}
-		return out, nil
-	})
 }

@@ -6,6 +6,7 @@ package edge
 
 import (
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"net/http"
 	"strings"
@@ -15,13 +16,20 @@ import (
 // Config is what the handler needs.
 type Config struct {
 	Store  Store
-	Secret []byte // HS256 signing secret of the bearer tokens (16 bytes or more)
+	Secret []byte // HS256 signing secret of development tokens (16 bytes or more); refused when Tokens.Issuer is set
+	Tokens TokenConfig
 	// SeedAdmin is the one person who may seed an empty store (PUT /v1/snapshot), and must be
 	// an administrator of the snapshot seeded; "" turns seeding off.
 	SeedAdmin string
 	Now       func() time.Time // the clock; nil: time.Now
 	MaxBody   int64            // largest request body in bytes; 0: DefaultMaxBody (a seed may be 64 MiB)
 }
+
+// openAPI is the OpenAPI 3.1 description of this API, served at /openapi.json; the tests
+// validate every answer they receive against it.
+//
+//go:embed openapi.json
+var openAPI []byte
 
 // DefaultMaxBody is the largest request body accepted when Config.MaxBody is 0: an edit
 // batch is logged whole, and a log row holds about 2 MB.
@@ -34,9 +42,11 @@ type handler struct {
 	cfg    Config
 	mux    *http.ServeMux
 	tokens tokenCache
+	verify *verifier
 }
 
-// New returns the API's handler.
+// New returns the API's handler. A token configuration it cannot use (an inline key set
+// that does not parse; TokensFromEnv reports it first) makes every authenticated request 500.
 func New(cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -44,7 +54,7 @@ func New(cfg Config) http.Handler {
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
-	h := &handler{cfg: cfg, mux: http.NewServeMux()}
+	h := &handler{cfg: cfg, mux: http.NewServeMux(), verify: newVerifier(cfg.Secret, cfg.Tokens)}
 	h.mux.HandleFunc("GET /.well-known/authzen-configuration", h.wellKnown)
 	h.mux.HandleFunc("POST /access/v1/evaluation", h.authed(h.evaluation))
 	h.mux.HandleFunc("POST /access/v1/evaluations", h.authed(h.evaluations))
@@ -61,6 +71,9 @@ func New(cfg Config) http.Handler {
 	h.mux.HandleFunc("GET /v1/report", h.authed(h.report))
 	h.mux.HandleFunc("GET /v1/profile/{person}", h.authed(h.profile))
 	h.mux.HandleFunc("GET /v1/me", h.authed(h.me))
+	h.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		writeBody(w, http.StatusOK, "application/json", openAPI)
+	})
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -112,7 +125,7 @@ func (h *handler) known(r *http.Request) bool {
 // in the API's error shape here.
 func (h *handler) authed(next func(http.ResponseWriter, *http.Request, Caller) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.tokens.authenticate(r, h.cfg.Secret, h.cfg.Now())
+		c, err := h.tokens.authenticate(r, h.verify, h.cfg.Now())
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="connsec"`)
 			writeError(w, err)

@@ -85,6 +85,9 @@ func (a *api) do(method, path, tok string, body any, headers ...string) reply {
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	r := reply{status: res.StatusCode, header: res.Header, raw: raw}
+	if err := conforms(method, path, r.status, r.header, raw); err != nil {
+		a.t.Error(err)
+	}
 	json.Unmarshal(raw, &r.body)
 	return r
 }
@@ -218,7 +221,7 @@ func TestSearchPaging(t *testing.T) {
 	if act.status != 200 || !strings.Contains(string(act.raw), `"name":"read"`) {
 		t.Fatalf("search action: %d %s", act.status, act.raw)
 	}
-	if r := a.do("POST", "/access/v1/search/subject", svc, map[string]any{"action": map[string]any{"name": "read"},
+	if r := a.do("POST", "/access/v1/search/subject", svc, map[string]any{"subject": map[string]any{"type": "user"}, "action": map[string]any{"name": "read"},
 		"resource": map[string]any{"type": "page", "id": "pg-alb-org"}, "page": map[string]any{"token": "bogus"}}); r.status != 400 {
 		t.Fatalf("a forged page token: %d", r.status)
 	}
@@ -472,7 +475,7 @@ func TestOddRequests(t *testing.T) {
 		}
 	}
 	svc := token(t, "service:pep")
-	q := map[string]any{"action": map[string]any{"name": "read"}, "resource": map[string]any{"type": "page", "id": "pg-alb-org"}, "page": map[string]any{"limit": 3}}
+	q := map[string]any{"subject": map[string]any{"type": "user"}, "action": map[string]any{"name": "read"}, "resource": map[string]any{"type": "page", "id": "pg-alb-org"}, "page": map[string]any{"limit": 3}}
 	first := a.do("POST", "/access/v1/search/subject", svc, q)
 	next := first.body["page"].(map[string]any)["next_token"].(string)
 	a.do("POST", "/v1/edits", token(t, "p-1003"), map[string]any{"base_version": 0, "edits": []any{map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": "u-alb-fc1"}}})

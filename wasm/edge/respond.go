@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -45,6 +46,7 @@ const (
 	codeVersionAhead    = "version_not_reached"
 	codeSearchChanged   = "search_changed"
 	codeKeyReused       = "idempotency_key_reused"
+	codeMediaType       = "unsupported_media_type"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -100,7 +102,14 @@ func asHTTPError(err error) *httpError {
 }
 
 // readJSON reads a request body of at most limit bytes that must be one JSON value.
+// A body sent with a Content-Type other than application/json (any parameters, such as
+// charset, allowed) is 415 (SPEC §10); a body sent without one is read as JSON.
 func readJSON(r *http.Request, limit int64) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return nil, fail(http.StatusUnsupportedMediaType, codeMediaType, "the body must be sent as Content-Type: application/json, not %q", ct)
+		}
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, fail(http.StatusBadRequest, codeBadRequest, "the request body could not be read: %v", err)

@@ -1,17 +1,20 @@
 //go:build !(js && wasm)
 
-// Natively the worker is an ordinary net/http server (syumai/workers' Serve on $PORT, default
-// 9900) over an in-memory store: the same handler, for trying the API without workerd.
-// CONNSEC_SNAPSHOT names the snapshot (default: the example); CONNSEC_JWT_SECRET signs tokens.
+// Natively the worker is an ordinary net/http server over an in-memory store: the same
+// handler, for trying the API without workerd. It listens on 127.0.0.1:$PORT (default 9900)
+// only, unless CONNSEC_ADDR names another address (":9900" for every interface).
+// CONNSEC_SNAPSHOT names the snapshot (default: the example); tokens are configured as in the
+// worker (edge.TokensFromEnv; CONNSEC_JWT_SECRET for development tokens).
 package main
 
 import (
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/connsec/connsec/wasm/edge"
-	"github.com/syumai/workers"
 )
 
 func main() {
@@ -29,10 +32,32 @@ func main() {
 		fmt.Fprintln(os.Stderr, "connsec worker:", path+":", err)
 		os.Exit(2)
 	}
-	secret := os.Getenv("CONNSEC_JWT_SECRET")
-	if len(secret) < 16 {
-		fmt.Fprintln(os.Stderr, "connsec worker: set CONNSEC_JWT_SECRET (16 characters or more)")
+	tokens, err := edge.TokensFromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "connsec worker:", err)
 		os.Exit(2)
 	}
-	workers.Serve(edge.New(edge.Config{Store: store, Secret: []byte(secret)}))
+	secret := os.Getenv("CONNSEC_JWT_SECRET")
+	if len(secret) < 16 && tokens.JWKSURL == "" && len(tokens.JWKS) == 0 {
+		fmt.Fprintln(os.Stderr, "connsec worker: set CONNSEC_JWKS_URL or CONNSEC_JWKS (with CONNSEC_ISSUER), or for local development CONNSEC_JWT_SECRET (16 characters or more)")
+		os.Exit(2)
+	}
+	addr := listenAddr(os.Getenv("CONNSEC_ADDR"), os.Getenv("PORT"))
+	fmt.Fprintln(os.Stderr, "connsec worker: listening on http://"+addr)
+	if err := http.ListenAndServe(addr, edge.New(edge.Config{Store: store, Secret: []byte(secret), Tokens: tokens})); err != nil {
+		fmt.Fprintln(os.Stderr, "connsec worker:", err)
+		os.Exit(1)
+	}
+}
+
+// listenAddr is where the native server listens: CONNSEC_ADDR when set, else the loopback
+// interface on $PORT (9900 when unset), so trying the API never opens it to the network.
+func listenAddr(addr, port string) string {
+	if addr != "" {
+		return addr
+	}
+	if port == "" {
+		port = "9900"
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }

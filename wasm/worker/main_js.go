@@ -46,8 +46,11 @@ func main() {
 		}))
 		store = seedTuned{ledger}
 	}
+	// A token configuration that cannot be used is answered on every request (edge.New).
+	tokens, _ := edge.TokensFromEnv(cloudflare.Getenv)
+	tokens.Fetch = fetchKeySet
 	h := edge.New(edge.Config{Store: store, Secret: []byte(cloudflare.Getenv("CONNSEC_JWT_SECRET")),
-		SeedAdmin: cloudflare.Getenv("CONNSEC_SEED_ADMIN")})
+		Tokens: tokens, SeedAdmin: cloudflare.Getenv("CONNSEC_SEED_ADMIN")})
 	// The instance lives as long as its isolate and serves request after request; see
 	// keepAlive for why every answer is handed over whole.
 	workers.ServeNonBlock(keepAlive(h))

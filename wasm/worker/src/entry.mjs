@@ -43,6 +43,11 @@ export default {
     // The body is read whole before Go sees it (a Go handler that stops reading early must not
     // leave a half-read stream behind in workerd), and never past what any route accepts, so
     // an oversized body cannot fill the isolate that holds the read model.
+    // A GET or HEAD is answered without its body (a Request of those methods may not carry
+    // one, and no route reads it).
+    if (request.method === "GET" || request.method === "HEAD") {
+      return go.handleRequest(request.body ? new Request(request.url, { method: request.method, headers: request.headers }) : request);
+    }
     if (!request.body) return go.handleRequest(request);
     const body = await readUpTo(request, request.method === "PUT" ? MAX_SEED : MAX_BODY);
     if (body === undefined) {

@@ -11,7 +11,9 @@ export async function startGo(env, ctx, more = {}) {
   let ready;
   const isReady = new Promise((resolve) => { ready = resolve; });
   const instance = new WebAssembly.Instance(mod, { ...go.importObject, workers: { ready: () => ready() } });
-  const exited = go.run(instance, { env, ctx, binding, ...more });
+  // fetch is handed over bound: workerd refuses a fetch called on another `this`, as Go's
+  // js.Global().Call("fetch") does.
+  const exited = go.run(instance, { env, ctx, binding, fetch: (input, init) => fetch(input, init), ...more });
   await Promise.race([isReady, exited.then(() => { throw new Error("the connsec module stopped while starting"); })]);
   binding.exited = () => go.exited;
   return binding;

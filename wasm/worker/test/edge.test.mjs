@@ -5,23 +5,55 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { startWrangler, token, unsigned, root } from "./wrangler.mjs";
+import { conformanceCases, runCase } from "./conformance.mjs";
+import { conforms } from "./openapi.mjs";
 
 const secret = randomBytes(24).toString("base64url");
 const port = Number(process.env.CONNSEC_TEST_PORT || 8791);
 let state, w, base;
 const tok = (sub, claims) => token(secret, sub, claims);
 
-async function call(method, p, { t, body, headers = {} } = {}) {
+// call sends a request; a body that is not a string or bytes is sent as JSON, with its
+// Content-Type (raw: send the headers given and nothing more).
+async function call(method, p, { t, body, headers = {}, raw = false } = {}) {
   const h = { ...headers };
   if (t) h.authorization = `Bearer ${t}`;
+  if (!raw && body !== undefined && !(body instanceof Uint8Array)) h["content-type"] ??= "application/json";
+  if (body !== undefined && (method === "GET" || method === "HEAD")) return valid(method, p, await bodiedGet(method, w.url + p, h, body));
   const r = await fetch(w.url + p, { method, headers: h, body: typeof body === "string" || body instanceof Uint8Array ? body : body && JSON.stringify(body) });
   const text = await r.text();
   let json;
   try { json = JSON.parse(text); } catch {}
-  return { status: r.status, headers: r.headers, json, text };
+  return valid(method, p, { status: r.status, headers: r.headers, json, text });
+}
+
+// valid fails the test when the answer does not fit openapi.json.
+function valid(method, p, r) {
+  const wrong = conforms(method, p, r.status, r.headers, r.text);
+  assert.equal(wrong, "", wrong);
+  return r;
+}
+
+// bodiedGet sends a GET with a body, which fetch refuses to send and some clients do.
+function bodiedGet(method, url, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: { ...headers, "content-length": Buffer.byteLength(body) } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => { text += d; });
+      res.on("end", () => {
+        let json;
+        try { json = JSON.parse(text); } catch {}
+        resolve({ status: res.statusCode, headers: new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)])), json, text });
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 const start = () => startWrangler({ port, persistTo: state, vars: { CONNSEC_JWT_SECRET: secret } });
@@ -54,6 +86,25 @@ test("evaluation: AuthZEN shape, reasons, version, request id", async () => {
   assert.equal(deny.json.decision, false);
   const wk = await call("GET", "/.well-known/authzen-configuration");
   assert.equal(wk.json.access_evaluation_endpoint, `${w.url}/access/v1/evaluation`);
+});
+
+test("AuthZEN conformance corpus (wasm/edge/testdata/conformance.json)", async (t) => {
+  const tokens = { service: tok("service:pep"), none: undefined, invalid: token("another-secret-entirely", "service:pep") };
+  for (const c of await conformanceCases()) {
+    await t.test(c.name, async () => {
+      const problems = await runCase(c, call, tokens);
+      assert.deepEqual(problems, [], problems.join("\n"));
+    });
+  }
+});
+
+test("/openapi.json is served, and the validator catches an answer that breaks it", async () => {
+  const r = await call("GET", "/openapi.json");
+  assert.equal(r.status, 200);
+  assert.equal(r.text, await readFile(path.join(root, "wasm/edge/openapi.json"), "utf8"));
+  const json = new Headers({ "content-type": "application/json" });
+  assert.notEqual(conforms("POST", "/access/v1/evaluation", 200, json, '{"decision": "yes", "context": {"version": 0}}'), "");
+  assert.notEqual(conforms("POST", "/access/v1/search/subject", 200, json, '{"results": [], "page": {"next_token": "", "count": 0}}'), "");
 });
 
 test("evaluations: the three semantics, errors as items", async () => {

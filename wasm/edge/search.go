@@ -1,0 +1,270 @@
+package edge
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/connsec/connsec/evaluator"
+)
+
+// Search (SPEC §10, AuthZEN 1.0 §8): the searched entity carries its type only. A search
+// that names an unknown type or id is not an error: nothing matches it, and the answer's
+// results are empty. A request missing what the search needs (the searched entity's type,
+// the other entities' type and id, the action's name) is 400.
+type searchRequest struct {
+	Subject  *entity     `json:"subject"`
+	Action   *actionName `json:"action"`
+	Resource *entity     `json:"resource"`
+	Context  *askContext `json:"context"`
+	Page     *struct {
+		Token string `json:"token"`
+		Limit int    `json:"limit"`
+	} `json:"page"`
+}
+
+type searchPage struct {
+	NextToken string `json:"next_token"`
+	Count     int    `json:"count"`
+	Total     int    `json:"total"`
+}
+
+// searchResponse puts page first, as AuthZEN 1.0 §8.3 recommends.
+type searchResponse struct {
+	Page    searchPage       `json:"page"`
+	Results []any            `json:"results"`
+	Context map[string]int64 `json:"context"`
+}
+
+// Paging: a token is an opaque position; limit defaults to 50 and is at most 1,000.
+const (
+	defaultLimit = 50
+	maxLimit     = 1000
+)
+
+// window picks the page. A token names the version it was made on and the position; a later
+// page asked of another version is refused, since the list may have changed under it.
+func (q *searchRequest) window(total int, version int64) (from, to int, next string, err error) {
+	limit := defaultLimit
+	if q.Page != nil && q.Page.Limit != 0 {
+		if q.Page.Limit < 0 || q.Page.Limit > maxLimit {
+			return 0, 0, "", fail(http.StatusBadRequest, codeBadRequest, "page.limit must be between 1 and %d", maxLimit)
+		}
+		limit = q.Page.Limit
+	}
+	if q.Page != nil && q.Page.Token != "" {
+		raw, derr := base64.RawURLEncoding.DecodeString(q.Page.Token)
+		v, at, cut := strings.Cut(string(raw), ":")
+		tv, verr := strconv.ParseInt(v, 10, 64)
+		n, perr := strconv.Atoi(at)
+		if derr != nil || !cut || verr != nil || perr != nil || n < 0 {
+			return 0, 0, "", fail(http.StatusBadRequest, codeBadRequest, "page.token is not one this service gave")
+		}
+		if tv != version || n > total {
+			return 0, 0, "", fail(http.StatusBadRequest, codeSearchChanged, "access changed since the first page (version %d, now %d): start the search again", tv, version)
+		}
+		from = n
+	}
+	to = min(from+limit, total)
+	if to < total {
+		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(version, 10) + ":" + strconv.Itoa(to)))
+	}
+	return from, to, next, nil
+}
+
+// find lists every match of a search; nil (with no error) when the request names a type or
+// id this snapshot does not have.
+type find func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error)
+
+func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, f find) error {
+	var q searchRequest
+	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
+		return err
+	}
+	var atLeast int64
+	if q.Context != nil {
+		atLeast = q.Context.AtLeastVersion
+	}
+	m, err := h.cfg.Store.Model(r.Context(), atLeast)
+	if err != nil {
+		return err
+	}
+	all, err := f(m, c, &q)
+	var re *evaluator.RequestError
+	if errors.As(err, &re) && re.Code == evaluator.CodeUnknownReference {
+		all, err = nil, nil // an unknown id matches nothing
+	}
+	if err != nil {
+		return err
+	}
+	if all == nil {
+		all = []any{}
+	}
+	from, to, next, err := q.window(len(all), m.Version())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, searchResponse{Page: searchPage{NextToken: next, Count: to - from, Total: len(all)},
+		Results: all[from:to], Context: map[string]int64{"version": m.Version()}})
+	return nil
+}
+
+func asOf(q *searchRequest) string {
+	if q.Context == nil {
+		return ""
+	}
+	return q.Context.AsOf
+}
+
+// needs checks that an entity the search is about is there with its type (and its id when
+// withID), naming what is missing; known says whether its type is one this service has.
+func needs(e *entity, name string, withID bool, types ...string) (known bool, err error) {
+	switch {
+	case e == nil:
+		return false, fail(http.StatusBadRequest, codeBadRequest, "%s is missing", name)
+	case e.Type == "":
+		return false, fail(http.StatusBadRequest, codeBadRequest, "%s.type is missing", name)
+	case withID && e.ID == "":
+		return false, fail(http.StatusBadRequest, codeBadRequest, "%s.id is missing", name)
+	}
+	return slices.Contains(types, e.Type), nil
+}
+
+// shape checks what a search needs (the subject's and resource's ids when asked, the action
+// when asked), naming what is missing, and says whether both types named are ones this
+// service has: an unknown type matches nothing.
+func (q *searchRequest) shape(subjectID, action, resourceID bool) (known bool, err error) {
+	user, err := needs(q.Subject, "subject", subjectID, "user")
+	if err != nil {
+		return false, err
+	}
+	if action {
+		if err := needsAction(q.Action); err != nil {
+			return false, err
+		}
+	}
+	resource, err := needs(q.Resource, "resource", resourceID, resourceTypes...)
+	return user && resource, err
+}
+
+func needsAction(a *actionName) error {
+	if a == nil || a.Name == "" {
+		return fail(http.StatusBadRequest, codeBadRequest, "action.name is missing")
+	}
+	return nil
+}
+
+// searchSubject: every person allowed the action on the resource (evaluator.Who).
+func (h *handler) searchSubject(w http.ResponseWriter, r *http.Request, c Caller) error {
+	return h.search(w, r, c, func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error) {
+		if known, err := q.shape(false, true, true); err != nil || !known {
+			return nil, err
+		}
+		if err := mayList(m, c, q.Resource); err != nil {
+			return nil, err
+		}
+		rows, err := m.Who(q.Action.Name, q.Resource.Type+":"+q.Resource.ID, asOf(q))
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, len(rows))
+		for i, a := range rows {
+			out[i] = entity{Type: "user", ID: a.Person}
+		}
+		return out, nil
+	})
+}
+
+// mayList: who may list everyone allowed on a resource: a service, an administrator, or a
+// coordinator of the resource's agency.
+func mayList(m *evaluator.Model, c Caller, res *entity) error {
+	if c.Service != "" {
+		return nil
+	}
+	me, err := m.Standing(c.Person)
+	if err == nil && me.Administrator {
+		return nil
+	}
+	agency := m.AgencyOf(res.ID)
+	if res.Type == "person" {
+		if st, err := m.Standing(res.ID); err == nil && len(st.StaffOf) > 0 {
+			agency = st.StaffOf[0]
+		}
+	}
+	if err == nil && agency != "" && slices.Contains(me.Coordinates, agency) {
+		return nil
+	}
+	return fail(http.StatusForbidden, codeForbidden, "%s may not list who has access to %s %s: administrators and the coordinators of its agency may", c.Person, res.Type, res.ID)
+}
+
+// searchResource: every resource of the type on which the subject is allowed the action.
+func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Caller) error {
+	return h.search(w, r, c, func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error) {
+		if known, err := q.shape(true, true, false); err != nil || !known {
+			return nil, err
+		}
+		if err := mayAsk(m, c, q.Subject.ID); err != nil {
+			return nil, err
+		}
+		out := []any{}
+		if q.Resource.Type == "page" {
+			rows, err := m.What(q.Subject.ID, q.Action.Name, asOf(q))
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range rows {
+				out = append(out, entity{Type: "page", ID: a.Page})
+			}
+			return out, nil
+		}
+		for _, id := range m.IDs(q.Resource.Type) {
+			ok, err := m.Allowed(evaluator.Request{Subject: q.Subject.ID, Action: q.Action.Name, Resource: q.Resource.Type + ":" + id, AsOf: asOf(q)})
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, entity{Type: q.Resource.Type, ID: id})
+			}
+		}
+		return out, nil
+	})
+}
+
+// searchAction: every action the subject is allowed on the resource: read, edit,
+// manage_security and create:<kind> on a page; the capabilities of the business functions on
+// a unit, agency or person.
+func (h *handler) searchAction(w http.ResponseWriter, r *http.Request, c Caller) error {
+	return h.search(w, r, c, func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error) {
+		if known, err := q.shape(true, false, true); err != nil || !known {
+			return nil, err
+		}
+		if err := mayAsk(m, c, q.Subject.ID); err != nil {
+			return nil, err
+		}
+		req := evaluator.Request{Subject: q.Subject.ID, Resource: q.Resource.Type + ":" + q.Resource.ID, AsOf: asOf(q)}
+		candidates := m.Capabilities()
+		if q.Resource.Type == "page" {
+			candidates = []string{"read", "edit", "manage_security"}
+		}
+		out := []any{}
+		for _, a := range candidates {
+			req.Action = a
+			d, err := m.Check(req)
+			if err != nil {
+				return nil, err
+			}
+			if d.Allowed {
+				out = append(out, actionName{Name: a})
+			}
+			if a == "read" {
+				for _, k := range d.Create {
+					out = append(out, actionName{Name: "create:" + k})
+				}
+			}
+		}
+		return out, nil
+	})
+}
