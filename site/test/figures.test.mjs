@@ -95,6 +95,20 @@ for (const [name, file, url] of [
         await page.waitForSelector(ready);
         print(`${name} · Chromium ${tab} panel drawn`, `${Date.now() - t0} ms`);
       }
+      // type-ahead: one keystroke in a field, the datalist filled (the checker's fields: the
+      // page-or-target list holds every page, unit, agency and person)
+      const typeahead = await page.evaluate(() => {
+        const out = [];
+        for (const [id, q] of [["check-resource", "zzq"], ["check-resource", "intake"], ["check-subject", "zzq"], ["check-subject", "an"]]) {
+          const el = document.getElementById(id);
+          el.value = q;
+          const t0 = performance.now();
+          el.dispatchEvent(new Event("input"));
+          out.push(`${id} “${q}” ${(performance.now() - t0).toFixed(1)} ms`);
+        }
+        return out.join(", ");
+      });
+      print(`${name} · Chromium type-ahead, one keystroke`, typeahead);
       const person = requests[0].subject;
       await page.fill("#what-person", person);
       let t0 = Date.now();
