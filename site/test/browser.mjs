@@ -58,3 +58,29 @@ export async function openExample(page) {
   await page.click("#examples button[data-file='examples/example/snapshot.json']");
   await page.waitForFunction((n) => window.connsecApp.state.generation > n, before);
 }
+
+// withExample opens a browser on the bundled example for a test file: the hooks that start it
+// before the file's tests (handing {b, page} to ready) and close it after.
+export function withExample(before, after, ready) {
+  let b;
+  before(async () => {
+    b = await open();
+    await openExample(b.page);
+    ready({ b, page: b.page });
+  });
+  after(async () => { await b?.close(); });
+}
+
+// actAs makes a person the acting person of the what-if batch, by what is typed (a name).
+export async function actAs(page, who) {
+  await page.click("#tab-whatif");
+  await page.fill("#actor", who);
+  await page.dispatchEvent("#actor", "change");
+}
+
+// clearBatch takes every queued edit out of the batch, answering the question it asks.
+export async function clearBatch(page) {
+  await page.click("#tab-whatif");
+  await page.click("#clear-batch");
+  await page.click("#confirm-clear-yes");
+}

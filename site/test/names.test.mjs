@@ -4,15 +4,10 @@
 // NT login that someone has already, and appears by name in the diff.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { open, openExample, artifacts } from "./browser.mjs";
+import { openExample, artifacts, withExample, actAs, clearBatch } from "./browser.mjs";
 
 let b, page;
-before(async () => {
-  b = await open();
-  page = b.page;
-  await openExample(page);
-});
-after(async () => { await b?.close(); });
+withExample(before, after, (x) => { ({ b, page } = x); });
 
 test("the checker takes a person's name or NT login and a page title", async () => {
   await page.click("#tab-check");
@@ -76,14 +71,11 @@ test("a hire: the next free Person ID is proposed, a taken NT login is warned of
   const names = await page.$$eval("#diff-access .vt-row", (rows) => rows.map((r) => r.children[2].textContent));
   assert.ok(names.includes("Nia Worker"), "the diff names the new hire");
   await b.shot("names-hire");
-  await page.click("#clear-batch");
-  await page.click("#confirm-clear-yes");
+  await clearBatch(page);
 });
 
 test("security entries take names: a person becomes user:; the acting person is named too", async () => {
-  await page.click("#tab-whatif");
-  await page.fill("#actor", "Renee Castillo");
-  await page.dispatchEvent("#actor", "change");
+  await actAs(page, "Renee Castillo");
   await page.waitForFunction(() => window.connsecApp.state.batch.actor === "p-admin");
   await page.selectOption("#op-choose", "set_security");
   await page.fill("#op-form [data-field=page]", "Kinship First initiative");
@@ -98,10 +90,8 @@ test("security entries take names: a person becomes user:; the acting person is 
   const edits = await page.evaluate(() => window.connsecApp.state.batch.edits);
   assert.ok(edits[0].entries.some((e) => e.principal === "user:p-1012" && e.role === "editor"), JSON.stringify(edits[0].entries));
   assert.match(await page.textContent("#queue"), /Marcus Hill \(user:p-1012\) editor/);
-  await page.click("#clear-batch");
-  await page.click("#confirm-clear-yes");
-  await page.fill("#actor", "Denise Okafor");
-  await page.dispatchEvent("#actor", "change");
+  await clearBatch(page);
+  await actAs(page, "Denise Okafor");
 });
 
 test("who and what take names", async () => {

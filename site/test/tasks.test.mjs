@@ -3,15 +3,10 @@
 // the acting person may not, says who can and offers to act as them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { open, openExample } from "./browser.mjs";
+import { openExample, withExample, actAs, clearBatch } from "./browser.mjs";
 
 let b, page;
-before(async () => {
-  b = await open();
-  page = b.page;
-  await openExample(page);
-});
-after(async () => { await b?.close(); });
+withExample(before, after, (x) => { ({ b, page } = x); });
 
 async function chooseWorker() {
   await page.click("#tab-browse");
@@ -35,14 +30,11 @@ test("a worker chosen in Browse offers the coordinator's processes, filled in", 
   await page.click("#op-add");
   await page.waitForSelector("#diff-summary");
   assert.equal(await page.textContent("#batch-count"), "1");
-  await page.click("#clear-batch");
-  await page.click("#confirm-clear-yes");
+  await clearBatch(page);
 });
 
 test("a worker who may not make the edits is told who may, and can act as them", async () => {
-  await page.click("#tab-whatif");
-  await page.fill("#actor", "Marcus Hill");
-  await page.dispatchEvent("#actor", "change");
+  await actAs(page, "Marcus Hill");
   await chooseWorker();
   assert.match(await page.textContent("#task-who"), /You act as Marcus Hill \(p-1012\), who may not make these edits\. The coordinators of Albany County DSS may: Denise Okafor \(p-1003\) \(primary\)/);
   assert.equal(await page.isDisabled("#worker-tasks [data-task=move_staff]"), true, "an edit Marcus may not make is not offered as if he could");
@@ -149,8 +141,7 @@ test("the access map shows a unit's staff × a department's pages as colours, an
   await page.$eval("#access-map", (el) => el.scrollIntoView());
   await b.shot("access-map-after");
   await page.click("#tab-whatif");
-  await page.click("#clear-batch");
-  await page.click("#confirm-clear-yes");
+  await clearBatch(page);
 });
 
 // The everyday tasks of a coordinator of Albany County DSS, counted, typing names only.
@@ -188,8 +179,7 @@ for (const [name, most, steps, queued] of everyday) {
     assert.equal(await page.$("#refusal .error"), null, "nothing was refused");
     assert.ok(a.n <= most, `${name} took ${a.n} actions`);
     console.log(`# ${name}: ${a.n} actions`);
-    await page.click("#clear-batch");
-    await page.click("#confirm-clear-yes");
+    await clearBatch(page);
   });
 }
 

@@ -4,15 +4,10 @@
 // and stays usable on a narrow screen.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { open, openExample, artifacts } from "./browser.mjs";
+import { openExample, artifacts, withExample, actAs, clearBatch } from "./browser.mjs";
 
 let b, page;
-before(async () => {
-  b = await open();
-  page = b.page;
-  await openExample(page);
-});
-after(async () => { await b?.close(); });
+withExample(before, after, (x) => { ({ b, page } = x); });
 
 const pageErrors = () => b.errors.filter((e) => !/status of 404|ERR_INTERNET_DISCONNECTED/.test(e));
 
@@ -61,8 +56,7 @@ test("apply and clear ask first; an apply can be undone", async () => {
   await page.click("#clear-batch");
   await page.click("#confirm-clear-no");
   assert.equal(await page.textContent("#batch-count"), "1", "Cancel keeps the batch");
-  await page.click("#clear-batch");
-  await page.click("#confirm-clear-yes");
+  await clearBatch(page);
   assert.equal(await page.isHidden("#batch-count"), true, "the batch is empty");
 });
 
@@ -167,6 +161,5 @@ test("the diff is grouped by edit: each edit's own gains and losses", async () =
   assert.equal(items.length, 2);
   assert.match(items[0], /person: Dana Brown \(p-1011\).*: [1-9]\d* gains? · [1-9]\d* loss/);
   assert.match(items[1], /person: Marcus Hill \(p-1012\).*: [1-9]\d* gains? · [1-9]\d* loss/);
-  await page.click("#clear-batch");
-  await page.click("#confirm-clear-yes");
+  await clearBatch(page);
 });
