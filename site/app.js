@@ -55,7 +55,20 @@ export function redraw(name) {
   drawn[name] = -1;
   if (!$(`panel-${name}`).hidden) selectTab(name);
 }
+// a review that is overdue shows as soon as a snapshot of ordinary size opens (on a large one,
+// whose whole lint takes a while, it shows in Lint and reports)
+function reviewNotice() {
+  const el = $("notices");
+  el.replaceChildren();
+  if (state.index.pages.size + state.index.people.size > 5000) return;
+  for (const f of engine.call("lint").result || []) {
+    if (f.code !== "security_review_overdue") continue;
+    el.append(h("p", { class: "notice review-due" }, "Security review: ", f.message, " ",
+      h("button", { type: "button", class: "link", onclick: () => selectTab("reports") }, "Start the review")));
+  }
+}
 on("loaded", () => {
+  reviewNotice();
   for (const t of tabs) t.disabled = false;
   for (const name of Object.keys(drawn)) drawn[name] = -1;
   const open = tabs.find((t) => t.getAttribute("aria-selected") === "true");

@@ -42,6 +42,7 @@ export const OPS = [
   { group: "Coordinators", id: "remove_coordinator", label: "Remove a coordinator", fields: [["agency", "agency", "Agency"], ["person", "person", "Person"]] },
   { group: "Coordinators", id: "handover", label: "Coordinator handover (new primary, old one removed)", fields: [["agency", "agency", "Agency"], ["new", "person", "New primary"], ["old", "person", "Leaving coordinator"]],
     build: (v) => [{ op: "establish_coordinator", agency: v.agency, person: v.new, role: "primary" }, { op: "remove_coordinator", agency: v.agency, person: v.old }] },
+  { group: "Coordinators", id: "record_security_review", label: "Record the security review", fields: [["agency", "agency", "Agency"], ["note", "text", "Note", opt]] },
   { group: "Organization", id: "set_org_roles", label: "Set organization editors and leaders", fields: [["agency", "agency", "Agency"], ["editors", "people", "Editors", opt], ["leaders", "people", "Leaders", opt]] },
   { group: "Organization", id: "create_group", label: "Create a custom group", fields: [["agency", "agency", "Agency"], ["group.id", "text", "Group id"], ["group.name", "text", "Name"], ["group.members", "people", "Members", opt]] },
   { group: "Organization", id: "set_group_members", label: "Set a group's members", fields: [["agency", "agency", "Agency"], ["group", "group", "Group"], ["members", "people", "Members"]] },

@@ -6,6 +6,7 @@ import { h, clear, field, suggest, download } from "./ui.js";
 import { dataTable } from "./table.js";
 import { peopleItems } from "./check.js";
 import { readPerson } from "./names.js";
+import { renderReview } from "./review.js";
 
 // rightWords names a right in words first — the names of the security attributes that grant
 // it, as the catalog calls them — then its capability code and what it covers.
@@ -57,7 +58,8 @@ export function renderReports(panel) {
   suggest(person, document.getElementById("people-list"), peopleItems);
   const profileEl = h("div", { id: "profile-print", class: "profile-print" });
 
-  clear(panel,
+  const reviewEl = h("section", { id: "review", "aria-label": "Security review" });
+  clear(panel, reviewEl,
     h("h2", {}, "Lint findings"), lintNote, lintEl,
     h("h2", {}, "Staff security report"),
     h("div", { class: "row" }, ...field("Agency", agency),
@@ -78,6 +80,7 @@ export function renderReports(panel) {
     const lint = call("lint").result;
     lintNote.textContent = `${lint.length} findings (${Math.round(performance.now() - t0)} ms). Filter by code or target; each says what to do.`;
     drawLint(lint);
+    renderReview(reviewEl, lint, profileView);
   }, 30);
   const drawLint = (lint) => dataTable(lintEl, [{ key: "code", label: "Finding", width: "14rem" }, { key: "target", label: "Target", width: "14rem" },
     { key: "section", label: "Section", width: "8rem" }, { key: "message", label: "What it means", width: "1fr" }], { name: "lint", label: "Lint findings", height: 260 }).setRows(lint);

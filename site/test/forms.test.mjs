@@ -28,6 +28,7 @@ const cases = {
   establish_coordinator: [["agency", "ag-alb"], ["person", "p-1001"], ["role", "backup"]],
   remove_coordinator: [["agency", "ag-alb"], ["person", "p-1005"]],
   handover: [["agency", "ag-alb"], ["new", "p-1001"], ["old", "p-1003"]],
+  record_security_review: [["agency", "ag-alb"], ["note", "Reviewed with the unit approvers"]],
   set_org_roles: [["agency", "ag-alb"], ["editors", "p-1008, p-1003"], ["leaders", "p-1001"]],
   create_group: [["agency", "ag-alb"], ["group.id", "g-alb-new"], ["group.name", "Trainers"], ["group.members", "p-1011"]],
   set_group_members: [["agency", "ag-alb"], ["group", "g-alb-qa"], ["members", "p-1008"]],
