@@ -4,6 +4,7 @@ import { call } from "./engine.js";
 import { state, allKinds, personLabel } from "./state.js";
 import { h, clear, field, suggest } from "./ui.js";
 import { peopleChoices, resourceChoices, readPerson, readResource, resourceLabel } from "./names.js";
+import { suggestions } from "./suggest.js";
 
 let pre = {};
 export function prefillCheck(values) { pre = { ...pre, ...values }; }
@@ -73,7 +74,8 @@ export function renderCheck(panel) {
       h("ol", { class: "reasons", id: "reasons" }, (d.reasons || []).map((x) => h("li", { "data-kind": x.kind },
         h("span", { class: `tag${x.kind === "deny" ? " deny" : ""}` }, tags[x.kind] || x.kind), " ", x.message,
         x.via?.length ? h("div", { class: "via" }, `membership: ${x.via.join(" → ")}`) : null))),
-      keepButton({ subject: req.subject, action: req.action, resource: req.resource, allowed: d.allowed, ...(d.level && req.resource.startsWith("page:") ? { level: d.level } : {}) }));
+      keepButton({ subject: req.subject, action: req.action, resource: req.resource, allowed: d.allowed, ...(d.level && req.resource.startsWith("page:") ? { level: d.level } : {}) }),
+      d.allowed ? null : suggestions(req));
   }
 
   function keepButton(check) {

@@ -6,7 +6,7 @@ const CACHE = "connsec-site-v1";
 const SHELL = [
   "./", "index.html", "style.css", "manifest.webmanifest", "wasm_exec.js", "connsec.wasm",
   "app.js", "engine.js", "state.js", "ui.js", "table.js", "browse.js", "check.js", "lists.js",
-  "whatif.js", "ops.js", "reports.js", "scenarios.js", "share.js", "edge.js", "names.js", "tasks.js", "map.js", "review.js",
+  "whatif.js", "ops.js", "reports.js", "scenarios.js", "share.js", "edge.js", "names.js", "tasks.js", "map.js", "review.js", "suggest.js",
   "help.js", "markdown.js", "rules.md",
   "examples/index.json", "examples/example/snapshot.json",
 ];

@@ -68,6 +68,12 @@ export function runWhatIf() {
   return state.whatif;
 }
 on("batch", () => runWhatIf());
+// a suggestion (check.js) joins the batch: its edits after those queued, its actor acting
+on("suggestion", ({ actor, edits }) => {
+  if (!state.batch.edits.length) state.batch.actor = actor;
+  state.batch.edits.push(...edits);
+  runWhatIf();
+});
 
 export function renderWhatIf(panel) {
   const actor = h("input", { id: "actor", value: personLabel(state.batch.actor), size: "28", autocomplete: "off" });

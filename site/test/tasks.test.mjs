@@ -194,3 +194,22 @@ test("everyday task: why can't Dana Brown see the staff turnover page? — in 4 
   assert.ok(a.n <= 4);
   console.log(`# why can't she see it: ${a.n} actions`);
 });
+
+test("a denial says what would grant it, and one click puts a suggestion into the what-if batch", async () => {
+  await page.click("#tab-check");
+  await page.fill("#check-subject", "Marcus Hill");
+  await page.fill("#check-action", "manage_security");
+  await page.fill("#check-resource", "CPS Intake 1");
+  await page.click("#check-run");
+  await page.waitForSelector("#suggestions");
+  const first = await page.textContent("#suggestions li:first-child p");
+  assert.match(first, /add user:p-1012 \(full\) to the security of “CPS Intake 1”/);
+  assert.match(first, /nobody else gains or loses access/);
+  await page.click("#suggestions [data-suggestion='0']");
+  await page.click("#tab-whatif");
+  await page.waitForSelector("#diff-summary");
+  assert.equal(await page.textContent("#batch-count"), "1");
+  assert.match(await page.textContent("#diff-summary"), /1 person gains full on 1 page/);
+  await b.shot("suggestion-queued");
+  await clearBatch(page);
+});

@@ -30,6 +30,7 @@ usage: connsec <command> [flags]
   profile  --snapshot F --person P                             business function profile
   report   --snapshot F --agency A [--csv]                     staff security report
   lint     --snapshot F [--strict]                             findings a coordinator should look at
+  suggest  --snapshot F --subject P --action A --resource R   what would allow a refused request, verified
   whatif   --snapshot F --batch B                              who gains and loses what, before applying
   apply    --snapshot F --batch B --out OUT                    apply a batch, write the new snapshot
   candidates --snapshot F --build ID                           staff a build's new functions suggest
@@ -72,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runApply(rest, stdout, stderr)
 	case "whatif":
 		return runWhatIf(rest, stdout, stderr)
+	case "suggest":
+		return runSuggest(rest, stdout, stderr)
 	case "candidates":
 		return runCandidates(rest, stdout, stderr)
 	case "token":

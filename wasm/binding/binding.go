@@ -154,8 +154,10 @@ func (s *Session) dispatch(method string, a *args) reply {
 		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
 	case "standing":
 		return answer(m.Standing(a.Person))
+	case "suggest":
+		return answer(m.Suggest(evaluator.Request{Subject: a.Subject, Action: a.Action, Resource: a.Resource, AsOf: a.AsOf}))
 	}
-	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, check, allowed, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, standing, scenario", method)})
+	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, check, allowed, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, standing, suggest, scenario", method)})
 }
 
 // load replaces the session's model with the snapshot, or keeps the old one when it is refused.

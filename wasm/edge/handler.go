@@ -65,6 +65,7 @@ func New(cfg Config) http.Handler {
 	h.mux.HandleFunc("PUT /v1/snapshot", h.authed(h.seed))
 	h.mux.HandleFunc("POST /v1/edits", h.authed(h.edits))
 	h.mux.HandleFunc("POST /v1/whatif", h.authed(h.whatIf))
+	h.mux.HandleFunc("POST /v1/suggest", h.authed(h.suggest))
 	h.mux.HandleFunc("GET /v1/log", h.authed(h.log))
 	h.mux.HandleFunc("GET /v1/notifications", h.authed(h.notifications))
 	h.mux.HandleFunc("GET /v1/lint", h.authed(h.lint))

@@ -62,3 +62,14 @@ test("standing: a coordinator coordinates their agency; a worker is staff only; 
   assert.equal(mod.call("standing", { person: "p-admin" }).result.administrator, true);
   assert.equal(mod.call("standing", { person: "p-none" }).error.code, "unknown_reference");
 });
+
+test("suggest: a denied request gets verified suggestions, as the native evaluator gives them; an allowed one none", () => {
+  mod.call("load", { snapshot });
+  const r = mod.call("suggest", { subject: "p-1012", action: "manage_security", resource: "page:pg-alb-dep-cpsi1" });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.equal(r.result[0].kind, "user_entry");
+  assert.match(r.result[0].summary, /add user:p-1012 \(full\)/);
+  assert.equal(r.result[0].actors[0].person, "p-1010");
+  assert.deepEqual(mod.call("suggest", { subject: "p-1012", action: "read", resource: "page:pg-alb-org" }).result, []);
+  assert.equal(mod.call("suggest", { subject: "p-none", action: "read", resource: "page:pg-alb-org" }).error.code, "unknown_reference");
+});
