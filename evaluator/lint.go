@@ -69,13 +69,6 @@ func (l *linter) agency(a int32) {
 	if !backup {
 		l.add("no_backup_coordinator", t, "", "%s has no active backup Security Coordinator: establish one, so security work goes on when the primary is away", m.agencyName(a))
 	}
-	// security_review_overdue (§7, §5.10): no review, or two years have passed since the latest
-	// (a review on 29 February is due again from 1 March two years later)
-	if rs := ac.src.Reviews; len(rs) == 0 {
-		l.add("security_review_overdue", t, "", "%s has no security review recorded: review its CONNECTIONS security (at least every two years) and record the review", m.agencyName(a))
-	} else if last := rs[len(rs)-1]; last.Date+20000 <= l.d {
-		l.add("security_review_overdue", t, "", "the latest security review of %s was on %s, more than two years ago: review its CONNECTIONS security and record the review", m.agencyName(a), last.Date)
-	}
 	for i := range ac.records {
 		rec := &ac.records[i]
 		if rec.person < 0 || !activeOn(rec.start, rec.end, l.d) {

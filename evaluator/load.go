@@ -286,9 +286,6 @@ func (c *compiler) compileAgency(ai int32) {
 	at := index("agencies", int(ai))
 	ac.orgEditors = c.personList(a.OrgEditors, field(at, "org_editors"))
 	ac.orgLeaders = c.personList(a.OrgLeaders, field(at, "org_leaders"))
-	for i, rv := range a.Reviews {
-		c.person(rv.By, field(index(field(at, "security_reviews"), i), "by"))
-	}
 	c.compileCoordinators(ai)
 	for gi := range a.Groups {
 		c.compileGroup(ai, gi)

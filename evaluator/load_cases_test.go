@@ -95,12 +95,6 @@ func loadBadCases() []loadBadCase {
 		{name: "unknown coordinator", edits: []snapEdit{setAt(agB+".coordinators[0].person", "p-nobody")}, code: codeUnknown, path: agB + ".coordinators[0].person"},
 		{name: "unknown aOrg editor", edits: []snapEdit{setAt(agA+".org_editors[0]", "p-nobody")}, code: codeUnknown, path: agA + ".org_editors[0]"},
 		{name: "unknown aOrg leader", edits: []snapEdit{setAt(agB+".org_leaders", jsonv(`["p-nobody"]`))}, code: codeUnknown, path: agB + ".org_leaders[0]"},
-		// Security reviews (§5.10): who recorded each is a person; the version is a whole number; oldest first.
-		{name: "review by an unknown person", edits: []snapEdit{setAt(agA+".security_reviews", jsonv(`[{"date": "2025-01-01", "by": "p-nobody", "version": 0}]`))}, code: codeUnknown, path: agA + ".security_reviews[0].by"},
-		{name: "review without its version", edits: []snapEdit{setAt(agA+".security_reviews", jsonv(`[{"date": "2025-01-01", "by": "p-1"}]`))}, code: codeValue, path: agA + ".security_reviews[0].version"},
-		{name: "review with a fractional version", edits: []snapEdit{setAt(agA+".security_reviews", jsonv(`[{"date": "2025-01-01", "by": "p-1", "version": 1.5}]`))}, code: codeSnapshot, path: agA + ".security_reviews[0].version"},
-		{name: "reviews out of order", edits: []snapEdit{setAt(agA+".security_reviews", jsonv(`[{"date": "2025-01-01", "by": "p-1", "version": 0}, {"date": "2024-01-01", "by": "p-1", "version": 0}]`))}, code: codeValue, path: agA + ".security_reviews[1].date"},
-		{name: "review not a list", edits: []snapEdit{setAt(agA+".security_reviews", jsonv(`{}`))}, code: codeSnapshot, path: agA + ".security_reviews"},
 		{name: "unknown page parent", edits: []snapEdit{setAt(aPages+"[2].parent", "pg-nope")}, code: codeUnknown, path: aPages + "[2].parent"},
 		{name: "unknown page creator", edits: []snapEdit{setAt(aPages+"[6].created_by", "p-nobody")}, code: codeUnknown, path: aPages + "[6].created_by"},
 		{name: "unknown department unit", edits: []snapEdit{setAt(aPages+"[1].unit", "u-nope")}, code: codeUnknown, path: aPages + "[1].unit"},

@@ -564,7 +564,7 @@ func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
 }
 
 func (r *reader) parseAgency(e gjson.Result, at string) agency {
-	var id, name, orgEditors, orgLeaders, coordinators, groups, units, staff, pages, reviews gjson.Result
+	var id, name, orgEditors, orgLeaders, coordinators, groups, units, staff, pages gjson.Result
 	e.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
@@ -585,8 +585,6 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 			keepFirst(&staff, v)
 		case "pages":
 			keepFirst(&pages, v)
-		case "security_reviews":
-			keepFirst(&reviews, v)
 		}
 		return true
 	})
@@ -597,7 +595,6 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 		OrgLeaders: r.ids(orgLeaders, field(at, "org_leaders")),
 	}
 	a.Coordinators = r.parseCoordinators(coordinators, field(at, "coordinators"))
-	a.Reviews = r.parseReviews(reviews, field(at, "security_reviews"))
 	var sp *agencySpans
 	if r.spans != nil {
 		sp = &r.spans.agencies[len(r.spans.agencies)-1]
@@ -651,38 +648,6 @@ func (r *reader) parseCoordinators(v gjson.Result, path string) []coordinator {
 				Role:   r.oneOf(c.Get("role"), field(at, "role"), true, "primary", "backup"),
 			})
 		}
-	})
-	return out
-}
-
-// parseReviews reads an agency's security reviews: {date, by, version, note?} each, oldest
-// first (a review's date is never before the one before it).
-func (r *reader) parseReviews(v gjson.Result, path string) []securityReview {
-	var out []securityReview
-	r.array(v, path, func(_ int, e gjson.Result, at string) {
-		if !r.object(e, at, true) {
-			return
-		}
-		rv := securityReview{
-			Date: r.date(e.Get("date"), field(at, "date"), 0),
-			By:   r.id(e.Get("by"), field(at, "by"), true),
-			Note: r.text(e.Get("note"), field(at, "note"), false),
-		}
-		if !e.Get("date").Exists() {
-			r.add(CodeInvalidValue, field(at, "date"), "a security review needs its date")
-		}
-		switch ver := e.Get("version"); {
-		case !ver.Exists():
-			r.add(CodeInvalidValue, field(at, "version"), "a security review needs the version of the state it reviewed")
-		case ver.Type != gjson.Number || ver.Num != float64(int64(ver.Num)) || ver.Num < 0:
-			r.add(CodeInvalidSnapshot, field(at, "version"), "must be a whole number, 0 or more (found %s)", describe(ver))
-		default:
-			rv.Version = int64(ver.Num)
-		}
-		if n := len(out); n > 0 && rv.Date != 0 && rv.Date < out[n-1].Date {
-			r.add(CodeInvalidValue, field(at, "date"), "the security reviews are kept oldest first: %s comes before the review above it (%s)", rv.Date, out[n-1].Date)
-		}
-		out = append(out, rv)
 	})
 	return out
 }

@@ -77,15 +77,6 @@ type group struct {
 
 type coordinator struct{ Person, Role string }
 
-// securityReview is one review of an agency's security (§5.10 of the rules): its day, who
-// recorded it, the version of the state reviewed, and a note.
-type securityReview struct {
-	Date    Date
-	By      string
-	Version int64
-	Note    string
-}
-
 type agency struct {
 	ID, Name     string
 	Coordinators []coordinator
@@ -95,7 +86,6 @@ type agency struct {
 	Units        []unit
 	Staff        []staffRecord
 	Pages        []page
-	Reviews      []securityReview // security_reviews, oldest first
 }
 
 type siteTemplate struct {
