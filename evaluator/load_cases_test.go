@@ -136,6 +136,9 @@ func loadBadCases() []loadBadCase {
 		{name: "duplicate agency", edits: []snapEdit{addTo("agencies", jsonv(`{"id": "ag-b", "pages": [{"id": "pg-c-org", "kind": "organization"}]}`))}, code: codeDuplicate, path: "agencies[2].id"},
 		{name: "duplicate build", edits: []snapEdit{addTo("builds", jsonv(`{"id": "B1", "date": "2026-02-01"}`))}, code: codeDuplicate, path: "builds[1].id"},
 		{name: "unit id taken by a person", edits: []snapEdit{addTo(agB+".units", jsonv(`{"id": "p-4"}`))}, code: codeDuplicate, path: agB + ".units[1].id"},
+		{name: "duplicate person", edits: []snapEdit{addTo("people", jsonv(`{"id": "p-4", "name": "Wes Again", "nt_account": "wagain"}`))}, code: codeDuplicate, path: "people[7].id"},
+		{name: "NT login used twice", edits: []snapEdit{addTo("people", jsonv(`{"id": "p-7", "name": "Wes Twin", "nt_account": "wworker"}`))}, code: codeDuplicate, path: "people[7].nt_account"},
+		{name: "NT login used twice, another case", edits: []snapEdit{setAt("people[5].nt_account", "WWorker")}, code: codeDuplicate, path: "people[5].nt_account"},
 		{name: "page id taken by a group", edits: []snapEdit{addTo(aPages, jsonv(`{"id": "g-a", "kind": "item", "parent": "pg-a-org"}`))}, code: codeDuplicate, path: aPages + "[8].id"},
 
 		// Parents and kinds (§2, §3).
