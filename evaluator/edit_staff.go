@@ -28,6 +28,7 @@ func init() {
 		"set_security": opSetSecurity, "set_default_security": opSetDefaultSecurity,
 		"set_site_defaults": opSetSiteDefaults, "propagate_defaults": opPropagateDefaults,
 		"create_agency": opCreateAgency, "import_build": opImportBuild,
+		"record_security_review": opRecordSecurityReview,
 	}
 }
 
