@@ -446,6 +446,10 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 		ec.principal = pk
 		switch pk {
 		case pInvalid:
+			if prefix, rest, ok := strings.Cut(e.Principal, ":"); ok && rest == "" {
+				c.add(CodeInvalidValue, ep.at("principal").String(), "%q names no one: give the id after %s:", e.Principal, prefix)
+				continue
+			}
 			c.add(CodeInvalidValue, ep.at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Principal)
 			continue
 		case pUser:

@@ -103,6 +103,10 @@ func loadBadCases() []loadBadCase {
 		{name: "unknown project consultant", edits: []snapEdit{addTo(aPages+"[3].roles.consultant", "p-nobody")}, code: codeUnknown, path: aPages + "[3].roles.consultant[1]"},
 		{name: "unknown metric owner", edits: []snapEdit{setAt(aPages+"[2].owners[0]", "p-nobody")}, code: codeUnknown, path: aPages + "[2].owners[0]"},
 		{name: "unknown task responsible", edits: []snapEdit{setAt(aPages+"[4].responsible[0]", "p-nobody")}, code: codeUnknown, path: aPages + "[4].responsible[0]"},
+		{name: "user: with no id", edits: []snapEdit{setAt(aOrg+".security[1].principal", "user:")}, code: codeValue, path: aOrg + ".security[1].principal"},
+		{name: "group: with no id", edits: []snapEdit{setAt(aOrg+".security[2].principal", "group:")}, code: codeValue, path: aOrg + ".security[2].principal"},
+		{name: "unit: with no id", edits: []snapEdit{setAt(aOrg+".security[1].principal", "unit:")}, code: codeValue, path: aOrg + ".security[1].principal"},
+		{name: "function: with no code", edits: []snapEdit{setAt(aOrg+".security[1].principal", "function:")}, code: codeValue, path: aOrg + ".security[1].principal"},
 		{name: "entry names an unknown person", edits: []snapEdit{setAt(aOrg+".security[1].principal", "user:p-nobody")}, code: codeUnknown, path: aOrg + ".security[1].principal"},
 		{name: "entry names an unknown group", edits: []snapEdit{setAt(aOrg+".security[2].principal", "group:g-nope")}, code: codeUnknown, path: aOrg + ".security[2].principal"},
 		{name: "entry names a group of another agency", edits: []snapEdit{

@@ -53,7 +53,7 @@ func splitPrincipal(s string) (principalKind, string) {
 		return k, ""
 	}
 	prefix, rest, ok := strings.Cut(s, ":")
-	if !ok {
+	if !ok || rest == "" { // "user:" names no one
 		return pInvalid, ""
 	}
 	switch prefix {
