@@ -124,6 +124,11 @@ func loadBadCases() []loadBadCase {
 			addTo(aPages, jsonv(`{"id": "pg-x", "kind": "item", "parent": "pg-y"}`)),
 			addTo(aPages, jsonv(`{"id": "pg-y", "kind": "item", "parent": "pg-x"}`)),
 		}, code: codeCycle, path: aPages + "[8].parent"},
+		{name: "a page below a cycle is not blamed for it", edits: []snapEdit{
+			addTo(aPages, jsonv(`{"id": "pg-z", "kind": "item", "parent": "pg-x"}`)),
+			addTo(aPages, jsonv(`{"id": "pg-x", "kind": "item", "parent": "pg-y"}`)),
+			addTo(aPages, jsonv(`{"id": "pg-y", "kind": "item", "parent": "pg-x"}`)),
+		}, code: codeCycle, path: aPages + "[9].parent"},
 		{name: "reports to oneself", edits: []snapEdit{setAt(aStaff+"[0].reports_to", jsonv(`["p-1"]`))}, code: codeCycle, path: aStaff + "[0].reports_to"},
 		{name: "two people report to each other", edits: []snapEdit{setAt(aStaff+"[2].reports_to", jsonv(`["p-4"]`))}, code: codeCycle, path: aStaff + "[2].reports_to"},
 		{name: "reports-to loop of three", edits: []snapEdit{

@@ -493,3 +493,28 @@ func allKindsEdits() []snapEdit {
 	}
 	return out
 }
+
+// TestLoadReportsEveryCycle: two separate page cycles are two problems, each on its loop
+// (§2 of the rules: every problem of the document).
+func TestLoadReportsEveryCycle(t *testing.T) {
+	c := loadBadCase{edits: []snapEdit{
+		addTo(aPages, jsonv(`{"id": "pg-x", "kind": "item", "parent": "pg-y"}`)),
+		addTo(aPages, jsonv(`{"id": "pg-y", "kind": "item", "parent": "pg-x"}`)),
+		addTo(aPages, jsonv(`{"id": "pg-below", "kind": "item", "parent": "pg-v"}`)),
+		addTo(aPages, jsonv(`{"id": "pg-v", "kind": "item", "parent": "pg-v"}`)),
+	}}
+	data, err := c.document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := loadProblems(t, data)
+	want := []string{aPages + "[8].parent", aPages + "[11].parent"}
+	if len(got) != len(want) {
+		t.Fatalf("want %d cycles; got:\n%s", len(want), listProblems(got))
+	}
+	for i, p := range got {
+		if p.Code != codeCycle || p.Path != want[i] {
+			t.Errorf("problem %d: want cycle at %s; got %s at %s", i, want[i], p.Code, p.Path)
+		}
+	}
+}

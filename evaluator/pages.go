@@ -84,27 +84,47 @@ func (c *compiler) compilePageFields(ai int32) {
 	}
 }
 
-// compilePages finds parent cycles, then resolves every page's context and effective section
-// (SPEC §3, §4.2), parents before children.
+// compilePages finds every parent cycle, then resolves every page's context and effective
+// section (SPEC §3, §4.2), parents before children. Each cycle is reported once, on a page of
+// the loop itself (not on a page that merely hangs below it); pages below a cycle are left
+// unresolved, so they add no problems of their own.
 func (c *compiler) compilePages() {
 	m := c.m
+	walk := make([]int32, len(m.pages)) // the walk that first met each page (0: none yet)
 	const (
 		todo = iota
-		doing
 		done
+		looped // on a cycle, or below one
 	)
 	state := make([]uint8, len(m.pages))
+	for x := range m.pages {
+		if walk[x] != 0 {
+			continue
+		}
+		id, y := int32(x)+1, int32(x)
+		for y >= 0 && walk[y] == 0 {
+			walk[y] = id
+			y = m.pages[y].parent
+		}
+		if y >= 0 && walk[y] == id { // this walk came back to y: a loop not met before
+			for z := y; state[z] != looped; z = m.pages[z].parent {
+				state[z] = looped
+			}
+			ai := m.pages[y].agency
+			c.add(CodeCycle, field(index(field(index("agencies", int(ai)), "pages"), indexOfPage(m.agencies[ai].src, m.pages[y].src)), "parent"),
+				"the page %s is its own ancestor: follow the parents and they come back to it", m.pages[y].src.ID)
+		}
+	}
 	var visit func(x int32) bool
 	visit = func(x int32) bool {
 		switch state[x] {
 		case done:
 			return true
-		case doing:
+		case looped:
 			return false
 		}
-		state[x] = doing
-		P := &m.pages[x]
-		if P.parent >= 0 && !visit(P.parent) {
+		if P := &m.pages[x]; P.parent >= 0 && !visit(P.parent) {
+			state[x] = looped
 			return false
 		}
 		c.resolvePage(x)
@@ -112,12 +132,7 @@ func (c *compiler) compilePages() {
 		return true
 	}
 	for x := range m.pages {
-		if !visit(int32(x)) {
-			ai := m.pages[x].agency
-			c.add(CodeCycle, field(index(field(index("agencies", int(ai)), "pages"), indexOfPage(m.agencies[ai].src, m.pages[x].src)), "parent"),
-				"the page %s is its own ancestor: follow the parents and they come back to it", m.pages[x].src.ID)
-			return
-		}
+		visit(int32(x))
 	}
 }
 
