@@ -129,6 +129,7 @@ func loadBadCases() []loadBadCase {
 			addTo(aPages, jsonv(`{"id": "pg-x", "kind": "item", "parent": "pg-y"}`)),
 			addTo(aPages, jsonv(`{"id": "pg-y", "kind": "item", "parent": "pg-x"}`)),
 		}, code: codeCycle, path: aPages + "[9].parent"},
+		{name: "a worker below a reports-to loop is not blamed for it", edits: []snapEdit{setAt(aStaff+"[2].reports_to", jsonv(`["p-3"]`))}, code: codeCycle, path: aStaff + "[2].reports_to"},
 		{name: "reports to oneself", edits: []snapEdit{setAt(aStaff+"[0].reports_to", jsonv(`["p-1"]`))}, code: codeCycle, path: aStaff + "[0].reports_to"},
 		{name: "two people report to each other", edits: []snapEdit{setAt(aStaff+"[2].reports_to", jsonv(`["p-4"]`))}, code: codeCycle, path: aStaff + "[2].reports_to"},
 		{name: "reports-to loop of three", edits: []snapEdit{

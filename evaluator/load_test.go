@@ -518,3 +518,26 @@ func TestLoadReportsEveryCycle(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadReportsEveryReportsToLoop: two reports-to loops are two problems, each once.
+func TestLoadReportsEveryReportsToLoop(t *testing.T) {
+	c := loadBadCase{edits: []snapEdit{
+		setAt(aStaff+"[0].reports_to", jsonv(`["p-2"]`)),
+		setAt(aStaff+"[1].reports_to", jsonv(`["p-1"]`)),
+		setAt(aStaff+"[2].reports_to", jsonv(`["p-3"]`)),
+	}}
+	data, err := c.document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := loadProblems(t, data)
+	want := []string{aStaff + "[0].reports_to", aStaff + "[2].reports_to"}
+	if len(got) != len(want) {
+		t.Fatalf("want %d loops; got:\n%s", len(want), listProblems(got))
+	}
+	for i, p := range got {
+		if p.Code != codeCycle || p.Path != want[i] {
+			t.Errorf("problem %d: want cycle at %s; got %s at %s", i, want[i], p.Code, p.Path)
+		}
+	}
+}
