@@ -260,7 +260,8 @@ func (m *Model) pageHead(x int32) (kind, bool, int32) {
 }
 
 // sectionLevel is p's level on page x from its effective section and the creator rule
-// (steps 5–6), with the union of the create lists of the entries that apply (step 7).
+// (steps 5–6), with the union of the create lists of the entries that apply (step 7), kept to
+// the kinds that may hang under x: a create right for any other kind adds nothing there.
 func (m *Model) sectionLevel(p, x int32, d Date, ex *explainer) (role, kindSet) {
 	return m.sectionLevelOf(p, x, d, ex, false)
 }
@@ -293,7 +294,7 @@ func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool) (r
 	if rec >= 0 && containsID(H.creators, p) { // isCreator, with the record found above
 		lvl = roleFull
 	}
-	return lvl, create
+	return lvl, create & kindRules[H.kind].children
 }
 
 // sectionLevelWords is sectionLevelOf with the words of each step.
@@ -329,7 +330,7 @@ func (m *Model) sectionLevelWords(p, x int32, d Date, ex *explainer, brief bool)
 	if lvl == roleNotSet && create == 0 && !brief {
 		ex.noEntry(p, x)
 	}
-	return lvl, create
+	return lvl, create & kindRules[P.kind].children
 }
 
 // isCreator: the creator of a page, or of the page an item hangs under, has full access while

@@ -192,7 +192,9 @@ func randomEditBatch(r *rand.Rand, doc gjson.Result) []byte {
 	var edits []map[string]any
 	for n := 1 + r.IntN(3); n > 0; n-- {
 		var e map[string]any
-		switch r.IntN(30) {
+		switch r.IntN(31) {
+		case 30:
+			e = map[string]any{"op": "record_security_review", "agency": ag, "note": []string{"", "biennial"}[r.IntN(2)]}
 		case 0, 1:
 			e = map[string]any{"op": "move_staff", "agency": ag, "person": staff(), "unit": unit()}
 		case 2, 3:

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // ops are the edits of SPEC §5, by name. Each judges its edit in the order of §5: shape and
@@ -27,6 +28,7 @@ func init() {
 		"set_security": opSetSecurity, "set_default_security": opSetDefaultSecurity,
 		"set_site_defaults": opSetSiteDefaults, "propagate_defaults": opPropagateDefaults,
 		"create_agency": opCreateAgency, "import_build": opImportBuild,
+		"record_security_review": opRecordSecurityReview,
 	}
 }
 
@@ -60,6 +62,11 @@ func opAddStaff(e *edit) {
 			key = "nt_account"
 		}
 		e.failAt(key, CodeInvalidValue, "%q is a new person: give their name and NT account", id)
+	}
+	if e.ok() && !known {
+		if q := e.m.personByLogin(nt); q >= 0 {
+			e.failAt("nt_account", CodeDuplicateID, "the NT login %q is already %s's: a login names one person", nt, e.m.personName(q))
+		}
 	}
 	e.coordinator(a)
 	if !e.ok() {
@@ -365,4 +372,14 @@ func (e *edit) free(p, a int32) bool {
 		return false
 	}
 	return true
+}
+
+// personByLogin is the person whose NT login is nt (compared without regard to case), or -1.
+func (m *Model) personByLogin(nt string) int32 {
+	for i := range m.people {
+		if strings.EqualFold(m.people[i].src.NTAccount, nt) {
+			return int32(i)
+		}
+	}
+	return -1
 }

@@ -527,3 +527,20 @@ func opDeleteGroup(e *edit) {
 	}
 	e.delete(e.m.groupPath(g))
 }
+
+// record_security_review (§5.10 of the rules): a coordinator of the agency records that its
+// security was reviewed today, appending {date, by, version, note} to security_reviews, oldest
+// first. It changes no access.
+func opRecordSecurityReview(e *edit) {
+	a := e.agency("agency")
+	note := e.text("note", false)
+	e.coordinator(a)
+	if !e.ok() {
+		return
+	}
+	review := `{"date": "` + e.day.String() + `", "by": ` + string(jsonText(e.m.people[e.actor].src.ID)) + `, "version": ` + strconv.FormatInt(e.m.snap.Version, 10)
+	if note != "" {
+		review += `, "note": ` + string(jsonText(note))
+	}
+	e.set(agencyPath(a)+".security_reviews.-1", rawJSON(review+"}"))
+}

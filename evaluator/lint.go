@@ -69,6 +69,7 @@ func (l *linter) agency(a int32) {
 	if !backup {
 		l.add("no_backup_coordinator", t, "", "%s has no active backup Security Coordinator: establish one, so security work goes on when the primary is away", m.agencyName(a))
 	}
+	l.reviewOverdue(a, t)
 	for i := range ac.records {
 		rec := &ac.records[i]
 		if rec.person < 0 || !activeOn(rec.start, rec.end, l.d) {
@@ -264,4 +265,20 @@ func sortFindings(f []Finding) {
 		}
 		return f[i].Section < f[j].Section
 	})
+}
+
+// reviewOverdue: an agency reviews its security at least every two years (§5.10, §7 of the
+// rules): no review, or the latest review's day plus two years on or before as_of, is
+// security_review_overdue. A review made on 29 February falls due on 1 March.
+func (l *linter) reviewOverdue(a int32, t string) {
+	var last Date
+	for _, d := range l.m.agencies[a].src.Reviews {
+		last = max(last, d)
+	}
+	switch {
+	case last == 0:
+		l.add("security_review_overdue", t, "", "%s has no security review on record: review its CONNECTIONS security (at least every two years) and record the review", l.m.agencyName(a))
+	case last+20000 <= l.d:
+		l.add("security_review_overdue", t, "", "%s last reviewed its CONNECTIONS security on %s, more than two years ago: review it and record the review", l.m.agencyName(a), last)
+	}
 }

@@ -81,6 +81,21 @@ func (c *compiler) claimL(id string, path lazyPath) bool {
 	return true
 }
 
+// loginUnique: an NT login names one person (§1 of the rules). Logins are compared without
+// regard to case, as Windows compares them.
+func (c *compiler) loginUnique(seen map[string]int, p *person, i int) {
+	if p.NTAccount == "" {
+		return
+	}
+	key := strings.ToLower(p.NTAccount)
+	if prev, ok := seen[key]; ok {
+		c.add(CodeDuplicateID, field(index("people", i), "nt_account"), "the NT login %q of %s (%s) is already the login of %s (%s) at people[%d]; a login names one person",
+			p.NTAccount, p.Name, p.ID, c.m.snap.People[prev].Name, c.m.snap.People[prev].ID, prev)
+		return
+	}
+	seen[key] = i
+}
+
 func (c *compiler) person(id, path string) int32 {
 	return c.personL(id, lazyPath{base: path, i: -1})
 }
@@ -119,12 +134,14 @@ func (c *compiler) compile() {
 	m, s := c.m, c.m.snap
 	m.personIdx = make(map[string]int32, len(s.People))
 	m.people = make([]personC, 0, len(s.People))
+	logins := make(map[string]int, len(s.People))
 	for i := range s.People {
 		p := &s.People[i]
-		if c.claimL(p.ID, lazyPath{base: "people", i: i}) {
+		if c.claimL(p.ID, lazyPath{base: "people", i: i, key: "id"}) {
 			m.personIdx[p.ID] = int32(len(m.people))
 			m.people = append(m.people, personC{src: p, active: p.Status == "active"})
 		}
+		c.loginUnique(logins, p, i)
 	}
 	for i, id := range s.Administrators {
 		if p := c.personL(id, lazyPath{base: "administrators", i: i}); p >= 0 {
@@ -429,6 +446,10 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 		ec.principal = pk
 		switch pk {
 		case pInvalid:
+			if prefix, rest, ok := strings.Cut(e.Principal, ":"); ok && rest == "" {
+				c.add(CodeInvalidValue, ep.at("principal").String(), "%q names no one: give the id after %s:", e.Principal, prefix)
+				continue
+			}
 			c.add(CodeInvalidValue, ep.at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Principal)
 			continue
 		case pUser:

@@ -103,6 +103,10 @@ func loadBadCases() []loadBadCase {
 		{name: "unknown project consultant", edits: []snapEdit{addTo(aPages+"[3].roles.consultant", "p-nobody")}, code: codeUnknown, path: aPages + "[3].roles.consultant[1]"},
 		{name: "unknown metric owner", edits: []snapEdit{setAt(aPages+"[2].owners[0]", "p-nobody")}, code: codeUnknown, path: aPages + "[2].owners[0]"},
 		{name: "unknown task responsible", edits: []snapEdit{setAt(aPages+"[4].responsible[0]", "p-nobody")}, code: codeUnknown, path: aPages + "[4].responsible[0]"},
+		{name: "user: with no id", edits: []snapEdit{setAt(aOrg+".security[1].principal", "user:")}, code: codeValue, path: aOrg + ".security[1].principal"},
+		{name: "group: with no id", edits: []snapEdit{setAt(aOrg+".security[2].principal", "group:")}, code: codeValue, path: aOrg + ".security[2].principal"},
+		{name: "unit: with no id", edits: []snapEdit{setAt(aOrg+".security[1].principal", "unit:")}, code: codeValue, path: aOrg + ".security[1].principal"},
+		{name: "function: with no code", edits: []snapEdit{setAt(aOrg+".security[1].principal", "function:")}, code: codeValue, path: aOrg + ".security[1].principal"},
 		{name: "entry names an unknown person", edits: []snapEdit{setAt(aOrg+".security[1].principal", "user:p-nobody")}, code: codeUnknown, path: aOrg + ".security[1].principal"},
 		{name: "entry names an unknown group", edits: []snapEdit{setAt(aOrg+".security[2].principal", "group:g-nope")}, code: codeUnknown, path: aOrg + ".security[2].principal"},
 		{name: "entry names a group of another agency", edits: []snapEdit{
@@ -120,6 +124,12 @@ func loadBadCases() []loadBadCase {
 			addTo(aPages, jsonv(`{"id": "pg-x", "kind": "item", "parent": "pg-y"}`)),
 			addTo(aPages, jsonv(`{"id": "pg-y", "kind": "item", "parent": "pg-x"}`)),
 		}, code: codeCycle, path: aPages + "[8].parent"},
+		{name: "a page below a cycle is not blamed for it", edits: []snapEdit{
+			addTo(aPages, jsonv(`{"id": "pg-z", "kind": "item", "parent": "pg-x"}`)),
+			addTo(aPages, jsonv(`{"id": "pg-x", "kind": "item", "parent": "pg-y"}`)),
+			addTo(aPages, jsonv(`{"id": "pg-y", "kind": "item", "parent": "pg-x"}`)),
+		}, code: codeCycle, path: aPages + "[9].parent"},
+		{name: "a worker below a reports-to loop is not blamed for it", edits: []snapEdit{setAt(aStaff+"[2].reports_to", jsonv(`["p-3"]`))}, code: codeCycle, path: aStaff + "[2].reports_to"},
 		{name: "reports to oneself", edits: []snapEdit{setAt(aStaff+"[0].reports_to", jsonv(`["p-1"]`))}, code: codeCycle, path: aStaff + "[0].reports_to"},
 		{name: "two people report to each other", edits: []snapEdit{setAt(aStaff+"[2].reports_to", jsonv(`["p-4"]`))}, code: codeCycle, path: aStaff + "[2].reports_to"},
 		{name: "reports-to loop of three", edits: []snapEdit{
@@ -136,6 +146,9 @@ func loadBadCases() []loadBadCase {
 		{name: "duplicate agency", edits: []snapEdit{addTo("agencies", jsonv(`{"id": "ag-b", "pages": [{"id": "pg-c-org", "kind": "organization"}]}`))}, code: codeDuplicate, path: "agencies[2].id"},
 		{name: "duplicate build", edits: []snapEdit{addTo("builds", jsonv(`{"id": "B1", "date": "2026-02-01"}`))}, code: codeDuplicate, path: "builds[1].id"},
 		{name: "unit id taken by a person", edits: []snapEdit{addTo(agB+".units", jsonv(`{"id": "p-4"}`))}, code: codeDuplicate, path: agB + ".units[1].id"},
+		{name: "duplicate person", edits: []snapEdit{addTo("people", jsonv(`{"id": "p-4", "name": "Wes Again", "nt_account": "wagain"}`))}, code: codeDuplicate, path: "people[7].id"},
+		{name: "NT login used twice", edits: []snapEdit{addTo("people", jsonv(`{"id": "p-7", "name": "Wes Twin", "nt_account": "wworker"}`))}, code: codeDuplicate, path: "people[7].nt_account"},
+		{name: "NT login used twice, another case", edits: []snapEdit{setAt("people[5].nt_account", "WWorker")}, code: codeDuplicate, path: "people[5].nt_account"},
 		{name: "page id taken by a group", edits: []snapEdit{addTo(aPages, jsonv(`{"id": "g-a", "kind": "item", "parent": "pg-a-org"}`))}, code: codeDuplicate, path: aPages + "[8].id"},
 
 		// Parents and kinds (§2, §3).

@@ -493,3 +493,41 @@ func allKindsEdits() []snapEdit {
 	}
 	return out
 }
+
+// TestLoadReportsEveryCycle: two separate page cycles are two problems, each on its loop
+// (§2 of the rules: every problem of the document).
+func TestLoadReportsEveryCycle(t *testing.T) {
+	wantCycles(t, []snapEdit{
+		addTo(aPages, jsonv(`{"id": "pg-x", "kind": "item", "parent": "pg-y"}`)),
+		addTo(aPages, jsonv(`{"id": "pg-y", "kind": "item", "parent": "pg-x"}`)),
+		addTo(aPages, jsonv(`{"id": "pg-below", "kind": "item", "parent": "pg-v"}`)),
+		addTo(aPages, jsonv(`{"id": "pg-v", "kind": "item", "parent": "pg-v"}`)),
+	}, aPages+"[8].parent", aPages+"[11].parent")
+}
+
+// TestLoadReportsEveryReportsToLoop: two reports-to loops are two problems, each once.
+func TestLoadReportsEveryReportsToLoop(t *testing.T) {
+	wantCycles(t, []snapEdit{
+		setAt(aStaff+"[0].reports_to", jsonv(`["p-2"]`)),
+		setAt(aStaff+"[1].reports_to", jsonv(`["p-1"]`)),
+		setAt(aStaff+"[2].reports_to", jsonv(`["p-3"]`)),
+	}, aStaff+"[0].reports_to", aStaff+"[2].reports_to")
+}
+
+// wantCycles loads the base snapshot with edits and wants exactly cycle problems at paths.
+func wantCycles(t *testing.T, edits []snapEdit, paths ...string) {
+	t.Helper()
+	data, err := loadBadCase{edits: edits}.document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := loadProblems(t, data)
+	if len(got) != len(paths) {
+		t.Fatalf("want %d cycles; got:\n%s", len(paths), listProblems(got))
+	}
+	for i, p := range got {
+		if p.Code != codeCycle || p.Path != paths[i] {
+			t.Errorf("problem %d: want cycle at %s; got %s at %s", i, paths[i], p.Code, p.Path)
+		}
+	}
+}

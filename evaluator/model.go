@@ -10,6 +10,9 @@ import (
 type Model struct {
 	raw  []byte
 	snap *snapshot
+	// aboveDay is the day the records' lists of the people above them were made for (the
+	// document's own as_of; a model judged on another day walks reports-to on that day)
+	aboveDay Date
 	// spans locate in raw the elements edits rewrite (edit_doc.go); patches are the segments
 	// edits have rewritten since, and doc the document they make, written out when asked.
 	spans   *docSpans

@@ -84,27 +84,47 @@ func (c *compiler) compilePageFields(ai int32) {
 	}
 }
 
-// compilePages finds parent cycles, then resolves every page's context and effective section
-// (SPEC §3, §4.2), parents before children.
+// compilePages finds every parent cycle, then resolves every page's context and effective
+// section (SPEC §3, §4.2), parents before children. Each cycle is reported once, on a page of
+// the loop itself (not on a page that merely hangs below it); pages below a cycle are left
+// unresolved, so they add no problems of their own.
 func (c *compiler) compilePages() {
 	m := c.m
+	walk := make([]int32, len(m.pages)) // the walk that first met each page (0: none yet)
 	const (
 		todo = iota
-		doing
 		done
+		looped // on a cycle, or below one
 	)
 	state := make([]uint8, len(m.pages))
+	for x := range m.pages {
+		if walk[x] != 0 {
+			continue
+		}
+		id, y := int32(x)+1, int32(x)
+		for y >= 0 && walk[y] == 0 {
+			walk[y] = id
+			y = m.pages[y].parent
+		}
+		if y >= 0 && walk[y] == id { // this walk came back to y: a loop not met before
+			for z := y; state[z] != looped; z = m.pages[z].parent {
+				state[z] = looped
+			}
+			ai := m.pages[y].agency
+			c.add(CodeCycle, field(index(field(index("agencies", int(ai)), "pages"), indexOfPage(m.agencies[ai].src, m.pages[y].src)), "parent"),
+				"the page %s is its own ancestor: follow the parents and they come back to it", m.pages[y].src.ID)
+		}
+	}
 	var visit func(x int32) bool
 	visit = func(x int32) bool {
 		switch state[x] {
 		case done:
 			return true
-		case doing:
+		case looped:
 			return false
 		}
-		state[x] = doing
-		P := &m.pages[x]
-		if P.parent >= 0 && !visit(P.parent) {
+		if P := &m.pages[x]; P.parent >= 0 && !visit(P.parent) {
+			state[x] = looped
 			return false
 		}
 		c.resolvePage(x)
@@ -112,12 +132,7 @@ func (c *compiler) compilePages() {
 		return true
 	}
 	for x := range m.pages {
-		if !visit(int32(x)) {
-			ai := m.pages[x].agency
-			c.add(CodeCycle, field(index(field(index("agencies", int(ai)), "pages"), indexOfPage(m.agencies[ai].src, m.pages[x].src)), "parent"),
-				"the page %s is its own ancestor: follow the parents and they come back to it", m.pages[x].src.ID)
-			return
-		}
+		visit(int32(x))
 	}
 }
 
@@ -193,44 +208,45 @@ func (m *Model) nearestOwnSecurity(x int32) int32 {
 
 // checkReportsToCycles refuses reports-to loops as they read on the snapshot's day (SPEC §2).
 func (c *compiler) checkReportsToCycles() {
-	m := c.m
-	for ai := range m.agencies {
-		if !c.checkReportsToCyclesIn(int32(ai)) {
-			return
-		}
+	for ai := range c.m.agencies {
+		c.checkReportsToCyclesIn(int32(ai))
 	}
 }
 
-// checkReportsToCyclesIn refuses a reports-to loop in agency a; false when it found one.
+// checkReportsToCyclesIn refuses every reports-to loop in agency a, each once, on the record
+// of a person on the loop; false when it found one.
 func (c *compiler) checkReportsToCyclesIn(a int32) bool {
 	m := c.m
 	d := m.snap.AsOf
+	var onLoop []int32 // the people of the loops reported so far
 	for ri := range m.agencies[a].records {
 		rec := &m.agencies[a].records[ri]
-		if rec.person < 0 || m.readRecord(rec.person, a, d) != int32(ri) {
+		if rec.person < 0 || containsID(onLoop, rec.person) || m.readRecord(rec.person, a, d) != int32(ri) {
 			continue
 		}
 		if m.reportsToAbove(rec.person, rec.person, a, d) {
-			chain := m.reportsChainLoop(rec.person, a, d)
+			loop := m.reportsChainLoop(rec.person, a, d)
+			onLoop = append(onLoop, loop...)
+			names := make([]string, len(loop))
+			for i, x := range loop {
+				names[i] = m.people[x].src.ID
+			}
 			c.add(CodeCycle, field(index(field(index("agencies", int(a)), "staff"), ri), "reports_to"),
-				"reports-to goes round in a loop: %s", chain)
-			return false
+				"reports-to goes round in a loop: %s", strings.Join(names, " → "))
 		}
 	}
-	return true
+	return len(onLoop) == 0
 }
 
-func (m *Model) reportsChainLoop(p, a int32, d Date) string {
-	names := []string{m.people[p].src.ID}
+// reportsChainLoop is the loop of reports-to from p back to p (p first and last).
+func (m *Model) reportsChainLoop(p, a int32, d Date) []int32 {
+	loop := []int32{p}
 	for _, mgr := range m.managersOf(p, a, d) {
 		if path := m.reportsChain(p, mgr, a, d); path != nil {
-			for _, x := range path {
-				names = append(names, m.people[x].src.ID)
-			}
-			break
+			return append(loop, path...)
 		}
 	}
-	return strings.Join(names, " → ")
+	return loop
 }
 
 // jsonSyntaxPosition finds the line and column where the standard decoder gives up.

@@ -564,11 +564,13 @@ func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
 }
 
 func (r *reader) parseAgency(e gjson.Result, at string) agency {
-	var id, name, orgEditors, orgLeaders, coordinators, groups, units, staff, pages gjson.Result
+	var id, name, orgEditors, orgLeaders, coordinators, groups, units, staff, pages, reviews gjson.Result
 	e.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
 			keepFirst(&id, v)
+		case "security_reviews":
+			keepFirst(&reviews, v)
 		case "name":
 			keepFirst(&name, v)
 		case "org_editors":
@@ -595,6 +597,7 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 		OrgLeaders: r.ids(orgLeaders, field(at, "org_leaders")),
 	}
 	a.Coordinators = r.parseCoordinators(coordinators, field(at, "coordinators"))
+	a.Reviews = r.parseReviews(reviews, field(at, "security_reviews"))
 	var sp *agencySpans
 	if r.spans != nil {
 		sp = &r.spans.agencies[len(r.spans.agencies)-1]
@@ -794,4 +797,29 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// parseReviews reads an agency's security_reviews (§5.10 of the rules): each {date, by,
+// version, note?}, oldest first. Only the dates decide anything (the lint
+// security_review_overdue); the rest is kept as written.
+func (r *reader) parseReviews(v gjson.Result, at string) []Date {
+	var out []Date
+	r.array(v, at, func(_ int, rv gjson.Result, at string) {
+		if !r.object(rv, at, true) {
+			return
+		}
+		d := r.date(rv.Get("date"), field(at, "date"), 0)
+		if !rv.Get("date").Exists() {
+			r.add(CodeInvalidSnapshot, field(at, "date"), "a security review needs the day it was made")
+		}
+		r.text(rv.Get("by"), field(at, "by"), false)
+		r.text(rv.Get("note"), field(at, "note"), false)
+		if ver := rv.Get("version"); ver.Exists() && (ver.Type != gjson.Number || ver.Num < 0 || ver.Num != float64(int64(ver.Num))) {
+			r.add(CodeInvalidSnapshot, field(at, "version"), "must be a whole number, 0 or more (found %s)", describe(ver))
+		}
+		if d != 0 {
+			out = append(out, d)
+		}
+	})
+	return out
 }

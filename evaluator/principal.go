@@ -53,7 +53,7 @@ func splitPrincipal(s string) (principalKind, string) {
 		return k, ""
 	}
 	prefix, rest, ok := strings.Cut(s, ":")
-	if !ok {
+	if !ok || rest == "" { // "user:" names no one
 		return pInvalid, ""
 	}
 	switch prefix {
@@ -172,7 +172,7 @@ func (m *Model) managersOf(g, a int32, d Date) []int32 {
 // reportsToAbove reports whether p is among the managers of g, their managers and so on to the
 // top (SPEC §4.2). It does not allocate for chains up to 64 people.
 func (m *Model) reportsToAbove(p, g, a int32, d Date) bool {
-	if d == m.snap.AsOf { // the snapshot's day: the people above g are listed on their record
+	if d == m.aboveDay { // the day the people above g were listed on their record
 		r := m.readRecord(g, a, d)
 		if r < 0 {
 			return false
@@ -206,6 +206,7 @@ func (m *Model) reportsToAbove(p, g, a int32, d Date) bool {
 // refused it otherwise); should one be met all the same, the records on it keep no list and
 // reportsToAbove walks the tree.
 func (c *compiler) compileReportsAbove() {
+	c.m.aboveDay = c.m.snap.AsOf
 	for ai := range c.m.agencies {
 		c.compileReportsAboveIn(int32(ai))
 	}

@@ -86,6 +86,7 @@ type agency struct {
 	Units        []unit
 	Staff        []staffRecord
 	Pages        []page
+	Reviews      []Date // the days of its security reviews, oldest first (§5.10)
 }
 
 type siteTemplate struct {
