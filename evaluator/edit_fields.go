@@ -267,7 +267,39 @@ func (e *edit) pageRight(x int32, act actionKind, create kind) {
 			why = append(why, r.Message)
 		}
 	}
-	e.failAt("", CodeNotAuthorized, "%s may not %s on %s: %s", e.m.people[e.actor].src.ID, actionWords(act, create), e.m.pageName(x), strings.Join(why, "; "))
+	e.failAt("", CodeNotAuthorized, "%s may not %s on %s: %s. %s", e.m.people[e.actor].src.ID, actionWords(act, create), e.m.pageName(x), strings.Join(why, "; "), e.whoMay(q))
+}
+
+// whoMay names the people who could make an edit refused for want of a page right (§11 of
+// the rules: a refused edit names who could make it): those with the right, administrators
+// apart.
+func (e *edit) whoMay(q query) string {
+	var names []string
+	admins := false
+	for p := range e.m.people {
+		q.person = int32(p)
+		if !e.m.decide(q, nil).allowed {
+			continue
+		}
+		if e.m.people[p].admin {
+			admins = true
+			continue
+		}
+		names = append(names, e.m.personName(int32(p)))
+	}
+	out := "Only the administrators may make this edit"
+	switch {
+	case len(names) > 3:
+		out = fmt.Sprintf("%s and %d others may make this edit", strings.Join(names[:3], ", "), len(names)-3)
+	case len(names) > 0:
+		out = strings.Join(names, ", ") + " may make this edit"
+	case !admins:
+		return "Nobody may make this edit now"
+	}
+	if admins && len(names) > 0 {
+		out += ", and the administrators"
+	}
+	return out
 }
 
 func actionWords(act actionKind, create kind) string {

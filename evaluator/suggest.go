@@ -13,7 +13,8 @@ import (
 // rules): the edits, as a coordinator would make them; the people who may make them, the
 // first of whom it was verified for; and its reach, the batch's what-if without the cell asked
 // about: everyone else who gains or loses what. Kind says what sort of change it is:
-// remove_deny, user_entry, raise_entry, function, reinstate, person_id, add_staff; and
+// remove_deny, user_entry, raise_entry, join_group, out_assignment, function, reinstate,
+// person_id, add_staff; and
 // explanation for a request no edit can allow (a performance report's fixed rule), which has
 // no edits.
 type Suggestion struct {
@@ -233,6 +234,48 @@ func (s *suggester) pageCandidates() {
 		}
 		s.try("raise_entry", fmt.Sprintf("Raise the entry %s (%s) in %s to %s", e.Principal, e.Role, where, raised[i].Role),
 			actors, sectionEdit(sec, raised))
+	}
+	// an entry that would suffice but does not apply: join its group, or be out-assigned
+	// to its unit
+	for _, e := range sec.Entries {
+		if applying[e.Principal] || e.Role == "denied" || roleRank[e.Role] < roleRank[need] || create != "" && !slices.Contains(e.Create, create) {
+			continue
+		}
+		s.joinEntry(e, where)
+	}
+}
+
+// joinEntry proposes making the person one of an entry's principal: a member of its custom
+// group (by those with full access to the organization page's security), or out-assigned to
+// its unit (by the agency's coordinators), when they are staff of that agency.
+func (s *suggester) joinEntry(e Entry, where string) {
+	m, p := s.m, s.p
+	day, _ := m.day(s.r.AsOf)
+	id := m.people[p].src.ID
+	if g, ok := strings.CutPrefix(e.Principal, "group:"); ok {
+		gi, found := m.groupIdx[g]
+		if !found {
+			return
+		}
+		G := &m.groups[gi]
+		members := append(slices.Clone(G.src.Members), id)
+		a := G.agency
+		s.try("join_group", fmt.Sprintf("Add %s to the group %s, whose entry (%s) in %s suffices", m.personName(p), G.src.Name, e.Role, where),
+			m.securityManagers(m.pages[m.agencies[a].org].src.ID),
+			editJSON("set_group_members", "agency", m.agencies[a].src.ID, "group", g, "members", members))
+		return
+	}
+	if u, ok := strings.CutPrefix(e.Principal, "unit:"); ok {
+		ui, found := m.unitIdx[u]
+		if !found {
+			return
+		}
+		a := m.units[ui].agency
+		if m.activeRecord(p, a, day) < 0 {
+			return
+		}
+		s.try("out_assignment", fmt.Sprintf("Out-assign %s to %s, whose entry (%s) in %s suffices", m.personName(p), m.unitName(ui), e.Role, where),
+			m.coordinatorsOf(a), editJSON("add_out_assignment", "agency", m.agencies[a].src.ID, "person", id, "unit", u))
 	}
 }
 

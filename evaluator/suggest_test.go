@@ -89,7 +89,7 @@ func TestPropertySuggestions(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"error", "allowed", "denied with suggestions", "user_entry", "function"} {
+	for _, k := range []string{"error", "allowed", "denied with suggestions", "user_entry", "raise_entry", "join_group", "function"} {
 		if counts[k] == 0 {
 			t.Errorf("no request came out %s: the property was not exercised (%v)", k, counts)
 		}

@@ -55,7 +55,13 @@ function measure({ requests, batch, loops }) {
   t0 = performance.now();
   const w = JSON.parse(call("whatif", JSON.stringify({ batch })));
   const whatifMs = performance.now() - t0;
-  return { checkUs, allowedUs, allowedOk: answer.ok, whatifMs, whatif: w.ok ? w.result.summary : w.error.message, accepted: w.ok && w.result.accepted };
+  // suggest: the first denied request, its suggestions each verified by a what-if
+  const denied = requests.find((r, i) => answer.ok && !answer.result[i]);
+  t0 = performance.now();
+  const sg = denied ? JSON.parse(call("suggest", JSON.stringify(denied))) : null;
+  const suggestMs = performance.now() - t0;
+  return { checkUs, allowedUs, allowedOk: answer.ok, whatifMs, whatif: w.ok ? w.result.summary : w.error.message, accepted: w.ok && w.result.accepted,
+    suggestMs, suggestions: sg?.ok ? sg.result.length : -1 };
 }
 
 const rows = [];
@@ -87,6 +93,7 @@ for (const [name, file, url] of [
       print(`${name} · Chromium check through connsec.call (with reasons, JSON both ways)`, `${m.checkUs.toFixed(1)} µs per call (${loops} calls)`);
       print(`${name} · Chromium allowed, ${requests.length} requests in one call`, `${m.allowedUs.toFixed(2)} µs per request`);
       print(`${name} · Chromium what-if of one edit`, `${m.whatifMs.toFixed(0)} ms (${m.whatif})`);
+      print(`${name} · Chromium suggest for a denied request`, `${m.suggestMs.toFixed(0)} ms (${m.suggestions} suggestions)`);
       // the panels on this snapshot: drawing them, and the who/what lists in virtual tables
       const page = b.page;
       for (const [tab, ready] of [["browse", "#page-tree li"], ["check", "#verdict"], ["lists", "#list-table [role=row][aria-rowindex]"]]) {
