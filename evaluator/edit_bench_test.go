@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/connsec/connsec/evaluator"
 	"github.com/tidwall/gjson"
 )
 
@@ -42,11 +43,13 @@ func editBatches(data []byte) map[string]string {
 		"set_security":         batch(`{"op": "set_security", "page": %q, "entries": [{"principal": "everyone", "role": "reader"}, {"principal": "dept_member", "role": "editor"}]}`, dept),
 		"set_default_security": batch(`{"op": "set_default_security", "page": %q, "kind": "department", "entries": [{"principal": "everyone", "role": "reader"}, {"principal": "dept_leader", "role": "full"}]}`, org),
 		"propagate_defaults":   batch(`{"op": "propagate_defaults", "page": %q, "kind": "department"}`, org),
+		"add_staff":            batch(`{"op": "add_staff", "agency": %q, "person": "p-bench-new", "name": "Nia Worker", "nt_account": "nbenchworker"}`, ag),
+		"create_page":          batch(`{"op": "create_page", "page": {"id": "pg-bench-new", "kind": "item", "parent": %q, "title": "New"}}`, dept),
 		"consolidate_units":    batch(`{"op": "consolidate_units", "agency": %q, "from": [%q], "into": %q}`, ag, other, unit),
 	}
 }
 
-var editFamilies = []string{"assign_functions", "move_staff", "set_security", "set_default_security", "propagate_defaults", "consolidate_units"}
+var editFamilies = []string{"assign_functions", "move_staff", "set_security", "set_default_security", "propagate_defaults", "add_staff", "create_page", "consolidate_units"}
 
 // BenchmarkApply and BenchmarkWhatIf: one batch per op family on the generated
 // 5,000-staff / 50,000-page snapshot (issue 3: apply ≤ 20 ms, what-if ≤ 50 ms).
@@ -77,5 +80,23 @@ func BenchmarkWhatIf(b *testing.B) {
 				s.model.WhatIf([]byte(batches[name]))
 			}
 		})
+	}
+}
+
+// BenchmarkWhatIfFirst: the first what-if on a freshly loaded model (its findings never
+// found), the load itself not counted.
+func BenchmarkWhatIfFirst(b *testing.B) {
+	s := benchSnaps(b)[1]
+	batch := []byte(editBatches(s.data)["move_staff"])
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		m, err := evaluator.Load(s.data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if w := m.WhatIf(batch); !w.Accepted {
+			b.Fatal(w.Error)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func TestIncrementalEqualsReload(t *testing.T) {
 	}
 	defer func(n int) { maxPatches = n }(maxPatches)
 	maxPatches = 16 // models write their document out often, and keep patches in between
-	accepted, refused := 0, 0
+	accepted, refused, firstLints := 0, 0, 0
 	for di, data := range docs {
 		m, err := Load(data)
 		if err != nil {
@@ -58,6 +58,18 @@ func TestIncrementalEqualsReload(t *testing.T) {
 			b, err := parseBatch(raw)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// the first what-if after a load lints only the scopes the batch reaches
+			fresh, err := Load(m.Snapshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fch := &changeSet{}
+			if next, err := fresh.applyBatch(b, true, fch); err == nil && fch.known() {
+				if d := cmp.Diff(lintDiff(fresh.lintAll(), next.lintAll()), fresh.lintDiffAfter(next, fch)); d != "" {
+					t.Fatalf("doc %d batch %s: the first lint changes after a load differ (-all +reached scopes):\n%s", di, raw, d)
+				}
+				firstLints++
 			}
 			m.lintScopes() // so that an applied model finds its own from these
 			ch := &changeSet{}
@@ -96,7 +108,10 @@ func TestIncrementalEqualsReload(t *testing.T) {
 	if accepted < batches || refused == 0 {
 		t.Errorf("the random batches should include accepted and refused ones: %d accepted, %d refused", accepted, refused)
 	}
-	t.Logf("%d batches accepted, %d refused", accepted, refused)
+	if firstLints == 0 {
+		t.Error("no first what-if after a load was linted in the scopes it reaches")
+	}
+	t.Logf("%d batches accepted, %d refused, %d first lint changes after a load", accepted, refused, firstLints)
 }
 
 // compareModels: inc, from the incremental path, equals rel, from reloading, and both equal

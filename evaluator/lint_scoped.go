@@ -3,6 +3,7 @@ package evaluator
 import (
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -108,11 +109,11 @@ type relinted struct {
 	scopes        *lintScopes
 }
 
-// relint lints m, made from a model whose findings were old by the known change ch, only in
-// the scopes ch reaches: the agencies whose staff, units or coordinators changed (all of them
-// when a person's Person ID changed), the people, the build, and the pages at or under a
-// rewritten page. Every other scope finds the same in both models.
-func (m *Model) relint(old *lintScopes, ch *changeSet) relinted {
+// reached are the scopes a known change ch reaches in m (or in the model m was made from: a
+// known change keeps every index): the agencies whose staff, units or coordinators changed
+// (all of them when a person's Person ID changed), and the pages at or under a rewritten page.
+// The people and the build are linted again after every change.
+func (m *Model) reached(ch *changeSet) ([]bool, map[int32]bool) {
 	agencies := make([]bool, len(m.agencies))
 	pages := map[int32]bool{}
 	for k := range ch.keys {
@@ -133,6 +134,15 @@ func (m *Model) relint(old *lintScopes, ch *changeSet) relinted {
 			}
 		}
 	}
+	return agencies, pages
+}
+
+// relint lints m, made from a model whose findings were old by the known change ch, only in
+// the scopes ch reaches: the agencies whose staff, units or coordinators changed (all of them
+// when a person's Person ID changed), the people, the build, and the pages at or under a
+// rewritten page. Every other scope finds the same in both models.
+func (m *Model) relint(old *lintScopes, ch *changeSet) relinted {
+	agencies, pages := m.reached(ch)
 	s := &lintScopes{agencies: slices.Clone(old.agencies), pages: maps.Clone(old.pages), keys: maps.Clone(old.keys)}
 	var r relinted
 	l := linter{m: m, d: m.snap.AsOf}
@@ -179,6 +189,9 @@ func (m *Model) lintDiffAfter(next *Model, ch *changeSet) LintChange {
 	if !ch.known() {
 		return lintDiff(m.lintScopes().all(), next.Lint())
 	}
+	if m.lint != nil && m.lint.scopes.Load() == nil {
+		return m.lintDiffFirst(next, ch)
+	}
 	old := m.lintScopes()
 	r := next.relint(old, ch)
 	before, after := r.before, r.after
@@ -200,6 +213,86 @@ func (m *Model) lintDiffAfter(next *Model, ch *changeSet) LintChange {
 	for _, f := range before {
 		k := findingKey(f)
 		if !inAfter[k] && old.keys[k] == inBefore[k] {
+			out.Resolved = append(out.Resolved, f)
+		}
+	}
+	sortFindings(out.Added)
+	sortFindings(out.Resolved)
+	return out
+}
+
+// lintIn is m's findings in the scopes given, the people and the build, in the order Lint
+// finds them.
+func (m *Model) lintIn(agencies []bool, pages map[int32]bool) []Finding {
+	l := linter{m: m, d: m.snap.AsOf}
+	for a, in := range agencies {
+		if in {
+			l.agency(int32(a))
+		}
+	}
+	l.people()
+	l.build()
+	for x := range m.pages {
+		if pages[int32(x)] {
+			l.page(int32(x))
+		}
+	}
+	return l.out
+}
+
+// lintDiffFirst is lintDiffAfter for a model whose findings were never found (the first
+// what-if after a load): both models are linted only in the scopes ch reaches, so the first
+// what-if does not pay for a whole lint. A finding of a scope not reached is the same in both
+// models; the only findings whose key a scope not reached may also have are a person's
+// staff_in_temporary_unit and out_assignment_expired (one per agency the person is staffed
+// in), so for those the other agencies of the person are linted as well.
+func (m *Model) lintDiffFirst(next *Model, ch *changeSet) LintChange {
+	agencies, pages := next.reached(ch)
+	before, after := m.lintIn(agencies, pages), next.lintIn(agencies, pages)
+	inBefore, inAfter := map[string]int{}, map[string]bool{}
+	for _, f := range before {
+		inBefore[findingKey(f)]++
+	}
+	for _, f := range after {
+		inAfter[findingKey(f)] = true
+	}
+	others := map[int32]map[string]bool{} // agency not reached → the keys of its findings in m
+	elsewhere := func(f Finding) bool {
+		if f.Code != "staff_in_temporary_unit" && f.Code != "out_assignment_expired" {
+			return false
+		}
+		p, ok := m.personIdx[strings.TrimPrefix(f.Target, "person:")]
+		if !ok {
+			return false
+		}
+		for _, r := range m.people[p].records {
+			if agencies[r.agency] {
+				continue
+			}
+			keys, done := others[r.agency]
+			if !done {
+				keys = map[string]bool{}
+				l := linter{m: m, d: m.snap.AsOf}
+				l.agency(r.agency)
+				for _, g := range l.out {
+					keys[findingKey(g)] = true
+				}
+				others[r.agency] = keys
+			}
+			if keys[findingKey(f)] {
+				return true
+			}
+		}
+		return false
+	}
+	out := LintChange{Added: []Finding{}, Resolved: []Finding{}}
+	for _, f := range after {
+		if inBefore[findingKey(f)] == 0 && !elsewhere(f) {
+			out.Added = append(out.Added, f)
+		}
+	}
+	for _, f := range before {
+		if !inAfter[findingKey(f)] && !elsewhere(f) {
 			out.Resolved = append(out.Resolved, f)
 		}
 	}
