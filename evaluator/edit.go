@@ -32,11 +32,14 @@ const (
 
 // EditError refuses an edit batch (SPEC §5): the code, the index of the first failing edit
 // (-1 for the batch itself), the JSON path inside the batch and a message for the coordinator.
+// A not_authorized refusal names in Could the people who could make the edit (§11 of the
+// rules), coordinators or those with the page right first, administrators last.
 type EditError struct {
-	Code    string `json:"code"`
-	Index   int    `json:"index"`
-	Path    string `json:"path"`
-	Message string `json:"message"`
+	Code    string            `json:"code"`
+	Index   int               `json:"index"`
+	Path    string            `json:"path"`
+	Message string            `json:"message"`
+	Could   []SuggestionActor `json:"could,omitempty"`
 }
 
 func (e *EditError) Error() string {

@@ -246,8 +246,12 @@ func (e *edit) notCoordinator(a int32, also string) {
 	if len(names) > 0 {
 		list = strings.Join(names, ", ")
 	}
+	if e.err != nil {
+		return
+	}
 	e.failAt("", CodeNotAuthorized, "%s is not a coordinator of %s%s; its coordinators: %s",
 		e.m.people[e.actor].src.ID, e.m.agencies[a].src.ID, also, list)
+	e.err.Could = e.m.coordinatorsOf(a)
 }
 
 // pageRight requires the actor to have the action on page x (decided as Check decides).
@@ -267,39 +271,48 @@ func (e *edit) pageRight(x int32, act actionKind, create kind) {
 			why = append(why, r.Message)
 		}
 	}
-	e.failAt("", CodeNotAuthorized, "%s may not %s on %s: %s. %s", e.m.people[e.actor].src.ID, actionWords(act, create), e.m.pageName(x), strings.Join(why, "; "), e.whoMay(q))
+	if e.err != nil {
+		return
+	}
+	words, could := e.whoMay(q)
+	e.failAt("", CodeNotAuthorized, "%s may not %s on %s: %s. %s", e.m.people[e.actor].src.ID, actionWords(act, create), e.m.pageName(x), strings.Join(why, "; "), words)
+	e.err.Could = could
 }
 
 // whoMay names the people who could make an edit refused for want of a page right (§11 of
 // the rules: a refused edit names who could make it): those with the right, administrators
 // apart.
-func (e *edit) whoMay(q query) string {
+func (e *edit) whoMay(q query) (string, []SuggestionActor) {
 	var names []string
-	admins := false
+	var could, admins []SuggestionActor
 	for p := range e.m.people {
 		q.person = int32(p)
 		if !e.m.decide(q, nil).allowed {
 			continue
 		}
+		a := SuggestionActor{Person: e.m.people[p].src.ID, Name: e.m.personName(int32(p)), Why: "has the right on that page"}
 		if e.m.people[p].admin {
-			admins = true
+			a.Why = "an administrator may make any edit"
+			admins = append(admins, a)
 			continue
 		}
-		names = append(names, e.m.personName(int32(p)))
+		names = append(names, a.Name)
+		could = append(could, a)
 	}
+	could = append(could, admins...)
 	out := "Only the administrators may make this edit"
 	switch {
 	case len(names) > 3:
 		out = fmt.Sprintf("%s and %d others may make this edit", strings.Join(names[:3], ", "), len(names)-3)
 	case len(names) > 0:
 		out = strings.Join(names, ", ") + " may make this edit"
-	case !admins:
-		return "Nobody may make this edit now"
+	case len(admins) == 0:
+		return "Nobody may make this edit now", could
 	}
-	if admins && len(names) > 0 {
+	if len(admins) > 0 && len(names) > 0 {
 		out += ", and the administrators"
 	}
-	return out
+	return out, could
 }
 
 func actionWords(act actionKind, create kind) string {

@@ -145,10 +145,22 @@ async function addEdits(edits) {
   if (w && !w.accepted && w.error?.index >= before) {
     state.batch.edits.splice(before);
     runWhatIf();
-    clear(view.refusal, h("p", { class: "error" }, `Refused, not queued — ${w.error.code}: ${w.error.message}`));
+    clear(view.refusal, h("p", { class: "error" }, `Refused, not queued — ${w.error.code}: ${w.error.message}`), couldMake(w.error, edits));
     return;
   }
   clear(view.refusal);
+}
+
+// couldMake offers, under a not_authorized refusal, to make the edit as one of the people who
+// could (the module names them): one click acts as them and queues the edit again.
+function couldMake(error, edits) {
+  const could = (error.could || []).slice(0, 4);
+  if (error.code !== "not_authorized" || !could.length) return null;
+  return h("div", { class: "row", id: "could-make" }, h("span", {}, "Who could make it:"), could.map((a) =>
+    h("button", { type: "button", "data-act-as": a.person, title: a.why, onclick: () => {
+      state.batch.actor = a.person;
+      addEdits(edits);
+    } }, `Act as ${a.name} and queue it`)));
 }
 
 async function undo(i) {

@@ -213,3 +213,20 @@ test("a denial says what would grant it, and one click puts a suggestion into th
   await b.shot("suggestion-queued");
   await clearBatch(page);
 });
+
+test("a refused edit names who could make it, and one click makes it as them", async () => {
+  await actAs(page, "Denise Okafor");
+  await page.selectOption("#op-choose", "set_security");
+  await page.fill("#op-form [data-field=page]", "Kinship First initiative");
+  await page.dispatchEvent("#op-form [data-field=page]", "change");
+  await page.waitForSelector("#op-form .entries tbody tr");
+  await page.click("#op-add");
+  assert.match(await page.textContent("#refusal"), /Refused, not queued — not_authorized: .* may make this edit/);
+  const who = await page.getAttribute("#could-make [data-act-as]", "data-act-as");
+  await page.click("#could-make [data-act-as]");
+  await page.waitForSelector("#diff-summary, #queue li code");
+  assert.equal(await page.textContent("#batch-count"), "1", "queued as the person who could");
+  assert.equal(await page.evaluate(() => window.connsecApp.state.batch.actor), who);
+  await clearBatch(page);
+  await actAs(page, "Denise Okafor");
+});

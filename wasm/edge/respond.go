@@ -19,6 +19,8 @@ type Problem struct {
 	Message string `json:"message"`
 	Path    string `json:"path,omitempty"`
 	Index   *int   `json:"index,omitempty"`
+	// Could names, on a 403 not_authorized edit, the people who could make it.
+	Could []evaluator.SuggestionActor `json:"could,omitempty"`
 }
 
 // httpError is a Problem on its way out, with its HTTP status.
@@ -96,7 +98,7 @@ func asHTTPError(err error) *httpError {
 			status = http.StatusConflict
 		}
 		i := ee.Index
-		return &httpError{status: status, Problem: Problem{Code: ee.Code, Message: ee.Message, Path: ee.Path, Index: &i}}
+		return &httpError{status: status, Problem: Problem{Code: ee.Code, Message: ee.Message, Path: ee.Path, Index: &i, Could: ee.Could}}
 	}
 	return fail(http.StatusInternalServerError, codeFailed, "%s", err.Error())
 }

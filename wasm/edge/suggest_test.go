@@ -41,4 +41,12 @@ func TestSuggest(t *testing.T) {
 	if r := a.do("POST", "/v1/suggest", token(t, "p-1012"), map[string]any{"subject": "p-1012", "action": "read", "resource": "page:pg-none"}); r.status != 400 {
 		t.Errorf("an unknown page: %d %s", r.status, r.raw)
 	}
+	// a refused edit names who could make it
+	batch := map[string]any{"base_version": 0, "edits": []any{map[string]any{"op": "set_security", "page": "pg-alb-dep-cpsi1", "entries": []any{}}}}
+	r = a.do("POST", "/v1/edits", token(t, "p-1012"), batch, "Idempotency-Key", "k-could")
+	e, _ := r.body["error"].(map[string]any)
+	could, _ := e["could"].([]any)
+	if r.status != 403 || len(could) == 0 || could[0].(map[string]any)["person"] != "p-1010" {
+		t.Errorf("a refused edit: %d %s", r.status, r.raw)
+	}
 }
