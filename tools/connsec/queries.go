@@ -12,10 +12,7 @@ import (
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	c := newCommand("check", "--snapshot F --subject P --action A --resource R [--as-of D] [--json]", stdout, stderr)
 	var r evaluator.Request
-	c.fs.StringVar(&r.Subject, "subject", "", "the person asking (p-…)")
-	c.fs.StringVar(&r.Action, "action", "", "read, edit, manage_security, create:<kind> or a capability")
-	c.fs.StringVar(&r.Resource, "resource", "", "page:<id>, or agency:/unit:/person:<id> for a capability")
-	if code, ok := c.parse(args, "subject", "action", "resource"); !ok {
+	if code, ok := c.parseRequest(args, &r); !ok {
 		return code
 	}
 	m, ok := c.load()
@@ -47,6 +44,15 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// parseRequest reads the flags of one request (--subject, --action, --resource) with the
+// shared ones; the day is set once the snapshot is read.
+func (c *command) parseRequest(args []string, r *evaluator.Request) (int, bool) {
+	c.fs.StringVar(&r.Subject, "subject", "", "the person asking (p-…)")
+	c.fs.StringVar(&r.Action, "action", "", "read, edit, manage_security, create:<kind> or a capability")
+	c.fs.StringVar(&r.Resource, "resource", "", "page:<id>, or agency:/unit:/person:<id> for a capability")
+	return c.parse(args, "subject", "action", "resource")
 }
 
 // runWho is `connsec who`: everyone allowed an action on a page or capability target.

@@ -17,10 +17,7 @@ import (
 func runSuggest(args []string, stdout, stderr io.Writer) int {
 	c := newCommand("suggest", "--snapshot F --subject P --action A --resource R [--as-of D] [--json]", stdout, stderr)
 	var r evaluator.Request
-	c.fs.StringVar(&r.Subject, "subject", "", "the person who was refused (p-…)")
-	c.fs.StringVar(&r.Action, "action", "", "read, edit, manage_security, create:<kind> or a capability")
-	c.fs.StringVar(&r.Resource, "resource", "", "page:<id>, or agency:/unit:/person:<id> for a capability")
-	if code, ok := c.parse(args, "subject", "action", "resource"); !ok {
+	if code, ok := c.parseRequest(args, &r); !ok {
 		return code
 	}
 	m, ok := c.load()
