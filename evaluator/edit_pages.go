@@ -272,6 +272,12 @@ func opPropagateDefaults(e *edit) {
 		e.failAt("kind", CodeNotApplicable, "%s has no default section for %s pages to propagate", e.m.pageName(x), k.label())
 		return
 	}
+	// a section for a kind without own security is live (§3): those pages follow it as it is,
+	// and they cannot hold a copy
+	if !k.ownSecurity() {
+		e.failAt("kind", CodeNotApplicable, "%s pages follow this default section of %s as it is (they have no security of their own): there is nothing to propagate", k.label(), e.m.pageName(x))
+		return
+	}
 	src := rawJSON(e.read(e.m.pagePath(x) + ".defaults." + k.String()).Raw)
 	if src == "" || src == "null" {
 		src = "[]"
