@@ -2,7 +2,7 @@
 GO ?= go
 EXAMPLE := fixtures/example/snapshot.json
 
-.PHONY: run test test-go test-peers test-wasm test-worker test-site wasm worker worker-deps site serve-site vet bench bench-peers bench-edge fuzz
+.PHONY: run test test-go test-peers test-wasm test-worker test-site wasm worker worker-deps site serve-site vet bench bench-memory bench-peers bench-edge fuzz
 
 ## run: the workbench and the API in workerd (wrangler dev) on http://127.0.0.1:8787, with the
 ## example snapshot seeded and tokens printed. Ctrl-C stops it.
@@ -62,9 +62,22 @@ test-worker: worker worker-deps
 bench-edge: worker worker-deps
 	node $(WORKER)/test/figures.mjs
 
-## bench: benchmarks on the example and the generated 5,000-staff / 50,000-page snapshot.
-bench:
+## bench: benchmarks on the example and the generated 5,000-staff / 50,000-page snapshot, then
+## the WebAssembly memory figure (bench-memory).
+bench: bench-memory
 	$(GO) test -run '^$$' -bench . -benchmem ./evaluator/
+
+## bench-memory: the module's WebAssembly.Memory size under Node after load, lint, what(person)
+## and a propagation what-if, as a reader and as a writer, on the example, the generated
+## 5,000/50,000 snapshot and an agency as large as the largest (6,000 staff, 60,000 pages).
+BENCH_SNAPS := wasm/build/bench
+bench-memory: wasm
+	mkdir -p $(BENCH_SNAPS)
+	$(GO) run ./tools/connsec gen --agencies 10 --staff 5000 --pages 50000 --seed 1 --out $(BENCH_SNAPS)/5000x50000.json
+	$(GO) run ./tools/connsec gen --agencies 1 --staff 6000 --pages 60000 --seed 1 --out $(BENCH_SNAPS)/largest.json
+	node wasm/bench/memory.mjs $(EXAMPLE) example
+	node wasm/bench/memory.mjs $(BENCH_SNAPS)/5000x50000.json 5000x50000
+	node wasm/bench/memory.mjs $(BENCH_SNAPS)/largest.json largest
 
 ## fuzz: the loader fuzz target for ten minutes (FUZZTIME=30s for a short run), then the
 ## what-if exactness test on 300 random batches per seed, then the edge API's bodies.

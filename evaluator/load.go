@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -12,13 +13,17 @@ import (
 // Load validates a snapshot document (SPEC §2) and compiles it. A snapshot that breaks any
 // rule is refused as a whole: the error is a *SnapshotError listing every problem with its
 // JSON path, and no Model is returned. The document is kept as it is, unknown fields included,
-// so that edits can save it back faithfully.
+// so that edits can save it back faithfully; the model's strings are read in place from data,
+// so the caller must not change data after a successful Load.
 func Load(data []byte) (*Model, error) {
 	if !gjson.ValidBytes(data) {
 		return nil, &SnapshotError{Problems: []Problem{{Code: CodeInvalidSnapshot, Path: "", Message: "this is not a JSON document" + syntaxHint(data)}}}
 	}
 	r := &reader{spans: &docSpans{}}
-	doc := gjson.ParseBytes(data)
+	// gjson.ParseBytes would copy the document into a string (as large as the document); a
+	// string over data itself is safe because nothing writes to data after this (edits patch
+	// copies of segments, edit_doc.go)
+	doc := gjson.Parse(unsafe.String(unsafe.SliceData(data), len(data)))
 	doc.Index = len(data) - len(doc.Raw) // gjson leaves the root at 0; its elements count from here
 	s := r.parseSnapshot(doc)
 	if len(r.problems) > 0 {

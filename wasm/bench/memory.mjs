@@ -1,0 +1,76 @@
+// The WebAssembly memory figure (make bench-memory): how large the module's memory grows when
+// it holds a snapshot, measured as WebAssembly.Memory's size, the figure a browser tab and a
+// Workers isolate pay. Go's memory in WebAssembly never shrinks, so the size after a step is
+// the high-water mark up to that step; each role runs in a fresh Node process so that one
+// role's garbage does not count for another.
+//
+//   node wasm/bench/memory.mjs SNAPSHOT.json [LABEL]
+//
+// prints, for a reader (load, lint, check) and a writer (load, a what-if of a propagation of
+// one of the organization's default sections, then apply it), the size after each step in MB.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadModule } from "../test/module.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const wasmPath = path.join(here, "..", "build", "connsec.wasm");
+const MB = 1024 * 1024;
+
+async function role(name, file) {
+  const mod = await loadModule(wasmPath);
+  const size = () => +(mod.memory().buffer.byteLength / MB).toFixed(1);
+  const steps = [["start", size()]];
+  const text = readFileSync(file, "utf8");
+  const loaded = mod.callText("load_text", text);
+  if (!loaded.ok) throw new Error(`${file} did not load: ${JSON.stringify(loaded.error)}`);
+  steps.push(["load", size()]);
+  const snap = JSON.parse(text);
+  const agency = snap.agencies[0];
+  const org = agency.pages.find((p) => p.kind === "organization").id;
+  const admin = snap.administrators[0];
+  if (name === "reader") {
+    mod.call("lint");
+    steps.push(["lint", size()]);
+    const person = agency.staff[0].person;
+    const r = mod.call("check", { subject: person, action: "read", resource: `page:${org}` });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    mod.call("what", { person, action: "read" });
+    steps.push(["what", size()]);
+  } else {
+    // the organization's own default section for departments (or its first) propagated to
+    // every page of that kind below it (a template: department, individual, project or
+    // org_metric), as the edit benchmarks do
+    const orgPage = agency.pages.find((p) => p.id === org);
+    const kinds = Object.keys(orgPage.defaults || {});
+    const kind = ["department", "individual", "project", "org_metric"].find((k) => kinds.includes(k));
+    if (!kind) throw new Error(`${org} has no default section to propagate`);
+    const batch = { actor: admin, edits: [{ op: "propagate_defaults", page: org, kind }] };
+    const w = mod.call("whatif", { batch });
+    if (!w.ok || !w.result.accepted) throw new Error(`the what-if was refused: ${JSON.stringify(w.error || w.result.error)}`);
+    steps.push(["what-if propagate", size()]);
+    const a = mod.call("apply", { batch, time: "2026-11-22T09:00:00Z" });
+    if (!a.ok) throw new Error(JSON.stringify(a.error));
+    steps.push(["apply", size()]);
+  }
+  return steps;
+}
+
+if (process.argv[2] === "--role") {
+  const steps = await role(process.argv[3], process.argv[4]);
+  process.stdout.write(JSON.stringify(steps));
+  process.exit(0);
+}
+
+const file = process.argv[2];
+if (!file) {
+  console.error("usage: node wasm/bench/memory.mjs SNAPSHOT.json [LABEL]");
+  process.exit(2);
+}
+const label = process.argv[3] || path.basename(file);
+for (const r of ["reader", "writer"]) {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--role", r, file], { maxBuffer: 1 << 20, stdio: ["ignore", "pipe", "inherit"] });
+  const steps = JSON.parse(out.toString());
+  console.log(`${label} ${r}: ` + steps.map(([s, mb]) => `${s} ${mb} MB`).join(", "));
+}
