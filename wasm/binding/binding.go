@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/connsec/connsec/evaluator"
 )
@@ -63,12 +64,20 @@ type args struct {
 // opens snapshots of 20 MB and more, and wrapping one in a JSON string costs a second pass
 // over it (about a second in WebAssembly) for nothing.
 func (s *Session) Call(method, argsJSON string) string {
+	// the text is read in place (neither Load nor the decoder writes to it): a copy as large
+	// as the snapshot would raise the module's memory for good, since it never shrinks
+	return s.CallBytes(method, unsafe.Slice(unsafe.StringData(argsJSON), len(argsJSON)))
+}
+
+// CallBytes is Call with the arguments as bytes, which the session may keep (load_text keeps
+// the snapshot's): the caller must not change them afterwards.
+func (s *Session) CallBytes(method string, argsJSON []byte) string {
 	if method == "load_text" {
-		return encode(s.load([]byte(argsJSON)))
+		return encode(s.load(argsJSON))
 	}
 	var a args
-	if argsJSON != "" {
-		if err := json.Unmarshal([]byte(argsJSON), &a); err != nil {
+	if len(argsJSON) != 0 {
+		if err := json.Unmarshal(argsJSON, &a); err != nil {
 			return encode(fail(&callError{Code: "invalid_value", Message: "the arguments are not a JSON object: " + err.Error()}))
 		}
 	}
