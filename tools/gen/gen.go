@@ -8,7 +8,9 @@
 // deep and out-assignments; groups, org editors and leaders; and a page tree that follows
 // the kind table of SPEC §3 with security and default sections that use every principal
 // form and every role. Staff counts staff records and Pages counts pages, both summed over
-// the agencies.
+// the agencies. Options.Sizes gives each agency a size of its own instead, and Profile
+// names two such sets of sizes: "largest" (one agency like NYC ACS) and "state" (the
+// 410 agencies of a state like New York).
 package gen
 
 import (
@@ -24,7 +26,8 @@ import (
 //
 // Without Sizes, Staff and Pages are split among the agencies at random (with weights
 // between 0.5 and 1.5). With Sizes, each agency has the size Sizes gives it, and Agencies,
-// Staff and Pages must be 0 or equal the number of agencies and the sums.
+// Staff and Pages must be 0 or equal the number of agencies and the sums; Profile makes
+// such Options.
 type Options struct {
 	Agencies, Staff, Pages int
 	Seed                   int64
