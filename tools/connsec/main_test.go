@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/connsec/connsec/tools/gen"
 )
 
 const example = "../../fixtures/example/snapshot.json"
@@ -221,5 +223,39 @@ func TestTokenSignedWithAKey(t *testing.T) {
 	}
 	if code, _, _ := runCLI("token", "--kid", "k1", "--sub", "p-1003", "--secret", "a-secret-of-sixteen-bytes"); code != 2 {
 		t.Fatalf("--kid without --key: exit %d", code)
+	}
+}
+
+func TestGenProfile(t *testing.T) {
+	for _, args := range [][]string{
+		{"gen", "--profile", "state", "--staff", "100"},
+		{"gen", "--profile", "largest", "--agencies", "2", "--pages", "10"},
+		{"gen", "--profile", "county"},
+	} {
+		code, out, errOut := runCLI(args...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "--profile") {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q", args, code, len(out), errOut)
+		}
+	}
+	if _, _, errOut := runCLI("gen", "--profile", "largest", "--staff", "5", "--pages", "9"); !strings.Contains(errOut, "drop --pages, --staff\n") {
+		t.Errorf("the refusal does not name the flags: %q", errOut)
+	}
+	// without --profile, the flags as before
+	code, out, _ := runCLI("gen", "--agencies", "2", "--staff", "20", "--pages", "50", "--seed", "4")
+	want, err := gen.Generate(gen.Options{Agencies: 2, Staff: 20, Pages: 50, Seed: 4, AsOf: gen.DefaultAsOf})
+	if code != 0 || err != nil || out != string(want) {
+		t.Errorf("gen without a profile: exit %d, %d bytes, want %d (%v)", code, len(out), len(want), err)
+	}
+	if testing.Short() {
+		return
+	}
+	file := filepath.Join(t.TempDir(), "largest.json")
+	code, _, errOut := runCLI("gen", "--profile", "largest", "--seed", "7", "--as-of", "2027-01-15", "--out", file)
+	o, _ := gen.Profile("largest")
+	o.Seed, o.AsOf = 7, "2027-01-15"
+	want, _ = gen.Generate(o)
+	got, _ := os.ReadFile(file)
+	if code != 0 || !bytes.Equal(got, want) || !strings.Contains(errOut, "1 agencies, 6000 staff records, 60000 pages") {
+		t.Errorf("gen --profile largest: exit %d, %d bytes, want %d; %s", code, len(got), len(want), errOut)
 	}
 }

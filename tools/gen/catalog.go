@@ -160,6 +160,10 @@ var specs = []specDef{
 	{"Intake", "int", "Intake"},
 }
 
+// voluntarySpecs are the specializations of a voluntary agency's units: no CPS
+// investigations and no intake, which are the districts' work.
+var voluntarySpecs = []specDef{specs[0], specs[2], specs[3], specs[4]}
+
 // functions held by the workers of a unit, by specialization.
 var specFunctions = map[string][]string{
 	"Administration": {"REPORT_AGY", "SEC_VIEW", "CASE_VIEW_AGY"},

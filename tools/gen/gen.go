@@ -8,7 +8,9 @@
 // deep and out-assignments; groups, org editors and leaders; and a page tree that follows
 // the kind table of SPEC §3 with security and default sections that use every principal
 // form and every role. Staff counts staff records and Pages counts pages, both summed over
-// the agencies.
+// the agencies. Options.Sizes gives each agency a size of its own instead, and Profile
+// names two such sets of sizes: "largest" (one agency like NYC ACS) and "state" (the
+// 410 agencies of a state like New York).
 package gen
 
 import (
@@ -21,10 +23,16 @@ import (
 
 // Options say how large a snapshot to make. Zero values take defaults: 3 agencies, 100 staff
 // records per agency, 10 pages per staff record, as_of 2026-11-22.
+//
+// Without Sizes, Staff and Pages are split among the agencies at random (with weights
+// between 0.5 and 1.5). With Sizes, each agency has the size Sizes gives it, and Agencies,
+// Staff and Pages must be 0 or equal the number of agencies and the sums; Profile makes
+// such Options.
 type Options struct {
 	Agencies, Staff, Pages int
 	Seed                   int64
 	AsOf                   string // default "2026-11-22"
+	Sizes                  []AgencySize
 }
 
 // Smallest sizes the generator can fill with a valid snapshot.
@@ -37,6 +45,12 @@ const (
 func (o Options) normalize() (Options, error) {
 	if o.Agencies < 0 || o.Staff < 0 || o.Pages < 0 {
 		return o, fmt.Errorf("agencies, staff and pages must not be negative")
+	}
+	if o.Sizes != nil {
+		var err error
+		if o, err = o.normalizeSizes(); err != nil {
+			return o, err
+		}
 	}
 	if o.Agencies == 0 {
 		o.Agencies = 3
@@ -252,7 +266,8 @@ type agencyState struct {
 	nLeave, nRet   int
 	nMovIn         int
 	nFutNew, nPend int
-	nUnits         int // non-temporary units
+	nUnits         int       // non-temporary units
+	specs          []specDef // specializations of its units, [0] administration
 
 	units       []*unitState // [0] is the temporary unit
 	staff       []*record
@@ -379,6 +394,34 @@ func (g *generator) pids(ps []int) []string {
 // ---- the whole run ----
 
 func (g *generator) build() {
+	if g.o.Sizes != nil {
+		for _, s := range g.o.Sizes {
+			g.addAgency(s.Code, s.Name, s.Kind, s.Staff, s.Pages)
+		}
+	} else {
+		g.evenAgencies()
+	}
+	admins := 1 + g.r.IntN(2)
+	for i := 0; i < admins; i++ {
+		g.admins = append(g.admins, g.newPerson("active"))
+	}
+	for _, a := range g.ag {
+		g.planAgency(a)
+		g.buildUnitsAndStaff(a)
+	}
+	for _, a := range g.ag {
+		g.crossAgency(a)
+	}
+	for _, a := range g.ag {
+		g.finishStaff(a)
+	}
+	for _, a := range g.ag {
+		g.buildPages(a)
+	}
+}
+
+// evenAgencies makes Options.Agencies agencies that share Staff and Pages at random.
+func (g *generator) evenAgencies() {
 	n := g.o.Agencies
 	staff := g.split(g.o.Staff, n, MinStaffPerAgency)
 	// pages follow the size of the agency
@@ -400,28 +443,19 @@ func (g *generator) build() {
 			code += strconv.Itoa(k + 1)
 			name += " (" + strconv.Itoa(k+1) + ")"
 		}
-		g.ag = append(g.ag, &agencyState{
-			id: "ag-" + code, code: code, name: name, nStaff: staff[i], nPages: pages[i],
-			activeSet: map[int]bool{}, hasRecord: map[int]bool{}, pagesByKind: map[string][]int{},
-		})
+		g.addAgency(code, name, District, staff[i], pages[i])
 	}
-	admins := 1 + g.r.IntN(2)
-	for i := 0; i < admins; i++ {
-		g.admins = append(g.admins, g.newPerson("active"))
+}
+
+func (g *generator) addAgency(code, name, kind string, staff, pages int) {
+	a := &agencyState{
+		id: "ag-" + code, code: code, name: name, nStaff: staff, nPages: pages, specs: specs,
+		activeSet: map[int]bool{}, hasRecord: map[int]bool{}, pagesByKind: map[string][]int{},
 	}
-	for _, a := range g.ag {
-		g.planAgency(a)
-		g.buildUnitsAndStaff(a)
+	if kind == Voluntary {
+		a.specs = voluntarySpecs
 	}
-	for _, a := range g.ag {
-		g.crossAgency(a)
-	}
-	for _, a := range g.ag {
-		g.finishStaff(a)
-	}
-	for _, a := range g.ag {
-		g.buildPages(a)
-	}
+	g.ag = append(g.ag, a)
 }
 
 func (g *generator) document() *snapshotJSON {

@@ -42,6 +42,7 @@ type doc struct {
 	} `json:"site_defaults"`
 	Agencies []struct {
 		ID           string `json:"id"`
+		Name         string `json:"name"`
 		Coordinators []struct{ Person, Role string }
 		OrgEditors   []string `json:"org_editors"`
 		OrgLeaders   []string `json:"org_leaders"`

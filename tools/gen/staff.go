@@ -65,9 +65,9 @@ func (g *generator) buildUnitsAndStaff(a *agencyState) {
 	a.units = append(a.units, tmp)
 	counts := map[string]int{}
 	for i := 0; i < a.nUnits; i++ {
-		s := specs[0]
+		s := a.specs[0]
 		if i > 0 {
-			s = specs[1+(i-1)%(len(specs)-1)]
+			s = a.specs[1+(i-1)%(len(a.specs)-1)]
 		}
 		counts[s.abbrev]++
 		num := strconv.Itoa(counts[s.abbrev])
