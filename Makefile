@@ -69,12 +69,12 @@ bench: bench-memory
 
 ## bench-memory: the module's WebAssembly.Memory size under Node after load, lint, what(person)
 ## and a propagation what-if, as a reader and as a writer, on the example, the generated
-## 5,000/50,000 snapshot and an agency as large as the largest (6,000 staff, 60,000 pages).
+## 5,000/50,000 snapshot and the largest agency (`connsec gen --profile largest`: 6,000 staff, 60,000 pages).
 BENCH_SNAPS := wasm/build/bench
 bench-memory: wasm
 	mkdir -p $(BENCH_SNAPS)
 	$(GO) run ./tools/connsec gen --agencies 10 --staff 5000 --pages 50000 --seed 1 --out $(BENCH_SNAPS)/5000x50000.json
-	$(GO) run ./tools/connsec gen --agencies 1 --staff 6000 --pages 60000 --seed 1 --out $(BENCH_SNAPS)/largest.json
+	$(GO) run ./tools/connsec gen --profile largest --out $(BENCH_SNAPS)/largest.json
 	node wasm/bench/memory.mjs $(EXAMPLE) example
 	node wasm/bench/memory.mjs $(BENCH_SNAPS)/5000x50000.json 5000x50000
 	node wasm/bench/memory.mjs $(BENCH_SNAPS)/largest.json largest

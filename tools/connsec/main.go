@@ -35,7 +35,7 @@ usage: connsec <command> [flags]
   apply    --snapshot F --batch B --out OUT                    apply a batch, write the new snapshot
   candidates --snapshot F --build ID                           staff a build's new functions suggest
   validate FILE...                                             run scenario files, judge every expectation
-  gen      [--agencies N --staff N --pages N --seed N]        write a large generated snapshot
+  gen      [--profile largest|state | --agencies N --staff N --pages N] [--seed N]  write a large generated snapshot
   token    --sub P|service:NAME [--ttl 8h]                     a development token for the edge API
 
 Every query takes --as-of YYYY-MM-DD (default: the snapshot's day) and --json.
