@@ -7,8 +7,9 @@
 //   node wasm/bench/memory.mjs SNAPSHOT.json [LABEL]
 //
 // prints, for a reader (load, lint, check) and a writer (load, a what-if of a propagation of
-// one of the organization's default sections, then apply it), the size after each step in MB.
-import { execFileSync } from "node:child_process";
+// one of the organization's default sections, then apply it), the size after each step in MB; a module that runs out of memory is
+// reported with the step it reached.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +22,10 @@ const MB = 1024 * 1024;
 async function role(name, file) {
   const mod = await loadModule(wasmPath);
   const size = () => +(mod.memory().buffer.byteLength / MB).toFixed(1);
-  const steps = [["start", size()]];
+  // each step is written as it is reached, so that a module that runs out of memory still
+  // tells how far it got
+  const steps = { push: ([s, mb]) => process.stdout.write(JSON.stringify([s, mb]) + "\n") };
+  steps.push(["start", size()]);
   const text = readFileSync(file, "utf8");
   const loaded = mod.callText("load_text", text);
   if (!loaded.ok) throw new Error(`${file} did not load: ${JSON.stringify(loaded.error)}`);
@@ -54,12 +58,10 @@ async function role(name, file) {
     if (!a.ok) throw new Error(JSON.stringify(a.error));
     steps.push(["apply", size()]);
   }
-  return steps;
 }
 
 if (process.argv[2] === "--role") {
-  const steps = await role(process.argv[3], process.argv[4]);
-  process.stdout.write(JSON.stringify(steps));
+  await role(process.argv[3], process.argv[4]);
   process.exit(0);
 }
 
@@ -70,7 +72,16 @@ if (!file) {
 }
 const label = process.argv[3] || path.basename(file);
 for (const r of ["reader", "writer"]) {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--role", r, file], { maxBuffer: 1 << 20, stdio: ["ignore", "pipe", "inherit"] });
-  const steps = JSON.parse(out.toString());
-  console.log(`${label} ${r}: ` + steps.map(([s, mb]) => `${s} ${mb} MB`).join(", "));
+  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--role", r, file], { maxBuffer: 1 << 24 });
+  // the Go runtime writes its own messages to the same output: only the steps are JSON
+  const steps = run.stdout.toString().split("\n").filter((l) => l.startsWith("[")).map((l) => JSON.parse(l));
+  let line = `${label} ${r}: ` + steps.map(([s, mb]) => `${s} ${mb} MB`).join(", ");
+  if (run.status !== 0) {
+    const err = run.stdout.toString() + run.stderr.toString();
+    const oom = /out of memory: cannot allocate (\d+)-byte block \((\d+) in use\)/.exec(err);
+    line += oom
+      ? `, then the module ran out of memory (asked for ${(+oom[1] / MB).toFixed(0)} MB with ${(+oom[2] / MB).toFixed(0)} MB in use) and stopped`
+      : `, then it failed: ${err.split("\n").find((l) => l.trim() && !l.startsWith("[")) || `exit ${run.status}`}`;
+  }
+  console.log(line);
 }
