@@ -281,12 +281,11 @@ func (r *reader) id(v gjson.Result, path string, required bool) string {
 	return s
 }
 
+// ids reads a list of ids; one it cannot read stands in as "", at its index.
 func (r *reader) ids(v gjson.Result, path string) []string {
 	var out []string
 	r.array(v, path, func(_ int, e gjson.Result, at string) {
-		if s := r.id(e, at, true); s != "" {
-			out = append(out, s)
-		}
+		out = append(out, r.id(e, at, true))
 	})
 	return out
 }
@@ -395,26 +394,31 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		r.add(CodeInvalidSnapshot, "as_of", "is required: the day the snapshot describes, YYYY-MM-DD")
 	}
 	s.Administrators = r.ids(admins, "administrators")
+	// An element that is not an object stands in as an empty one, here and below, so that each
+	// element keeps its index in the lists the later checks walk (and so the path they report).
 	r.array(builds, "builds", func(_ int, e gjson.Result, at string) {
+		var b build
 		if r.object(e, at, true) {
-			s.Builds = append(s.Builds, build{
+			b = build{
 				ID:    r.id(e.Get("id"), field(at, "id"), true),
 				Date:  r.date(e.Get("date"), field(at, "date"), 0).String(),
 				Notes: r.text(e.Get("notes"), field(at, "notes"), false),
-			})
+			}
 		}
+		s.Builds = append(s.Builds, b)
 	})
 	r.array(functions, "business_functions", func(_ int, e gjson.Result, at string) {
+		var f function
 		if r.object(e, at, true) {
-			s.Functions = append(s.Functions, r.parseFunction(e, at))
+			f = r.parseFunction(e, at)
 		}
+		s.Functions = append(s.Functions, f)
 	})
 	r.arrayL(people, "people", func(i int, e gjson.Result) {
-		if p, ok := r.parsePerson(e, i); ok {
-			s.People = append(s.People, p)
-			if r.spans != nil {
-				r.spans.people = append(r.spans.people, spanOf(e))
-			}
+		p, _ := r.parsePerson(e, i)
+		s.People = append(s.People, p)
+		if r.spans != nil {
+			r.spans.people = append(r.spans.people, spanOf(e))
 		}
 	})
 	s.SiteDefaults = map[string]*siteTemplate{}
@@ -434,12 +438,14 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		})
 	}
 	r.array(agencies, "agencies", func(_ int, e gjson.Result, at string) {
-		if r.object(e, at, true) {
-			if r.spans != nil {
-				r.spans.agencies = append(r.spans.agencies, agencySpans{})
-			}
-			s.Agencies = append(s.Agencies, r.parseAgency(e, at))
+		if r.spans != nil {
+			r.spans.agencies = append(r.spans.agencies, agencySpans{})
 		}
+		var a agency
+		if r.object(e, at, true) {
+			a = r.parseAgency(e, at)
+		}
+		s.Agencies = append(s.Agencies, a)
 	})
 	return s
 }
@@ -521,6 +527,7 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 		at := lazyPath{base: path, i: i}
 		if !e.IsObject() {
 			r.object(e, at.String(), true)
+			buf = append(buf, entry{})
 			return
 		}
 		var principal, role, create gjson.Result
@@ -604,38 +611,43 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 		sp.orgEditors, sp.orgLeaders, sp.coordinators = spanOf(orgEditors), spanOf(orgLeaders), spanOf(coordinators)
 	}
 	r.array(groups, field(at, "groups"), func(_ int, g gjson.Result, at string) {
+		var gr group
 		if r.object(g, at, true) {
-			a.Groups = append(a.Groups, r.parseGroup(g, at))
-			if sp != nil {
-				sp.groups = append(sp.groups, spanOf(g))
-			}
+			gr = r.parseGroup(g, at)
+		}
+		a.Groups = append(a.Groups, gr)
+		if sp != nil {
+			sp.groups = append(sp.groups, spanOf(g))
 		}
 	})
 	r.array(units, field(at, "units"), func(_ int, u gjson.Result, at string) {
+		var un unit
 		if r.object(u, at, true) {
-			a.Units = append(a.Units, r.parseUnit(u, at))
-			if sp != nil {
-				sp.units = append(sp.units, spanOf(u))
-			}
+			un = r.parseUnit(u, at)
+		}
+		a.Units = append(a.Units, un)
+		if sp != nil {
+			sp.units = append(sp.units, spanOf(u))
 		}
 	})
 	staffPath := field(at, "staff")
 	r.arrayL(staff, staffPath, func(i int, s gjson.Result) {
-		if rec, ok := r.parseStaff(s, staffPath, i); ok {
-			a.Staff = append(a.Staff, rec)
-			if sp != nil {
-				sp.staff = append(sp.staff, spanOf(s))
-			}
+		rec, _ := r.parseStaff(s, staffPath, i)
+		a.Staff = append(a.Staff, rec)
+		if sp != nil {
+			sp.staff = append(sp.staff, spanOf(s))
 		}
 	})
 	pagesPath := field(at, "pages")
 	r.arrayL(pages, pagesPath, func(i int, p gjson.Result) {
 		at := index(pagesPath, i)
+		var pg page
 		if r.object(p, at, true) {
-			a.Pages = append(a.Pages, r.parsePage(p, at))
-			if sp != nil {
-				sp.pages = append(sp.pages, spanOf(p))
-			}
+			pg = r.parsePage(p, at)
+		}
+		a.Pages = append(a.Pages, pg)
+		if sp != nil {
+			sp.pages = append(sp.pages, spanOf(p))
 		}
 	})
 	return a
@@ -645,12 +657,14 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 func (r *reader) parseCoordinators(v gjson.Result, path string) []coordinator {
 	var out []coordinator
 	r.array(v, path, func(_ int, c gjson.Result, at string) {
+		var co coordinator
 		if r.object(c, at, true) {
-			out = append(out, coordinator{
+			co = coordinator{
 				Person: r.id(c.Get("person"), field(at, "person"), true),
 				Role:   r.oneOf(c.Get("role"), field(at, "role"), true, "primary", "backup"),
-			})
+			}
 		}
+		out = append(out, co)
 	})
 	return out
 }
@@ -714,13 +728,15 @@ func (r *reader) parseStaff(s gjson.Result, staffPath string, i int) (staffRecor
 	}
 	if outs.Type != gjson.Null {
 		r.array(outs, sp.at("out_assignments").String(), func(_ int, o gjson.Result, at string) {
+			oa := outAssignment{End: openEnd}
 			if r.object(o, at, true) {
-				rec.OutAssignments = append(rec.OutAssignments, outAssignment{
+				oa = outAssignment{
 					Unit:  r.id(o.Get("unit"), field(at, "unit"), true),
 					Start: r.date(o.Get("start"), field(at, "start"), 0),
 					End:   r.date(o.Get("end"), field(at, "end"), openEnd),
-				})
+				}
 			}
+			rec.OutAssignments = append(rec.OutAssignments, oa)
 		})
 	}
 	return rec, true
