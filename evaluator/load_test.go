@@ -365,6 +365,31 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	}
 }
 
+// TestLoadReportsEveryPhase: problems of reading a snapshot and problems of the checks between
+// its elements come in one refusal, reading's first, each once (§2 of the rules).
+func TestLoadReportsEveryPhase(t *testing.T) {
+	for _, c := range loadEveryPhaseCases() {
+		t.Run(c.name, func(t *testing.T) {
+			data, err := loadBadCase{edits: c.edits}.document()
+			if err != nil {
+				t.Fatalf("building the case: %v", err)
+			}
+			got := loadProblems(t, data)
+			same := len(got) == len(c.want)
+			for i := 0; same && i < len(got); i++ {
+				same = got[i].Code == c.want[i].code && got[i].Path == c.want[i].path
+			}
+			if !same {
+				var want strings.Builder
+				for _, p := range c.want {
+					fmt.Fprintf(&want, "  %s: %s\n", p.path, p.code)
+				}
+				t.Errorf("want, in this order:\n%sgot:\n%s", want.String(), listProblems(got))
+			}
+		})
+	}
+}
+
 // sameProblems compares code and path, in any order.
 func sameProblems(got, want []evaluator.Problem) bool {
 	key := func(ps []evaluator.Problem) []string {

@@ -11,17 +11,30 @@ func (c *compiler) compilePageFields(ai int32) {
 	m := c.m
 	ac := &m.agencies[ai]
 	at := field(index("agencies", int(ai)), "pages")
+	orgUnknown := false // a page that might be the organization page: its id or kind is not known
 	for pi := range ac.src.Pages {
 		pg := &ac.src.Pages[pi]
 		pl := lazyPath{base: at, i: pi} // the page's path, written out only where needed
 		x, ok := m.pageIdx[pg.ID]
 		if !ok || m.pages[x].src != pg {
+			orgUnknown = orgUnknown || pg.ID == ""
 			continue
 		}
 		P := &m.pages[x]
 		P.kind = parseKind(pg.Kind)
 		if P.kind == kindInvalid {
 			c.add(CodeInvalidValue, pl.at("kind").String(), "%q is not a page kind", pg.Kind)
+			// what does not hang on the kind is checked all the same
+			orgUnknown = true
+			if pg.Parent != "" {
+				c.parentOf(pg, ai, pl)
+			}
+			if pg.CreatedBy != "" {
+				c.personL(pg.CreatedBy, pl.at("created_by"))
+			}
+			if pg.Security.Present {
+				c.section(&pg.Security, ai, pl.at("security").String())
+			}
 			continue
 		}
 		if pg.Parent == "" {
@@ -32,10 +45,8 @@ func (c *compiler) compilePageFields(ai int32) {
 			} else {
 				ac.org = x
 			}
-		} else if par, ok := m.pageIdx[pg.Parent]; !ok {
-			c.add(CodeUnknownReference, pl.at("parent").String(), "no page has the id %q", pg.Parent)
-		} else if m.pages[par].agency != ai {
-			c.add(CodeInvalidParent, pl.at("parent").String(), "the parent %q belongs to another agency", pg.Parent)
+		} else if par, ok := c.parentOf(pg, ai, pl); !ok {
+			// reported
 		} else if P.kind == kindOrganization {
 			c.add(CodeInvalidParent, pl.at("parent").String(), "an organization page has no parent")
 		} else {
@@ -79,9 +90,24 @@ func (c *compiler) compilePageFields(ai int32) {
 			P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
 		}
 	}
-	if ac.org < 0 && ac.src.ID != "" {
+	if ac.org < 0 && ac.src.ID != "" && !orgUnknown {
 		c.add(CodeInvalidValue, at, "the agency %s has no organization page (a page of kind organization with parent null)", ac.src.ID)
 	}
+}
+
+// parentOf is the parent of page pg of agency ai, when it is a page of that agency; it reports
+// the parent otherwise.
+func (c *compiler) parentOf(pg *page, ai int32, pl lazyPath) (int32, bool) {
+	par, ok := c.m.pageIdx[pg.Parent]
+	if !ok {
+		c.unknown(lostPages, pl.at("parent").String(), "no page has the id %q", pg.Parent)
+		return -1, false
+	}
+	if c.m.pages[par].agency != ai {
+		c.add(CodeInvalidParent, pl.at("parent").String(), "the parent %q belongs to another agency", pg.Parent)
+		return -1, false
+	}
+	return par, true
 }
 
 // compilePages finds every parent cycle, then resolves every page's context and effective
@@ -114,6 +140,9 @@ func (c *compiler) compilePages() {
 			c.add(CodeCycle, field(index(field(index("agencies", int(ai)), "pages"), indexOfPage(m.agencies[ai].src, m.pages[y].src)), "parent"),
 				"the page %s is its own ancestor: follow the parents and they come back to it", m.pages[y].src.ID)
 		}
+	}
+	if len(c.problems) > 0 {
+		return // the snapshot is refused: its pages need no context (nor can a broken tree give one)
 	}
 	var visit func(x int32) bool
 	visit = func(x int32) bool {

@@ -13,10 +13,51 @@ type reader struct {
 	problems []Problem
 	entryBuf []entry   // scratch for the entries of one section
 	spans    *docSpans // when set, where each element the edits rewrite lies in the document
+	// unreadable: once the document is read (doneReading), the paths of the values reading
+	// found a problem with; nil when it found none.
+	unreadable map[string]bool
 }
 
 func (r *reader) add(code, path, format string, args ...any) {
+	if r.unreadable != nil && r.covered(path) {
+		return // the value was read as a stand-in: what it leads to is that same problem
+	}
 	r.problems = append(r.problems, Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// doneReading ends the reading of a document (parseSnapshot). Whatever reading found, the
+// checks between the elements run next all the same, on what could be read: a value reading
+// could not take stands in as empty (an id or a text ""), missing (a date) or as an element
+// with nothing in it (a person that is not an object), keeping every element at its index so
+// that each later problem has the right path. Those checks do not report again what reading
+// found: nothing at or below a value reading found a problem with (see covered).
+func (r *reader) doneReading() {
+	if len(r.problems) == 0 {
+		return
+	}
+	r.unreadable = make(map[string]bool, len(r.problems))
+	for _, p := range r.problems {
+		r.unreadable[p.Path] = true
+	}
+}
+
+// covered reports whether reading found a problem with the value at path or with a value that
+// holds it (agencies[0].staff[4] holds agencies[0].staff[4].end; "" holds everything).
+func (r *reader) covered(path string) bool {
+	if r.unreadable[path] || r.unreadable[""] {
+		return true
+	}
+	for i := len(path) - 1; i > 0; i-- {
+		if (path[i] == '.' || path[i] == '[') && r.unreadable[path[:i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// unread reports whether reading found a problem with the value at p itself.
+func (r *reader) unread(p lazyPath) bool {
+	return r.unreadable != nil && r.unreadable[p.String()]
 }
 
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
