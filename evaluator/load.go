@@ -64,9 +64,10 @@ const (
 
 // findLost notes the sorts of element of which the document holds one whose id (or code)
 // could not be read: one without an id, with a malformed one, one that is not an object, or a
-// list of them that is not a list. A reference that names no element of such a sort may well
-// name that one, so it is not reported (unknown): fixing the id is the fix, and the load after
-// it reports whichever references still name nothing.
+// list of them that is not a list. A reference of such a sort that names no element it may
+// name (none at all, or one of another agency) may well mean that one, so it is not reported
+// (unresolved): fixing the id is the fix, and the load after it reports whichever references
+// still name nothing.
 func (c *compiler) findLost() {
 	if c.unreadable == nil {
 		return // read without a problem: every id is there
@@ -101,8 +102,14 @@ func (c *compiler) findLost() {
 // unknown reports a reference to an element of a sort that names none, unless the sort has an
 // element whose id could not be read (findLost).
 func (c *compiler) unknown(sort lostIDs, path, format string, args ...any) {
+	c.unresolved(sort, CodeUnknownReference, path, format, args...)
+}
+
+// unresolved reports a reference of a sort that names no element it may name, under code,
+// unless the sort has an element whose id could not be read (findLost).
+func (c *compiler) unresolved(sort lostIDs, code, path, format string, args ...any) {
 	if c.lost&sort == 0 {
-		c.add(CodeUnknownReference, path, format, args...)
+		c.add(code, path, format, args...)
 	}
 }
 
@@ -343,7 +350,7 @@ func (c *compiler) unitOfL(id string, ai int32, path lazyPath) int32 {
 		return -1
 	}
 	if c.m.units[u].agency != ai {
-		c.add(CodeInvalidValue, path.String(), "the unit %q belongs to another agency (%s)", id, c.m.agencies[c.m.units[u].agency].src.ID)
+		c.unresolved(lostUnits, CodeInvalidValue, path.String(), "the unit %q belongs to another agency (%s)", id, c.m.agencies[c.m.units[u].agency].src.ID)
 		return -1
 	}
 	return u
@@ -360,8 +367,8 @@ func (c *compiler) compileAgency(ai int32) {
 	for gi := range a.Groups {
 		c.compileGroup(ai, gi)
 	}
-	for _, u := range ac.units {
-		c.compileUnit(ai, indexOfUnit(a, m.units[u].src))
+	for ui := range a.Units {
+		c.compileUnit(ai, ui)
 	}
 	ac.records = make([]recordC, len(a.Staff))
 	staffPath := field(at, "staff")
@@ -401,23 +408,31 @@ func (c *compiler) compileCoordinators(ai int32) {
 	}
 }
 
-// compileGroup compiles the members of groups[gi] of agency ai.
+// compileGroup compiles the members of groups[gi] of agency ai. A group whose id could not be
+// read has its members checked all the same; one whose id is taken already is left alone.
 func (c *compiler) compileGroup(ai int32, gi int) {
 	m := c.m
 	g := &m.agencies[ai].src.Groups[gi]
 	if gx, ok := m.groupIdx[g.ID]; ok && m.groups[gx].src == g {
 		m.groups[gx].members = c.personList(g.Members, field(index(field(index("agencies", int(ai)), "groups"), gi), "members"))
+	} else if g.ID == "" {
+		c.personList(g.Members, field(index(field(index("agencies", int(ai)), "groups"), gi), "members"))
 	}
 }
 
-// compileUnit compiles the roles of units[ui] of agency ai.
+// compileUnit compiles the roles of units[ui] of agency ai. A unit whose id could not be read
+// has its roles checked all the same; one whose id is taken already is left alone.
 func (c *compiler) compileUnit(ai int32, ui int) {
 	m := c.m
-	u, ok := m.unitIdx[m.agencies[ai].src.Units[ui].ID]
-	if !ok || m.units[u].src != &m.agencies[ai].src.Units[ui] {
+	src := &m.agencies[ai].src.Units[ui]
+	var uc *unitC
+	if u, ok := m.unitIdx[src.ID]; ok && m.units[u].src == src {
+		uc = &m.units[u]
+	} else if src.ID == "" {
+		uc = &unitC{src: src} // checked, then dropped: the snapshot is refused
+	} else {
 		return
 	}
-	uc := &m.units[u]
 	up := index(field(index("agencies", int(ai)), "units"), ui)
 	uc.editors = c.personList(uc.src.Editors, field(up, "editors"))
 	uc.leaders = c.personList(uc.src.Leaders, field(up, "leaders"))
@@ -471,15 +486,6 @@ func (c *compiler) periodUnread(sl lazyPath) bool {
 	return c.unreadable != nil && (c.unread(sl.at("start")) || c.unread(sl.at("end")))
 }
 
-func indexOfUnit(a *agency, u *unit) int {
-	for i := range a.Units {
-		if &a.Units[i] == u {
-			return i
-		}
-	}
-	return -1
-}
-
 func (c *compiler) compileSiteDefaults() {
 	m := c.m
 	m.siteDefaults = map[kind]*templateC{}
@@ -522,7 +528,7 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 			case ai < 0:
 				c.add(CodeInvalidValue, ep.at("principal").String(), "site defaults serve every agency, so they cannot name the group %q of one agency", ref)
 			case c.m.groups[g].agency != ai:
-				c.add(CodeUnknownReference, ep.at("principal").String(), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
+				c.unresolved(lostGroups, CodeUnknownReference, ep.at("principal").String(), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
 			default:
 				ec.ref = g
 			}

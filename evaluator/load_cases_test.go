@@ -223,6 +223,11 @@ func loadBadCases() []loadBadCase {
 		}, code: codeValue, path: aStaff + "[5].end"},
 		{name: "department unit is a number", edits: []snapEdit{setAt(aPages+"[1].unit", 7)}, code: codeSnapshot, path: aPages + "[1].unit"},
 		{name: "page parent is a number", edits: []snapEdit{setAt(aPages+"[2].parent", 7)}, code: codeSnapshot, path: aPages + "[2].parent"},
+		{name: "organization page without an id", edits: []snapEdit{delAt(aOrg + ".id")}, code: codeSnapshot, path: aOrg + ".id"},
+		{name: "unit id is a number, and another agency's unit has that id", edits: []snapEdit{
+			setAt(aUnits+"[1].id", 5),
+			setAt(agB+".units[0].id", "u-a1"),
+		}, code: codeSnapshot, path: aUnits + "[1].id"},
 	}
 }
 
@@ -284,6 +289,24 @@ func loadEveryPhaseCases() []loadEveryPhaseCase {
 			setAt(aPages+"[7].parent", "pg-nope"),
 			setAt(aPages+"[7].created_by", "p-nobody"),
 		}, []problemAt{{codeSnapshot, aPages + "[7].kind"}, {codeUnknown, aPages + "[7].parent"}, {codeUnknown, aPages + "[7].created_by"}}},
+		// An element whose id cannot be read is still checked on its own values.
+		{"a unit without an id, and its unknown approver", []snapEdit{
+			delAt(aUnits + "[2].id"),
+			setAt(aUnits+"[2].approver", "p-nobody"),
+		}, []problemAt{{codeSnapshot, aUnits + "[2].id"}, {codeUnknown, aUnits + "[2].approver"}}},
+		{"a group with a malformed id, and its unknown member", []snapEdit{
+			setAt(agA+".groups[0].id", "g a"),
+			setAt(agA+".groups[0].members[0]", "p-nobody"),
+		}, []problemAt{{codeValue, agA + ".groups[0].id"}, {codeUnknown, agA + ".groups[0].members[0]"}}},
+		{"a page without an id, its security and its unknown creator", []snapEdit{
+			delAt(aPages + "[6].id"),
+			setAt(aPages+"[6].security", jsonv(`[]`)),
+			setAt(aPages+"[6].created_by", "p-nobody"),
+		}, []problemAt{{codeSnapshot, aPages + "[6].id"}, {codeValue, aPages + "[6].security"}, {codeUnknown, aPages + "[6].created_by"}}},
+		{"a page kind that is a number, on a page that is its own parent", []snapEdit{
+			setAt(aPages+"[7].kind", 5),
+			setAt(aPages+"[7].parent", "pg-a-item"),
+		}, []problemAt{{codeSnapshot, aPages + "[7].kind"}, {codeCycle, aPages + "[7].parent"}}},
 		// An unreadable person id keeps quiet the references to people that name no one (one of
 		// them may name that person), not those to units.
 		{"an unreadable person id, an unknown manager and an unknown unit", []snapEdit{
