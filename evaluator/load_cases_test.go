@@ -26,6 +26,17 @@ const (
 
 func wholeDoc(s string) func([]byte) []byte { return func([]byte) []byte { return []byte(s) } }
 
+// replaceIn rewrites the base document's text once, for what edits cannot write (a key
+// repeated in one object).
+func replaceIn(old, new string) func([]byte) []byte {
+	return func(b []byte) []byte {
+		if !bytes.Contains(b, []byte(old)) {
+			panic("the base snapshot has no " + old)
+		}
+		return bytes.Replace(b, []byte(old), []byte(new), 1)
+	}
+}
+
 // loadBadCases are the snapshots SPEC §2 refuses: each is the base snapshot (load_test.go)
 // with one rule broken, and the one problem the loader must report.
 func loadBadCases() []loadBadCase {
@@ -203,6 +214,10 @@ func loadBadCases() []loadBadCase {
 		{name: "create right for a non-kind", edits: []snapEdit{setAt(aOrg+".security[4].create[1]", "blog")}, code: codeValue, path: aOrg + ".security[4].create[1]"},
 		{name: "bad attribute scope", edits: []snapEdit{setAt("business_functions[0].attributes[0].scope", "region")}, code: codeValue, path: "business_functions[0].attributes[0].scope"},
 		{name: "unknown principal form", edits: []snapEdit{setAt(aOrg+".security[0].principal", "boss")}, code: codeValue, path: aOrg + ".security[0].principal"},
+		// A key repeated in an object of names the document chooses is read once: the first.
+		{name: "a bad project role given twice", raw: replaceIn(`"roles": {"sponsor"`, `"roles": {"owner": ["p-3"], "owner": [], "sponsor"`), code: codeValue, path: aPages + "[3].roles.owner"},
+		{name: "a default section for a kind the page has not, given twice", raw: replaceIn(`"defaults": {"org_dialog"`, `"defaults": {"dept_metric": [], "dept_metric": 1, "org_dialog"`), code: codeValue, path: aOrg + ".defaults.dept_metric"},
+		{name: "site defaults for a project, given twice", raw: replaceIn(`"site_defaults": {`, `"site_defaults": {"project": {}, "project": 2, `), code: codeValue, path: "site_defaults.project"},
 		{name: "unknown principal prefix", edits: []snapEdit{setAt(aOrg+".security[1].principal", "person:p-1")}, code: codeValue, path: aOrg + ".security[1].principal"},
 
 		// A value that cannot be read is one problem, not one more for each check that follows

@@ -203,6 +203,17 @@ func keepFirst(dst *gjson.Result, v gjson.Result) {
 	}
 }
 
+// firstKey is keepFirst for an object whose keys are names the document chooses (roles,
+// default sections, site defaults): it reports whether key k is met for the first time, noting
+// it in seen. A repeated key is not read again, so what is wrong with it is said once.
+func firstKey(seen *[]string, k string) bool {
+	if contains(*seen, k) {
+		return false
+	}
+	*seen = append(*seen, k)
+	return true
+}
+
 func typeName(v gjson.Result) string {
 	switch {
 	case v.Type == gjson.Null:
@@ -464,7 +475,11 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 	})
 	s.SiteDefaults = map[string]*siteTemplate{}
 	if sd := siteDefaults; r.object(sd, "site_defaults", false) {
+		var seen []string
 		sd.ForEach(func(k, v gjson.Result) bool {
+			if !firstKey(&seen, k.Str) {
+				return true
+			}
 			at := field("site_defaults", k.Str)
 			if k.Str != "department" && k.Str != "individual" {
 				r.add(CodeInvalidValue, at, "site defaults exist for department and individual pages only")
@@ -601,6 +616,11 @@ func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
 		return nil
 	}
 	v.ForEach(func(k, sec gjson.Result) bool {
+		for i := range out {
+			if out[i].Kind == k.Str {
+				return true // a repeated key: the first counts
+			}
+		}
 		out = append(out, defaultSection{Kind: k.Str, section: r.parseSection(sec, field(path, k.Str))})
 		if !sec.Exists() || sec.Type == gjson.Null {
 			out[len(out)-1].Present = true
@@ -834,11 +854,17 @@ func (r *reader) parsePage(p gjson.Result, at string) page {
 	pg.Responsible = r.idsL(responsible, pp.at("responsible"))
 	if roles.Type != gjson.Null && r.object(roles, field(at, "roles"), false) {
 		pg.Roles = map[string][]string{}
+		var bad []string // the names met that are not roles
 		roles.ForEach(func(k, v gjson.Result) bool {
 			rp := field(field(at, "roles"), k.Str)
 			if !contains(projectRoleNames, k.Str) {
-				r.add(CodeInvalidValue, rp, "project roles are sponsor, leader, member and consultant")
+				if firstKey(&bad, k.Str) {
+					r.add(CodeInvalidValue, rp, "project roles are sponsor, leader, member and consultant")
+				}
 				return true
+			}
+			if _, dup := pg.Roles[k.Str]; dup {
+				return true // a repeated key: the first counts
 			}
 			pg.Roles[k.Str] = r.ids(v, rp)
 			return true
