@@ -390,6 +390,35 @@ func TestLoadReportsEveryPhase(t *testing.T) {
 	}
 }
 
+// TestLoadTwoBadCasesAtOnce: any two of the bad-input cases together are refused without a
+// panic and with no problem listed twice, whatever phase each one's problem belongs to.
+func TestLoadTwoBadCasesAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ten thousand loads")
+	}
+	var cases []loadBadCase
+	for _, c := range loadBadCases() {
+		if c.raw == nil {
+			cases = append(cases, c)
+		}
+	}
+	for i, a := range cases {
+		for _, b := range cases[i+1:] {
+			data, err := loadBadCase{edits: append(slices.Clip(a.edits), b.edits...)}.document()
+			if err != nil {
+				continue // the two edit the same place in ways that do not combine
+			}
+			seen := map[evaluator.Problem]bool{}
+			for _, p := range loadProblems(t, data) {
+				if seen[p] {
+					t.Errorf("%s, with %s: listed twice: %s", a.name, b.name, p)
+				}
+				seen[p] = true
+			}
+		}
+	}
+}
+
 // sameProblems compares code and path, in any order.
 func sameProblems(got, want []evaluator.Problem) bool {
 	key := func(ps []evaluator.Problem) []string {
