@@ -19,7 +19,7 @@ var knownProblemCodes = map[string]bool{
 
 // FuzzLoad: whatever the bytes, Load does not panic and answers exactly one of a model (and
 // no error) or a *SnapshotError listing at least one problem, each with a known code and a
-// message (SPEC §2). A model it returns answers every query without panicking.
+// message, none twice (SPEC §2). A model it returns answers every query without panicking.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(baseSnapshot))
 	example, err := os.ReadFile("../fixtures/example/snapshot.json")
@@ -52,6 +52,13 @@ func FuzzLoad(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	for _, c := range loadEveryPhaseCases() { // documents read with problems, checked all the same
+		data, err := loadBadCase{edits: c.edits}.document()
+		if err != nil {
+			f.Fatalf("%s: %v", c.name, err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := evaluator.Load(data)
 		if m != nil {
@@ -71,7 +78,12 @@ func FuzzLoad(f *testing.F) {
 		if len(se.Problems) == 0 {
 			t.Fatal("a SnapshotError without problems")
 		}
+		seen := make(map[evaluator.Problem]bool, len(se.Problems))
 		for i, p := range se.Problems {
+			if seen[p] {
+				t.Errorf("problem %d is listed twice: %s", i, p)
+			}
+			seen[p] = true
 			if !knownProblemCodes[p.Code] {
 				t.Errorf("problem %d has the unknown code %q (%s)", i, p.Code, p)
 			}

@@ -26,9 +26,7 @@ func Load(data []byte) (*Model, error) {
 	doc := gjson.Parse(unsafe.String(unsafe.SliceData(data), len(data)))
 	doc.Index = len(data) - len(doc.Raw) // gjson leaves the root at 0; its elements count from here
 	s := r.parseSnapshot(doc)
-	if len(r.problems) > 0 {
-		return nil, &SnapshotError{Problems: r.problems}
-	}
+	r.doneReading() // the checks below run whatever reading found, so that every problem is listed
 	c := &compiler{reader: r, m: &Model{raw: data, snap: s, spans: r.spans, lint: &lintCache{}, ranks: &idRanks{}}, owners: make(map[string]lazyPath, idCount(s))}
 	c.compile()
 	if len(r.problems) > 0 {
@@ -54,6 +52,70 @@ type compiler struct {
 	owners map[string]lazyPath // id → path of what holds it (ids are unique across sorts, §1)
 	// peopleOwned: m.people is the compiler's own (an edit compiled again copies it first)
 	peopleOwned bool
+	lost        lostIDs // sorts of element an id of which could not be read (findLost)
+}
+
+// lostIDs are sorts of element (a bit each).
+type lostIDs uint8
+
+const (
+	lostPeople lostIDs = 1 << iota
+	lostBuilds
+	lostFunctions
+	lostUnits
+	lostGroups
+	lostPages
+)
+
+// findLost notes the sorts of element of which the document holds one whose id (or code)
+// could not be read: one without an id, with a malformed one, one that is not an object, or a
+// list of them that is not a list. A reference of such a sort that names no element it may
+// name (none at all, or one of another agency) may well mean that one, so it is not reported
+// (unresolved): fixing the id is the fix, and the load after it reports whichever references
+// still name nothing.
+func (c *compiler) findLost() {
+	if c.unreadable == nil {
+		return // read without a problem: every id is there
+	}
+	s := c.m.snap
+	lose := func(what lostIDs, list string, emptyID func(i int) bool, n int) {
+		if c.covered(list) {
+			c.lost |= what
+			return
+		}
+		for i := 0; i < n; i++ {
+			if emptyID(i) {
+				c.lost |= what
+				return
+			}
+		}
+	}
+	lose(lostPeople, "people", func(i int) bool { return s.People[i].ID == "" }, len(s.People))
+	lose(lostBuilds, "builds", func(i int) bool { return s.Builds[i].ID == "" }, len(s.Builds))
+	lose(lostFunctions, "business_functions", func(i int) bool { return s.Functions[i].Code == "" }, len(s.Functions))
+	if c.covered("agencies") {
+		c.lost |= lostUnits | lostGroups | lostPages
+	}
+	for ai := range s.Agencies {
+		a, at := &s.Agencies[ai], index("agencies", ai)
+		lose(lostUnits, field(at, "units"), func(i int) bool { return a.Units[i].ID == "" }, len(a.Units))
+		lose(lostGroups, field(at, "groups"), func(i int) bool { return a.Groups[i].ID == "" }, len(a.Groups))
+		lose(lostPages, field(at, "pages"), func(i int) bool { return a.Pages[i].ID == "" }, len(a.Pages))
+	}
+}
+
+// unknown reports a reference to an element of a sort that names none, unless the sort has an
+// element whose id could not be read (findLost).
+func (c *compiler) unknown(sort lostIDs, path, format string, args ...any) {
+	c.unresolved(sort, CodeUnknownReference, path, format, args...)
+}
+
+// unresolved reports a reference of a sort that names no element it may name, under code,
+// unless the sort has an element whose id could not be read (findLost).
+func (c *compiler) unresolved(sort lostIDs, code, path, format string, args ...any) {
+	if c.lost&sort == 0 {
+		c.add(code, path, format, args...)
+	}
 }
 
 // idCount is the number of ids a snapshot declares, to size the maps of ids.
@@ -113,7 +175,7 @@ func (c *compiler) personL(id string, path lazyPath) int32 {
 	if p, ok := c.m.personIdx[id]; ok {
 		return p
 	}
-	c.add(CodeUnknownReference, path.String(), "no person has the id %q", id)
+	c.unknown(lostPeople, path.String(), "no person has the id %q", id)
 	return -1
 }
 
@@ -137,6 +199,7 @@ func (c *compiler) personListAt(ids []string, path lazyPath) []int32 {
 
 func (c *compiler) compile() {
 	m, s := c.m, c.m.snap
+	c.findLost()
 	m.personIdx = make(map[string]int32, len(s.People))
 	m.people = make([]personC, 0, len(s.People))
 	logins := make(map[string]int, len(s.People))
@@ -208,9 +271,6 @@ func (c *compiler) compile() {
 		c.compileAgency(int32(ai))
 	}
 	c.compileSiteDefaults()
-	if len(c.problems) > 0 {
-		return
-	}
 	c.checkReportsToCycles()
 	c.compilePages()
 	if len(c.problems) == 0 {
@@ -244,12 +304,12 @@ func (c *compiler) compileCatalog() {
 	for i := range s.Functions {
 		f := &s.Functions[i]
 		at := index("business_functions", i)
-		if _, dup := m.functionIdx[f.Code]; dup {
+		if _, dup := m.functionIdx[f.Code]; dup && f.Code != "" {
 			c.add(CodeDuplicateID, field(at, "code"), "the business function %q is listed twice", f.Code)
 			continue
 		}
 		if f.Build != "" && m.builds[f.Build] == nil {
-			c.add(CodeUnknownReference, field(at, "build"), "no build has the id %q", f.Build)
+			c.unknown(lostBuilds, field(at, "build"), "no build has the id %q", f.Build)
 		}
 		fc := functionC{src: f}
 		for j := range f.Attributes {
@@ -270,8 +330,8 @@ func (c *compiler) compileCatalog() {
 	for i := range s.Functions {
 		f := &s.Functions[i]
 		for j, code := range f.SuggestFunctions {
-			if _, ok := m.functionIdx[code]; !ok {
-				c.add(CodeUnknownReference, index(field(index("business_functions", i), "suggest_for.functions"), j), "no business function has the code %q", code)
+			if _, ok := m.functionIdx[code]; !ok && code != "" {
+				c.unknown(lostFunctions, index(field(index("business_functions", i), "suggest_for.functions"), j), "no business function has the code %q", code)
 			}
 		}
 	}
@@ -291,11 +351,11 @@ func (c *compiler) unitOfL(id string, ai int32, path lazyPath) int32 {
 	}
 	u, ok := c.m.unitIdx[id]
 	if !ok {
-		c.add(CodeUnknownReference, path.String(), "no unit has the id %q", id)
+		c.unknown(lostUnits, path.String(), "no unit has the id %q", id)
 		return -1
 	}
 	if c.m.units[u].agency != ai {
-		c.add(CodeInvalidValue, path.String(), "the unit %q belongs to another agency (%s)", id, c.m.agencies[c.m.units[u].agency].src.ID)
+		c.unresolved(lostUnits, CodeInvalidValue, path.String(), "the unit %q belongs to another agency (%s)", id, c.m.agencies[c.m.units[u].agency].src.ID)
 		return -1
 	}
 	return u
@@ -312,14 +372,15 @@ func (c *compiler) compileAgency(ai int32) {
 	for gi := range a.Groups {
 		c.compileGroup(ai, gi)
 	}
-	for _, u := range ac.units {
-		c.compileUnit(ai, indexOfUnit(a, m.units[u].src))
+	for ui := range a.Units {
+		c.compileUnit(ai, ui)
 	}
 	ac.records = make([]recordC, len(a.Staff))
 	staffPath := field(at, "staff")
 	for si := range a.Staff {
 		rec := c.compileRecord(ai, si, staffPath)
-		if rec.person >= 0 {
+		// a record whose period could not be read is not weighed against the person's others
+		if rec.person >= 0 && !c.periodUnread(lazyPath{base: staffPath, i: si}) {
 			pc := &m.people[rec.person]
 			for _, other := range pc.records {
 				if other.agency != ai {
@@ -352,23 +413,31 @@ func (c *compiler) compileCoordinators(ai int32) {
 	}
 }
 
-// compileGroup compiles the members of groups[gi] of agency ai.
+// compileGroup compiles the members of groups[gi] of agency ai. A group whose id could not be
+// read has its members checked all the same; one whose id is taken already is left alone.
 func (c *compiler) compileGroup(ai int32, gi int) {
 	m := c.m
 	g := &m.agencies[ai].src.Groups[gi]
 	if gx, ok := m.groupIdx[g.ID]; ok && m.groups[gx].src == g {
 		m.groups[gx].members = c.personList(g.Members, field(index(field(index("agencies", int(ai)), "groups"), gi), "members"))
+	} else if g.ID == "" {
+		c.personList(g.Members, field(index(field(index("agencies", int(ai)), "groups"), gi), "members"))
 	}
 }
 
-// compileUnit compiles the roles of units[ui] of agency ai.
+// compileUnit compiles the roles of units[ui] of agency ai. A unit whose id could not be read
+// has its roles checked all the same; one whose id is taken already is left alone.
 func (c *compiler) compileUnit(ai int32, ui int) {
 	m := c.m
-	u, ok := m.unitIdx[m.agencies[ai].src.Units[ui].ID]
-	if !ok || m.units[u].src != &m.agencies[ai].src.Units[ui] {
+	src := &m.agencies[ai].src.Units[ui]
+	var uc *unitC
+	if u, ok := m.unitIdx[src.ID]; ok && m.units[u].src == src {
+		uc = &m.units[u]
+	} else if src.ID == "" {
+		uc = &unitC{src: src} // checked, then dropped: the snapshot is refused
+	} else {
 		return
 	}
-	uc := &m.units[u]
 	up := index(field(index("agencies", int(ai)), "units"), ui)
 	uc.editors = c.personList(uc.src.Editors, field(up, "editors"))
 	uc.leaders = c.personList(uc.src.Leaders, field(up, "leaders"))
@@ -383,7 +452,7 @@ func (c *compiler) compileRecord(ai int32, si int, staffPath string) recordC {
 	sl := lazyPath{base: staffPath, i: si} // the record's path, written out only for a problem
 	rec := recordC{src: st, person: c.personL(st.Person, sl.at("person")), unit: -1, start: st.Start, end: st.End}
 	if st.Unit == "" {
-		if st.End == openEnd {
+		if st.End == openEnd && !c.unread(sl.at("end")) {
 			c.add(CodeInvalidValue, sl.at("unit").String(), "a staff record without an end date needs a unit")
 		}
 	} else {
@@ -398,8 +467,8 @@ func (c *compiler) compileRecord(ai int32, si int, staffPath string) recordC {
 	for i, code := range st.Functions {
 		if f, ok := m.functionIdx[code]; ok {
 			rec.functions = append(rec.functions, f)
-		} else {
-			c.add(CodeUnknownReference, index(sl.at("functions").String(), i), "no business function has the code %q", code)
+		} else if code != "" {
+			c.unknown(lostFunctions, index(sl.at("functions").String(), i), "no business function has the code %q", code)
 		}
 	}
 	rec.reportsTo = c.personListAt(st.ReportsTo, sl.at("reports_to"))
@@ -416,13 +485,10 @@ func (c *compiler) compileRecord(ai int32, si int, staffPath string) recordC {
 	return rec
 }
 
-func indexOfUnit(a *agency, u *unit) int {
-	for i := range a.Units {
-		if &a.Units[i] == u {
-			return i
-		}
-	}
-	return -1
+// periodUnread reports whether reading could not take the start or the end of the record at
+// sl: its period then stands in as from the beginning, or as open.
+func (c *compiler) periodUnread(sl lazyPath) bool {
+	return c.unreadable != nil && (c.unread(sl.at("start")) || c.unread(sl.at("end")))
 }
 
 func (c *compiler) compileSiteDefaults() {
@@ -463,24 +529,24 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 			g, ok := c.m.groupIdx[ref]
 			switch {
 			case !ok:
-				c.add(CodeUnknownReference, ep.at("principal").String(), "no group has the id %q", ref)
+				c.unknown(lostGroups, ep.at("principal").String(), "no group has the id %q", ref)
 			case ai < 0:
 				c.add(CodeInvalidValue, ep.at("principal").String(), "site defaults serve every agency, so they cannot name the group %q of one agency", ref)
 			case c.m.groups[g].agency != ai:
-				c.add(CodeUnknownReference, ep.at("principal").String(), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
+				c.unresolved(lostGroups, CodeUnknownReference, ep.at("principal").String(), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
 			default:
 				ec.ref = g
 			}
 		case pUnit:
 			u, ok := c.m.unitIdx[ref]
 			if !ok {
-				c.add(CodeUnknownReference, ep.at("principal").String(), "no unit has the id %q", ref)
+				c.unknown(lostUnits, ep.at("principal").String(), "no unit has the id %q", ref)
 			}
 			ec.ref = u
 		case pFunction:
 			f, ok := c.m.functionIdx[ref]
 			if !ok {
-				c.add(CodeUnknownReference, ep.at("principal").String(), "no business function has the code %q", ref)
+				c.unknown(lostFunctions, ep.at("principal").String(), "no business function has the code %q", ref)
 			}
 			ec.ref = f
 		}

@@ -26,6 +26,17 @@ const (
 
 func wholeDoc(s string) func([]byte) []byte { return func([]byte) []byte { return []byte(s) } }
 
+// replaceIn rewrites the base document's text once, for what edits cannot write (a key
+// repeated in one object).
+func replaceIn(old, new string) func([]byte) []byte {
+	return func(b []byte) []byte {
+		if !bytes.Contains(b, []byte(old)) {
+			panic("the base snapshot has no " + old)
+		}
+		return bytes.Replace(b, []byte(old), []byte(new), 1)
+	}
+}
+
 // loadBadCases are the snapshots SPEC §2 refuses: each is the base snapshot (load_test.go)
 // with one rule broken, and the one problem the loader must report.
 func loadBadCases() []loadBadCase {
@@ -203,6 +214,120 @@ func loadBadCases() []loadBadCase {
 		{name: "create right for a non-kind", edits: []snapEdit{setAt(aOrg+".security[4].create[1]", "blog")}, code: codeValue, path: aOrg + ".security[4].create[1]"},
 		{name: "bad attribute scope", edits: []snapEdit{setAt("business_functions[0].attributes[0].scope", "region")}, code: codeValue, path: "business_functions[0].attributes[0].scope"},
 		{name: "unknown principal form", edits: []snapEdit{setAt(aOrg+".security[0].principal", "boss")}, code: codeValue, path: aOrg + ".security[0].principal"},
+		// A key repeated in an object of names the document chooses is read once: the first.
+		{name: "a bad project role given twice", raw: replaceIn(`"roles": {"sponsor"`, `"roles": {"owner": ["p-3"], "owner": [], "sponsor"`), code: codeValue, path: aPages + "[3].roles.owner"},
+		{name: "a default section for a kind the page has not, given twice", raw: replaceIn(`"defaults": {"org_dialog"`, `"defaults": {"dept_metric": [], "dept_metric": 1, "org_dialog"`), code: codeValue, path: aOrg + ".defaults.dept_metric"},
+		{name: "site defaults for a project, given twice", raw: replaceIn(`"site_defaults": {`, `"site_defaults": {"project": {}, "project": 2, `), code: codeValue, path: "site_defaults.project"},
 		{name: "unknown principal prefix", edits: []snapEdit{setAt(aOrg+".security[1].principal", "person:p-1")}, code: codeValue, path: aOrg + ".security[1].principal"},
+
+		// A value that cannot be read is one problem, not one more for each check that follows
+		// it (§2 of the rules): the references that may name an element whose id is unreadable,
+		// the checks that lean on an unreadable date or kind.
+		{name: "malformed person id, everything naming the person", edits: []snapEdit{setAt("people[4].id", "p 4")}, code: codeValue, path: "people[4].id"},
+		{name: "person id is a number", edits: []snapEdit{setAt("people[3].id", 3)}, code: codeSnapshot, path: "people[3].id"},
+		{name: "unit is text, the records and pages in it", edits: []snapEdit{setAt(aUnits+"[1]", "u-a1")}, code: codeSnapshot, path: aUnits + "[1]"},
+		{name: "page id missing, the page under it", edits: []snapEdit{delAt(aPages + "[6].id")}, code: codeSnapshot, path: aPages + "[6].id"},
+		{name: "group is text, the entry naming it", edits: []snapEdit{setAt(agA+".groups[0]", "g-a")}, code: codeSnapshot, path: agA + ".groups[0]"},
+		{name: "business functions is text, the records holding them", edits: []snapEdit{setAt("business_functions", "F_CASE")}, code: codeSnapshot, path: "business_functions"},
+		{name: "builds is an object, the functions of a build", edits: []snapEdit{setAt("builds", jsonv(`{}`))}, code: codeSnapshot, path: "builds"},
+		{name: "agency is a number", edits: []snapEdit{setAt("agencies[1]", 2)}, code: codeSnapshot, path: "agencies[1]"},
+		{name: "organization page kind is a number", edits: []snapEdit{setAt(aOrg+".kind", 1)}, code: codeSnapshot, path: aOrg + ".kind"},
+		{name: "unreadable end of an ended record without a unit", edits: []snapEdit{setAt(aStaff+"[4].end", "2025-06-31")}, code: codeValue, path: aStaff + "[4].end"},
+		{name: "unreadable end of a record that would overlap", edits: []snapEdit{
+			addTo(aStaff, jsonv(`{"person": "p-6", "unit": "u-a2", "start": "2019-01-01", "end": "2019-02-30"}`)),
+		}, code: codeValue, path: aStaff + "[5].end"},
+		{name: "department unit is a number", edits: []snapEdit{setAt(aPages+"[1].unit", 7)}, code: codeSnapshot, path: aPages + "[1].unit"},
+		{name: "page parent is a number", edits: []snapEdit{setAt(aPages+"[2].parent", 7)}, code: codeSnapshot, path: aPages + "[2].parent"},
+		{name: "organization page without an id", edits: []snapEdit{delAt(aOrg + ".id")}, code: codeSnapshot, path: aOrg + ".id"},
+		{name: "unit id is a number, and another agency's unit has that id", edits: []snapEdit{
+			setAt(aUnits+"[1].id", 5),
+			setAt(agB+".units[0].id", "u-a1"),
+		}, code: codeSnapshot, path: aUnits + "[1].id"},
+	}
+}
+
+// problemAt is a problem a case expects: its code at its path.
+type problemAt struct{ code, path string }
+
+// loadEveryPhaseCase is a snapshot with problems of reading it (types, required fields) and of
+// the checks between its elements (references, duplicates, cycles) at once: one refusal lists
+// all of them, those of reading first, each once (§2 of the rules).
+type loadEveryPhaseCase struct {
+	name  string
+	edits []snapEdit
+	want  []problemAt // in the loader's order
+}
+
+func loadEveryPhaseCases() []loadEveryPhaseCase {
+	return []loadEveryPhaseCase{
+		{"a numeric page title and another page's unknown parent", []snapEdit{
+			setAt(aPages+"[3].title", 7),
+			setAt(aPages+"[2].parent", "pg-nope"),
+		}, []problemAt{{codeSnapshot, aPages + "[3].title"}, {codeUnknown, aPages + "[2].parent"}}},
+		{"a bad status and a staff record naming an unknown unit", []snapEdit{
+			setAt("people[4].person_id", "retired"),
+			setAt(agB+".staff[0].unit", "u-nope"),
+		}, []problemAt{{codeValue, "people[4].person_id"}, {codeUnknown, agB + ".staff[0].unit"}}},
+		{"a reports-to loop and a missing required field", []snapEdit{
+			setAt(aStaff+"[2].reports_to", jsonv(`["p-4"]`)),
+			delAt(agA + ".coordinators[1].role"),
+		}, []problemAt{{codeSnapshot, agA + ".coordinators[1].role"}, {codeCycle, aStaff + "[2].reports_to"}}},
+		{"a wrong type, a duplicate person and a page cycle", []snapEdit{
+			setAt(aUnits+"[0].temporary", "yes"),
+			addTo("people", jsonv(`{"id": "p-1", "name": "Pat Again"}`)),
+			addTo(aPages, jsonv(`{"id": "pg-x", "kind": "item", "parent": "pg-x"}`)),
+		}, []problemAt{{codeSnapshot, aUnits + "[0].temporary"}, {codeDuplicate, "people[7].id"}, {codeCycle, aPages + "[8].parent"}}},
+		{"a bad date and a dangling entry and a wrong parent", []snapEdit{
+			setAt(agB+".staff[0].start", "2022-13-01"),
+			setAt(agB+".pages[0].security[0].principal", "function:F_NOPE"),
+			setAt(aPages+"[4].parent", "pg-a-org"),
+		}, []problemAt{{codeValue, agB + ".staff[0].start"}, {codeParent, aPages + "[4].parent"}, {codeUnknown, agB + ".pages[0].security[0].principal"}}},
+		// What cannot be read stands in at its index: the paths after it stay right.
+		{"a staff record that is text, and a later record's unknown unit", []snapEdit{
+			setAt(aStaff+"[0]", "p-1"),
+			setAt(aStaff+"[3].unit", "u-nope"),
+		}, []problemAt{{codeSnapshot, aStaff + "[0]"}, {codeUnknown, aStaff + "[3].unit"}}},
+		{"a malformed reports_to id, and an unknown one after it", []snapEdit{
+			setAt(aStaff+"[3].reports_to", jsonv(`["p 3", "p-nobody"]`)),
+		}, []problemAt{{codeValue, aStaff + "[3].reports_to[0]"}, {codeUnknown, aStaff + "[3].reports_to[1]"}}},
+		{"an entry that is a number, and a later entry's unknown group", []snapEdit{
+			setAt(aOrg+".security[0]", 5),
+			setAt(aOrg+".security[2].principal", "group:g-nope"),
+		}, []problemAt{{codeSnapshot, aOrg + ".security[0]"}, {codeUnknown, aOrg + ".security[2].principal"}}},
+		{"a person that is a list, and a page's unknown parent after it", []snapEdit{
+			setAt("people[2]", jsonv(`["p-2"]`)),
+			setAt(aPages+"[7].parent", "pg-nope"),
+		}, []problemAt{{codeSnapshot, "people[2]"}, {codeUnknown, aPages + "[7].parent"}}},
+		// A page whose kind cannot be read is still checked for what does not hang on its kind.
+		{"a page kind missing, and its unknown parent and creator", []snapEdit{
+			delAt(aPages + "[7].kind"),
+			setAt(aPages+"[7].parent", "pg-nope"),
+			setAt(aPages+"[7].created_by", "p-nobody"),
+		}, []problemAt{{codeSnapshot, aPages + "[7].kind"}, {codeUnknown, aPages + "[7].parent"}, {codeUnknown, aPages + "[7].created_by"}}},
+		// An element whose id cannot be read is still checked on its own values.
+		{"a unit without an id, and its unknown approver", []snapEdit{
+			delAt(aUnits + "[2].id"),
+			setAt(aUnits+"[2].approver", "p-nobody"),
+		}, []problemAt{{codeSnapshot, aUnits + "[2].id"}, {codeUnknown, aUnits + "[2].approver"}}},
+		{"a group with a malformed id, and its unknown member", []snapEdit{
+			setAt(agA+".groups[0].id", "g a"),
+			setAt(agA+".groups[0].members[0]", "p-nobody"),
+		}, []problemAt{{codeValue, agA + ".groups[0].id"}, {codeUnknown, agA + ".groups[0].members[0]"}}},
+		{"a page without an id, its security and its unknown creator", []snapEdit{
+			delAt(aPages + "[6].id"),
+			setAt(aPages+"[6].security", jsonv(`[]`)),
+			setAt(aPages+"[6].created_by", "p-nobody"),
+		}, []problemAt{{codeSnapshot, aPages + "[6].id"}, {codeValue, aPages + "[6].security"}, {codeUnknown, aPages + "[6].created_by"}}},
+		{"a page kind that is a number, on a page that is its own parent", []snapEdit{
+			setAt(aPages+"[7].kind", 5),
+			setAt(aPages+"[7].parent", "pg-a-item"),
+		}, []problemAt{{codeSnapshot, aPages + "[7].kind"}, {codeCycle, aPages + "[7].parent"}}},
+		// An unreadable person id keeps quiet the references to people that name no one (one of
+		// them may name that person), not those to units.
+		{"an unreadable person id, an unknown manager and an unknown unit", []snapEdit{
+			setAt("people[6].id", 6),
+			setAt(aStaff+"[0].reports_to", jsonv(`["p-nobody"]`)),
+			setAt(aStaff+"[1].unit", "u-nope"),
+		}, []problemAt{{codeSnapshot, "people[6].id"}, {codeUnknown, aStaff + "[1].unit"}}},
 	}
 }

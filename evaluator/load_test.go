@@ -365,6 +365,60 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	}
 }
 
+// TestLoadReportsEveryPhase: problems of reading a snapshot and problems of the checks between
+// its elements come in one refusal, reading's first, each once (§2 of the rules).
+func TestLoadReportsEveryPhase(t *testing.T) {
+	for _, c := range loadEveryPhaseCases() {
+		t.Run(c.name, func(t *testing.T) {
+			data, err := loadBadCase{edits: c.edits}.document()
+			if err != nil {
+				t.Fatalf("building the case: %v", err)
+			}
+			got := loadProblems(t, data)
+			same := len(got) == len(c.want)
+			for i := 0; same && i < len(got); i++ {
+				same = got[i].Code == c.want[i].code && got[i].Path == c.want[i].path
+			}
+			if !same {
+				var want strings.Builder
+				for _, p := range c.want {
+					fmt.Fprintf(&want, "  %s: %s\n", p.path, p.code)
+				}
+				t.Errorf("want, in this order:\n%sgot:\n%s", want.String(), listProblems(got))
+			}
+		})
+	}
+}
+
+// TestLoadTwoBadCasesAtOnce: any two of the bad-input cases together are refused without a
+// panic and with no problem listed twice, whatever phase each one's problem belongs to.
+func TestLoadTwoBadCasesAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ten thousand loads")
+	}
+	var cases []loadBadCase
+	for _, c := range loadBadCases() {
+		if c.raw == nil {
+			cases = append(cases, c)
+		}
+	}
+	for i, a := range cases {
+		for _, b := range cases[i+1:] {
+			data, err := loadBadCase{edits: append(slices.Clip(a.edits), b.edits...)}.document()
+			if err != nil {
+				continue // the two edit the same place in ways that do not combine
+			}
+			seen := map[evaluator.Problem]bool{}
+			for _, p := range loadProblems(t, data) {
+				if seen[p] {
+					t.Errorf("%s, with %s: listed twice: %s", a.name, b.name, p)
+				}
+				seen[p] = true
+			}
+		}
+	}
+}
+
 // sameProblems compares code and path, in any order.
 func sameProblems(got, want []evaluator.Problem) bool {
 	key := func(ps []evaluator.Problem) []string {

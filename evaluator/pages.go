@@ -11,31 +11,53 @@ func (c *compiler) compilePageFields(ai int32) {
 	m := c.m
 	ac := &m.agencies[ai]
 	at := field(index("agencies", int(ai)), "pages")
+	orgUnknown := false // a page that might be the organization page: its id or kind is not known
 	for pi := range ac.src.Pages {
 		pg := &ac.src.Pages[pi]
 		pl := lazyPath{base: at, i: pi} // the page's path, written out only where needed
 		x, ok := m.pageIdx[pg.ID]
-		if !ok || m.pages[x].src != pg {
-			continue
+		var P *pageC
+		switch {
+		case ok && m.pages[x].src == pg:
+			P = &m.pages[x]
+		case pg.ID == "":
+			// its id could not be read: it is checked on its own values all the same, though
+			// not against the agency's other pages (x < 0), and dropped (the snapshot is refused)
+			orgUnknown = true
+			x, P = -1, &pageC{src: pg, parent: -1}
+		default:
+			continue // its id is taken already (reported)
 		}
-		P := &m.pages[x]
 		P.kind = parseKind(pg.Kind)
 		if P.kind == kindInvalid {
 			c.add(CodeInvalidValue, pl.at("kind").String(), "%q is not a page kind", pg.Kind)
+			// what does not hang on the kind is checked all the same
+			orgUnknown = true
+			if pg.Parent != "" {
+				if par, ok := c.parentOf(pg, ai, pl); ok && x >= 0 {
+					P.parent = par // a loop through it is found all the same
+				}
+			}
+			if pg.CreatedBy != "" {
+				c.personL(pg.CreatedBy, pl.at("created_by"))
+			}
+			if pg.Security.Present {
+				c.section(&pg.Security, ai, pl.at("security").String())
+			}
 			continue
 		}
 		if pg.Parent == "" {
 			if P.kind != kindOrganization {
 				c.add(CodeInvalidParent, pl.at("parent").String(), "only the organization page has no parent; %s page needs one", article(pg.Kind))
+			} else if x < 0 {
+				// an organization page without a readable id is not weighed against another
 			} else if ac.org >= 0 {
 				c.add(CodeInvalidValue, pl.String(), "the agency already has an organization page (%s); it has exactly one", m.pages[ac.org].src.ID)
 			} else {
 				ac.org = x
 			}
-		} else if par, ok := m.pageIdx[pg.Parent]; !ok {
-			c.add(CodeUnknownReference, pl.at("parent").String(), "no page has the id %q", pg.Parent)
-		} else if m.pages[par].agency != ai {
-			c.add(CodeInvalidParent, pl.at("parent").String(), "the parent %q belongs to another agency", pg.Parent)
+		} else if par, ok := c.parentOf(pg, ai, pl); !ok {
+			// reported
 		} else if P.kind == kindOrganization {
 			c.add(CodeInvalidParent, pl.at("parent").String(), "an organization page has no parent")
 		} else {
@@ -44,8 +66,10 @@ func (c *compiler) compilePageFields(ai int32) {
 				c.add(CodeInvalidParent, pl.at("parent").String(), "%s page cannot hang under %s page (%s); under %s come: %s",
 					article(pg.Kind), article(pk.String()), pg.Parent, article(pk.String()), strings.Join(kindRules[pk].children.names(), ", "))
 			}
-			P.parent = par
-			m.pages[par].children = append(m.pages[par].children, x)
+			if x >= 0 {
+				P.parent = par
+				m.pages[par].children = append(m.pages[par].children, x)
+			}
 		}
 		c.pageSections(P, pg, ai, pl)
 		if pg.CreatedBy != "" {
@@ -57,7 +81,7 @@ func (c *compiler) compilePageFields(ai int32) {
 		case P.kind == kindDepartment:
 			if pg.Unit == "" {
 				c.add(CodeInvalidValue, pl.at("unit").String(), "a department page needs the unit it stands for")
-			} else if u := c.unitOfL(pg.Unit, ai, pl.at("unit")); u >= 0 {
+			} else if u := c.unitOfL(pg.Unit, ai, pl.at("unit")); u >= 0 && x >= 0 {
 				if prev := m.units[u].deptPage; prev >= 0 {
 					c.add(CodeInvalidValue, pl.at("unit").String(), "the unit %q already has a department page (%s); a unit has one", pg.Unit, m.pages[prev].src.ID)
 				} else {
@@ -79,9 +103,24 @@ func (c *compiler) compilePageFields(ai int32) {
 			P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
 		}
 	}
-	if ac.org < 0 && ac.src.ID != "" {
+	if ac.org < 0 && ac.src.ID != "" && !orgUnknown {
 		c.add(CodeInvalidValue, at, "the agency %s has no organization page (a page of kind organization with parent null)", ac.src.ID)
 	}
+}
+
+// parentOf is the parent of page pg of agency ai, when it is a page of that agency; it reports
+// the parent otherwise.
+func (c *compiler) parentOf(pg *page, ai int32, pl lazyPath) (int32, bool) {
+	par, ok := c.m.pageIdx[pg.Parent]
+	if !ok {
+		c.unknown(lostPages, pl.at("parent").String(), "no page has the id %q", pg.Parent)
+		return -1, false
+	}
+	if c.m.pages[par].agency != ai {
+		c.unresolved(lostPages, CodeInvalidParent, pl.at("parent").String(), "the parent %q belongs to another agency", pg.Parent)
+		return -1, false
+	}
+	return par, true
 }
 
 // compilePages finds every parent cycle, then resolves every page's context and effective
@@ -114,6 +153,9 @@ func (c *compiler) compilePages() {
 			c.add(CodeCycle, field(index(field(index("agencies", int(ai)), "pages"), indexOfPage(m.agencies[ai].src, m.pages[y].src)), "parent"),
 				"the page %s is its own ancestor: follow the parents and they come back to it", m.pages[y].src.ID)
 		}
+	}
+	if len(c.problems) > 0 {
+		return // the snapshot is refused: its pages need no context (nor can a broken tree give one)
 	}
 	var visit func(x int32) bool
 	visit = func(x int32) bool {

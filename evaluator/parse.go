@@ -13,10 +13,51 @@ type reader struct {
 	problems []Problem
 	entryBuf []entry   // scratch for the entries of one section
 	spans    *docSpans // when set, where each element the edits rewrite lies in the document
+	// unreadable: once the document is read (doneReading), the paths of the values reading
+	// found a problem with; nil when it found none.
+	unreadable map[string]bool
 }
 
 func (r *reader) add(code, path, format string, args ...any) {
+	if r.unreadable != nil && r.covered(path) {
+		return // the value was read as a stand-in: what it leads to is that same problem
+	}
 	r.problems = append(r.problems, Problem{Code: code, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// doneReading ends the reading of a document (parseSnapshot). Whatever reading found, the
+// checks between the elements run next all the same, on what could be read: a value reading
+// could not take stands in as empty (an id or a text ""), missing (a date) or as an element
+// with nothing in it (a person that is not an object), keeping every element at its index so
+// that each later problem has the right path. Those checks do not report again what reading
+// found: nothing at or below a value reading found a problem with (see covered).
+func (r *reader) doneReading() {
+	if len(r.problems) == 0 {
+		return
+	}
+	r.unreadable = make(map[string]bool, len(r.problems))
+	for _, p := range r.problems {
+		r.unreadable[p.Path] = true
+	}
+}
+
+// covered reports whether reading found a problem with the value at path or with a value that
+// holds it (agencies[0].staff[4] holds agencies[0].staff[4].end; "" holds everything).
+func (r *reader) covered(path string) bool {
+	if r.unreadable[path] || r.unreadable[""] {
+		return true
+	}
+	for i := len(path) - 1; i > 0; i-- {
+		if (path[i] == '.' || path[i] == '[') && r.unreadable[path[:i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// unread reports whether reading found a problem with the value at p itself.
+func (r *reader) unread(p lazyPath) bool {
+	return r.unreadable != nil && r.unreadable[p.String()]
 }
 
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
@@ -162,6 +203,17 @@ func keepFirst(dst *gjson.Result, v gjson.Result) {
 	}
 }
 
+// firstKey is keepFirst for an object whose keys are names the document chooses (roles,
+// default sections, site defaults): it reports whether key k is met for the first time, noting
+// it in seen. A repeated key is not read again, so what is wrong with it is said once.
+func firstKey(seen *[]string, k string) bool {
+	if contains(*seen, k) {
+		return false
+	}
+	*seen = append(*seen, k)
+	return true
+}
+
 func typeName(v gjson.Result) string {
 	switch {
 	case v.Type == gjson.Null:
@@ -281,12 +333,11 @@ func (r *reader) id(v gjson.Result, path string, required bool) string {
 	return s
 }
 
+// ids reads a list of ids; one it cannot read stands in as "", at its index.
 func (r *reader) ids(v gjson.Result, path string) []string {
 	var out []string
 	r.array(v, path, func(_ int, e gjson.Result, at string) {
-		if s := r.id(e, at, true); s != "" {
-			out = append(out, s)
-		}
+		out = append(out, r.id(e, at, true))
 	})
 	return out
 }
@@ -395,31 +446,40 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		r.add(CodeInvalidSnapshot, "as_of", "is required: the day the snapshot describes, YYYY-MM-DD")
 	}
 	s.Administrators = r.ids(admins, "administrators")
+	// An element that is not an object stands in as an empty one, here and below, so that each
+	// element keeps its index in the lists the later checks walk (and so the path they report).
 	r.array(builds, "builds", func(_ int, e gjson.Result, at string) {
+		var b build
 		if r.object(e, at, true) {
-			s.Builds = append(s.Builds, build{
+			b = build{
 				ID:    r.id(e.Get("id"), field(at, "id"), true),
 				Date:  r.date(e.Get("date"), field(at, "date"), 0).String(),
 				Notes: r.text(e.Get("notes"), field(at, "notes"), false),
-			})
+			}
 		}
+		s.Builds = append(s.Builds, b)
 	})
 	r.array(functions, "business_functions", func(_ int, e gjson.Result, at string) {
+		var f function
 		if r.object(e, at, true) {
-			s.Functions = append(s.Functions, r.parseFunction(e, at))
+			f = r.parseFunction(e, at)
 		}
+		s.Functions = append(s.Functions, f)
 	})
 	r.arrayL(people, "people", func(i int, e gjson.Result) {
-		if p, ok := r.parsePerson(e, i); ok {
-			s.People = append(s.People, p)
-			if r.spans != nil {
-				r.spans.people = append(r.spans.people, spanOf(e))
-			}
+		p, _ := r.parsePerson(e, i)
+		s.People = append(s.People, p)
+		if r.spans != nil {
+			r.spans.people = append(r.spans.people, spanOf(e))
 		}
 	})
 	s.SiteDefaults = map[string]*siteTemplate{}
 	if sd := siteDefaults; r.object(sd, "site_defaults", false) {
+		var seen []string
 		sd.ForEach(func(k, v gjson.Result) bool {
+			if !firstKey(&seen, k.Str) {
+				return true
+			}
 			at := field("site_defaults", k.Str)
 			if k.Str != "department" && k.Str != "individual" {
 				r.add(CodeInvalidValue, at, "site defaults exist for department and individual pages only")
@@ -434,12 +494,14 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		})
 	}
 	r.array(agencies, "agencies", func(_ int, e gjson.Result, at string) {
-		if r.object(e, at, true) {
-			if r.spans != nil {
-				r.spans.agencies = append(r.spans.agencies, agencySpans{})
-			}
-			s.Agencies = append(s.Agencies, r.parseAgency(e, at))
+		if r.spans != nil {
+			r.spans.agencies = append(r.spans.agencies, agencySpans{})
 		}
+		var a agency
+		if r.object(e, at, true) {
+			a = r.parseAgency(e, at)
+		}
+		s.Agencies = append(s.Agencies, a)
 	})
 	return s
 }
@@ -521,6 +583,7 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 		at := lazyPath{base: path, i: i}
 		if !e.IsObject() {
 			r.object(e, at.String(), true)
+			buf = append(buf, entry{})
 			return
 		}
 		var principal, role, create gjson.Result
@@ -553,6 +616,11 @@ func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
 		return nil
 	}
 	v.ForEach(func(k, sec gjson.Result) bool {
+		for i := range out {
+			if out[i].Kind == k.Str {
+				return true // a repeated key: the first counts
+			}
+		}
 		out = append(out, defaultSection{Kind: k.Str, section: r.parseSection(sec, field(path, k.Str))})
 		if !sec.Exists() || sec.Type == gjson.Null {
 			out[len(out)-1].Present = true
@@ -604,38 +672,43 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 		sp.orgEditors, sp.orgLeaders, sp.coordinators = spanOf(orgEditors), spanOf(orgLeaders), spanOf(coordinators)
 	}
 	r.array(groups, field(at, "groups"), func(_ int, g gjson.Result, at string) {
+		var gr group
 		if r.object(g, at, true) {
-			a.Groups = append(a.Groups, r.parseGroup(g, at))
-			if sp != nil {
-				sp.groups = append(sp.groups, spanOf(g))
-			}
+			gr = r.parseGroup(g, at)
+		}
+		a.Groups = append(a.Groups, gr)
+		if sp != nil {
+			sp.groups = append(sp.groups, spanOf(g))
 		}
 	})
 	r.array(units, field(at, "units"), func(_ int, u gjson.Result, at string) {
+		var un unit
 		if r.object(u, at, true) {
-			a.Units = append(a.Units, r.parseUnit(u, at))
-			if sp != nil {
-				sp.units = append(sp.units, spanOf(u))
-			}
+			un = r.parseUnit(u, at)
+		}
+		a.Units = append(a.Units, un)
+		if sp != nil {
+			sp.units = append(sp.units, spanOf(u))
 		}
 	})
 	staffPath := field(at, "staff")
 	r.arrayL(staff, staffPath, func(i int, s gjson.Result) {
-		if rec, ok := r.parseStaff(s, staffPath, i); ok {
-			a.Staff = append(a.Staff, rec)
-			if sp != nil {
-				sp.staff = append(sp.staff, spanOf(s))
-			}
+		rec, _ := r.parseStaff(s, staffPath, i)
+		a.Staff = append(a.Staff, rec)
+		if sp != nil {
+			sp.staff = append(sp.staff, spanOf(s))
 		}
 	})
 	pagesPath := field(at, "pages")
 	r.arrayL(pages, pagesPath, func(i int, p gjson.Result) {
 		at := index(pagesPath, i)
+		var pg page
 		if r.object(p, at, true) {
-			a.Pages = append(a.Pages, r.parsePage(p, at))
-			if sp != nil {
-				sp.pages = append(sp.pages, spanOf(p))
-			}
+			pg = r.parsePage(p, at)
+		}
+		a.Pages = append(a.Pages, pg)
+		if sp != nil {
+			sp.pages = append(sp.pages, spanOf(p))
 		}
 	})
 	return a
@@ -645,12 +718,14 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 func (r *reader) parseCoordinators(v gjson.Result, path string) []coordinator {
 	var out []coordinator
 	r.array(v, path, func(_ int, c gjson.Result, at string) {
+		var co coordinator
 		if r.object(c, at, true) {
-			out = append(out, coordinator{
+			co = coordinator{
 				Person: r.id(c.Get("person"), field(at, "person"), true),
 				Role:   r.oneOf(c.Get("role"), field(at, "role"), true, "primary", "backup"),
-			})
+			}
 		}
+		out = append(out, co)
 	})
 	return out
 }
@@ -714,13 +789,15 @@ func (r *reader) parseStaff(s gjson.Result, staffPath string, i int) (staffRecor
 	}
 	if outs.Type != gjson.Null {
 		r.array(outs, sp.at("out_assignments").String(), func(_ int, o gjson.Result, at string) {
+			oa := outAssignment{End: openEnd}
 			if r.object(o, at, true) {
-				rec.OutAssignments = append(rec.OutAssignments, outAssignment{
+				oa = outAssignment{
 					Unit:  r.id(o.Get("unit"), field(at, "unit"), true),
 					Start: r.date(o.Get("start"), field(at, "start"), 0),
 					End:   r.date(o.Get("end"), field(at, "end"), openEnd),
-				})
+				}
 			}
+			rec.OutAssignments = append(rec.OutAssignments, oa)
 		})
 	}
 	return rec, true
@@ -777,11 +854,17 @@ func (r *reader) parsePage(p gjson.Result, at string) page {
 	pg.Responsible = r.idsL(responsible, pp.at("responsible"))
 	if roles.Type != gjson.Null && r.object(roles, field(at, "roles"), false) {
 		pg.Roles = map[string][]string{}
+		var bad []string // the names met that are not roles
 		roles.ForEach(func(k, v gjson.Result) bool {
 			rp := field(field(at, "roles"), k.Str)
 			if !contains(projectRoleNames, k.Str) {
-				r.add(CodeInvalidValue, rp, "project roles are sponsor, leader, member and consultant")
+				if firstKey(&bad, k.Str) {
+					r.add(CodeInvalidValue, rp, "project roles are sponsor, leader, member and consultant")
+				}
 				return true
+			}
+			if _, dup := pg.Roles[k.Str]; dup {
+				return true // a repeated key: the first counts
 			}
 			pg.Roles[k.Str] = r.ids(v, rp)
 			return true
