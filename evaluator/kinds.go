@@ -144,9 +144,10 @@ func (k kind) isTask() bool {
 	return false
 }
 
-// article puts "a" or "an" before a kind name for a message ("an org_dialog", "a department").
+// article puts "a" or "an" before a kind name for a message ("an org_dialog", "a department",
+// "an Organization Dialog").
 func article(word string) string {
-	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
 		return "an " + word
 	}
 	return "a " + word

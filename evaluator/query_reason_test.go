@@ -47,3 +47,31 @@ func TestAccessReasonNamesTheDecidingEntryFirst(t *testing.T) {
 		}
 	}
 }
+
+// The reason says how a page without security of its own is governed in plain English: "an
+// Organization Dialog", not "a Organization Dialog".
+func TestReasonArticleBeforeKind(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/example/snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := evaluator.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := m.Check(evaluator.Request{Subject: "p-1012", Action: "read", Resource: "page:pg-alb-dlg-mgmt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text []string
+	for _, r := range d.Reasons {
+		text = append(text, r.Message)
+	}
+	all := strings.Join(text, "\n")
+	if !strings.Contains(all, "pg-alb-dlg-mgmt is an Organization Dialog") {
+		t.Errorf("the reasons do not say the dialog is an Organization Dialog:\n%s", all)
+	}
+	if strings.Contains(all, " a Organization") {
+		t.Errorf("a reason reads \"a Organization\":\n%s", all)
+	}
+}

@@ -127,11 +127,11 @@ func (ex *explainer) section(x int32) {
 		}
 		s := m.nearestOwnSecurity(Y.parent)
 		if m.defaultsOf(s, Y.kind) != nil {
-			hops = append(hops, fmt.Sprintf("%s is a %s, which has no security of its own: it is governed by %s", Y.src.ID, Y.kind.label(), m.sectionLabel(s, Y.kind)))
+			hops = append(hops, fmt.Sprintf("%s is %s, which has no security of its own: it is governed by %s", Y.src.ID, article(Y.kind.label()), m.sectionLabel(s, Y.kind)))
 			break
 		}
-		hops = append(hops, fmt.Sprintf("%s is a %s, which has no security of its own, and the %s has no default section for %ss, so it follows its parent %s",
-			Y.src.ID, Y.kind.label(), m.pageName(s), Y.kind.label(), m.pages[Y.parent].src.ID))
+		hops = append(hops, fmt.Sprintf("%s is %s, which has no security of its own, and the %s has no default section for %ss, so it follows its parent %s",
+			Y.src.ID, article(Y.kind.label()), m.pageName(s), Y.kind.label(), m.pages[Y.parent].src.ID))
 		y = Y.parent
 	}
 	ex.add(Reason{Kind: "section", Page: m.pages[P.secOwner].src.ID, Section: sectionName(P.secKind),
