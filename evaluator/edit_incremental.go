@@ -340,7 +340,7 @@ func (c *compiler) recompilePage(ai int32, pi int, x int32) {
 	c.pageSections(P, pg, ai, pl)
 	switch {
 	case P.kind == kindProject:
-		P.roles = [4][]int32{}
+		P.roles = new([4][]int32) // never the earlier model's, which readers share
 		for i, r := range projectRoleNames {
 			P.roles[i] = c.personList(pg.Roles[r], field(pl.at("roles").String(), r))
 		}

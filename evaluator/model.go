@@ -176,7 +176,7 @@ type pageC struct {
 	owners      []int32
 	responsible []int32
 	person      int32
-	roles       [4][]int32 // sponsor, leader, member, consultant
+	roles       *[4][]int32 // projects only (nil on other pages): sponsor, leader, member, consultant
 }
 
 type sectionC struct {

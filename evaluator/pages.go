@@ -94,6 +94,7 @@ func (c *compiler) compilePageFields(ai int32) {
 			}
 			P.person = c.personL(pg.Person, pl.at("person"))
 		case P.kind == kindProject:
+			P.roles = new([4][]int32)
 			for i, r := range projectRoleNames {
 				P.roles[i] = c.personList(pg.Roles[r], field(pl.at("roles").String(), r))
 			}
