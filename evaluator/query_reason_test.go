@@ -1,7 +1,6 @@
 package evaluator_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -12,14 +11,7 @@ import (
 // column is cut short, the coordinator sees what gave the access, not the everyone entry that
 // every row shares.
 func TestAccessReasonNamesTheDecidingEntryFirst(t *testing.T) {
-	data, err := os.ReadFile("../fixtures/example/snapshot.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := evaluator.Load(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := loadExample(t)
 	rows, err := m.Who("read", "page:pg-alb-dep-cpsi1", "")
 	if err != nil {
 		t.Fatal(err)
@@ -51,14 +43,7 @@ func TestAccessReasonNamesTheDecidingEntryFirst(t *testing.T) {
 // The reason says how a page without security of its own is governed in plain English: "an
 // Organization Dialog", not "a Organization Dialog".
 func TestReasonArticleBeforeKind(t *testing.T) {
-	data, err := os.ReadFile("../fixtures/example/snapshot.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := evaluator.Load(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := loadExample(t)
 	d, err := m.Check(evaluator.Request{Subject: "p-1012", Action: "read", Resource: "page:pg-alb-dlg-mgmt"})
 	if err != nil {
 		t.Fatal(err)

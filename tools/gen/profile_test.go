@@ -125,17 +125,24 @@ func within(t *testing.T, what string, n, lo, hi int) {
 	}
 }
 
-// stateShape checks a snapshot of the state profile scaled by f (1 for the full profile).
-func stateShape(t *testing.T, f float64, seed int64) {
-	o := profile(t, "state").Scale(f)
-	o.Seed = seed
+// generated makes the snapshot of o, checks it by the rules (check) and by loading it, and
+// measures its shape.
+func generated(t *testing.T, o gen.Options) ([]byte, *doc, shape) {
+	t.Helper()
 	b := generate(t, o)
 	d := parse(t, b)
 	for _, p := range check(d) {
 		t.Error(p)
 	}
 	loads(t, b)
-	s := measure(d)
+	return b, d, measure(d)
+}
+
+// stateShape checks a snapshot of the state profile scaled by f (1 for the full profile).
+func stateShape(t *testing.T, f float64, seed int64) {
+	o := profile(t, "state").Scale(f)
+	o.Seed = seed
+	b, _, s := generated(t, o)
 	t.Logf("%d bytes; %d agencies (%d districts, %d voluntary); %d staff records (%d active, %d ended), %d pages; largest %s with %d records, %d other districts of 500 or more; voluntary agencies %d..%d records, median %d; %d people in two agencies (%d moved on); %d names of other agencies; longest id %d bytes",
 		len(b), s.agencies, s.districts, s.voluntary, s.staff, s.active, s.ended, s.pages, s.largestID, s.largest, s.bigDistricts,
 		s.volStaff[0], s.volStaff[len(s.volStaff)-1], s.volStaff[len(s.volStaff)/2], s.twoAgencies, s.movedOn, s.foreignNames, s.longestID)
@@ -183,13 +190,7 @@ func TestProfileLargest(t *testing.T) {
 		t.Fatalf("largest: %d agencies, %d staff, %d pages", o.Agencies, o.Staff, o.Pages)
 	}
 	o.Seed = 3
-	b := generate(t, o)
-	d := parse(t, b)
-	for _, p := range check(d) {
-		t.Error(p)
-	}
-	loads(t, b)
-	s := measure(d)
+	b, d, s := generated(t, o)
 	t.Logf("%d bytes; %d staff records (%d active, %d ended), %d pages; longest id %d bytes", len(b), s.staff, s.active, s.ended, s.pages, s.longestID)
 	if s.agencies != 1 || s.largestID != "ag-nyc" || d.Agencies[0].Name != "NYC Administration for Children's Services" {
 		t.Errorf("%d agencies, the largest %s", s.agencies, s.largestID)
