@@ -6,9 +6,9 @@
 //
 //   node wasm/bench/memory.mjs SNAPSHOT.json [LABEL]
 //
-// prints, for a reader (load, lint, check) and a writer (load, a what-if of a propagation of
-// one of the organization's default sections, then apply it), the size after each step in MB; a module that runs out of memory is
-// reported with the step it reached.
+// prints, for a reader (load, lint, what) and a writer (load, a what-if of a propagation of
+// one of the organization's default sections, then apply it), the size after each step in MB;
+// a module that runs out of memory is reported with the step it reached.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -21,42 +21,41 @@ const MB = 1024 * 1024;
 
 async function role(name, file) {
   const mod = await loadModule(wasmPath);
-  const size = () => +(mod.memory().buffer.byteLength / MB).toFixed(1);
   // each step is written as it is reached, so that a module that runs out of memory still
   // tells how far it got
-  const steps = { push: ([s, mb]) => process.stdout.write(JSON.stringify([s, mb]) + "\n") };
-  steps.push(["start", size()]);
+  const step = (name) => process.stdout.write(JSON.stringify([name, +(mod.memory().buffer.byteLength / MB).toFixed(1)]) + "\n");
+  step("start");
   const text = readFileSync(file, "utf8");
   const loaded = mod.callText("load_text", text);
   if (!loaded.ok) throw new Error(`${file} did not load: ${JSON.stringify(loaded.error)}`);
-  steps.push(["load", size()]);
+  step("load");
   const snap = JSON.parse(text);
   const agency = snap.agencies[0];
-  const org = agency.pages.find((p) => p.kind === "organization").id;
+  const orgPage = agency.pages.find((p) => p.kind === "organization");
+  const org = orgPage.id;
   const admin = snap.administrators[0];
   if (name === "reader") {
     mod.call("lint");
-    steps.push(["lint", size()]);
+    step("lint");
     const person = agency.staff[0].person;
     const r = mod.call("check", { subject: person, action: "read", resource: `page:${org}` });
     if (!r.ok) throw new Error(JSON.stringify(r.error));
     mod.call("what", { person, action: "read" });
-    steps.push(["what", size()]);
+    step("what");
   } else {
     // the organization's own default section for departments (or its first) propagated to
     // every page of that kind below it (a template: department, individual, project or
     // org_metric), as the edit benchmarks do
-    const orgPage = agency.pages.find((p) => p.id === org);
     const kinds = Object.keys(orgPage.defaults || {});
     const kind = ["department", "individual", "project", "org_metric"].find((k) => kinds.includes(k));
     if (!kind) throw new Error(`${org} has no default section to propagate`);
     const batch = { actor: admin, edits: [{ op: "propagate_defaults", page: org, kind }] };
     const w = mod.call("whatif", { batch });
     if (!w.ok || !w.result.accepted) throw new Error(`the what-if was refused: ${JSON.stringify(w.error || w.result.error)}`);
-    steps.push(["what-if propagate", size()]);
+    step("what-if propagate");
     const a = mod.call("apply", { batch, time: "2026-11-22T09:00:00Z" });
     if (!a.ok) throw new Error(JSON.stringify(a.error));
-    steps.push(["apply", size()]);
+    step("apply");
   }
 }
 
