@@ -418,10 +418,11 @@ func (c *compiler) compileCoordinators(ai int32) {
 func (c *compiler) compileGroup(ai int32, gi int) {
 	m := c.m
 	g := &m.agencies[ai].src.Groups[gi]
+	members := field(index(field(index("agencies", int(ai)), "groups"), gi), "members")
 	if gx, ok := m.groupIdx[g.ID]; ok && m.groups[gx].src == g {
-		m.groups[gx].members = c.personList(g.Members, field(index(field(index("agencies", int(ai)), "groups"), gi), "members"))
+		m.groups[gx].members = c.personList(g.Members, members)
 	} else if g.ID == "" {
-		c.personList(g.Members, field(index(field(index("agencies", int(ai)), "groups"), gi), "members"))
+		c.personList(g.Members, members)
 	}
 }
 
