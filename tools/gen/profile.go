@@ -36,12 +36,24 @@ func Profile(name string) (Options, error) {
 	default:
 		return Options{}, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
 	}
-	o := Options{Sizes: sizes, Agencies: len(sizes)}
+	return Options{}.withSizes(sizes), nil
+}
+
+// withSizes is o with Sizes and the totals they make: the number of agencies, staff records
+// and pages.
+func (o Options) withSizes(sizes []AgencySize) Options {
+	o.Sizes, o.Agencies = sizes, len(sizes)
+	o.Staff, o.Pages = sizeTotals(sizes)
+	return o
+}
+
+// sizeTotals are the staff records and the pages of the agencies in all.
+func sizeTotals(sizes []AgencySize) (staff, pages int) {
 	for _, s := range sizes {
-		o.Staff += s.Staff
-		o.Pages += s.Pages
+		staff += s.Staff
+		pages += s.Pages
 	}
-	return o, nil
+	return staff, pages
 }
 
 // Scale returns o with every agency of Sizes f times as large (staff records and pages,
@@ -52,15 +64,11 @@ func (o Options) Scale(f float64) Options {
 		return o
 	}
 	sizes := slices.Clone(o.Sizes)
-	o.Staff, o.Pages = 0, 0
 	for i := range sizes {
 		sizes[i].Staff = max(MinStaffPerAgency, int(math.Round(float64(sizes[i].Staff)*f)))
 		sizes[i].Pages = max(MinPagesPerAgency, int(math.Round(float64(sizes[i].Pages)*f)))
-		o.Staff += sizes[i].Staff
-		o.Pages += sizes[i].Pages
 	}
-	o.Sizes, o.Agencies = sizes, len(sizes)
-	return o
+	return o.withSizes(sizes)
 }
 
 // districtStaff are the state profile's staff records of each district, invented after the

@@ -40,7 +40,7 @@ func (o Options) normalizeSizes() (Options, error) {
 	if len(sizes) == 0 {
 		return o, fmt.Errorf("sizes lists no agency")
 	}
-	staff, pages := 0, 0
+	staff, pages := sizeTotals(sizes)
 	used := map[string]bool{}
 	for i, s := range sizes {
 		switch s.Kind {
@@ -65,8 +65,6 @@ func (o Options) normalizeSizes() (Options, error) {
 			}
 			used[s.Code] = true
 		}
-		staff += s.Staff
-		pages += s.Pages
 	}
 	if o.Agencies != 0 && o.Agencies != len(sizes) || o.Staff != 0 && o.Staff != staff || o.Pages != 0 && o.Pages != pages {
 		return o, fmt.Errorf("agencies %d, staff %d and pages %d do not match sizes (%d agencies, %d staff, %d pages); leave them 0",
@@ -121,8 +119,7 @@ func (o Options) normalizeSizes() (Options, error) {
 			sizes[i].Name = sizes[i].Code
 		}
 	}
-	o.Sizes, o.Agencies, o.Staff, o.Pages = sizes, len(sizes), staff, pages
-	return o, nil
+	return o.withSizes(sizes), nil
 }
 
 func validCode(c string) bool {
