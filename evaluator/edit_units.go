@@ -400,7 +400,7 @@ func (m *Model) principalUse(a int32, principal string) string {
 
 func sectionNames(s *sectionC, principal string) bool {
 	for i := range s.entries {
-		if s.entries[i].src.Principal == principal {
+		if s.entries[i].text.principal == principal {
 			return true
 		}
 	}

@@ -238,7 +238,7 @@ func sameEntries(a, b *sectionC) bool {
 		out := map[string]bool{}
 		for i := range s.entries {
 			e := &s.entries[i]
-			out[e.src.Principal+"|"+e.src.Role+"|"+strings.Join(e.create.names(), ",")] = true
+			out[e.text.principal+"|"+e.role.String()+"|"+strings.Join(e.create.names(), ",")] = true
 		}
 		return out
 	}

@@ -32,7 +32,33 @@ func Load(data []byte) (*Model, error) {
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}
 	}
+	s.releaseSections()
 	return c.m, nil
+}
+
+// releaseSections lets go of the parsed entries of every section once they are compiled: the
+// model keeps their words in its own entries (entryText), and an edit reads the sections it
+// changes from the document again.
+func (s *snapshot) releaseSections() {
+	for _, t := range s.SiteDefaults {
+		t.Security.Entries = nil
+		for i := range t.Defaults {
+			t.Defaults[i].Entries = nil
+		}
+	}
+	for ai := range s.Agencies {
+		pages := s.Agencies[ai].Pages
+		for pi := range pages {
+			pages[pi].releaseSections()
+		}
+	}
+}
+
+func (pg *page) releaseSections() {
+	pg.Security.Entries = nil
+	for i := range pg.Defaults {
+		pg.Defaults[i].Entries = nil
+	}
 }
 
 // syntaxHint names the line where the JSON stops making sense, as far as the standard
@@ -53,6 +79,9 @@ type compiler struct {
 	// peopleOwned: m.people is the compiler's own (an edit compiled again copies it first)
 	peopleOwned bool
 	lost        lostIDs // sorts of element an id of which could not be read (findLost)
+	// texts interns the entries' words (entryText) by principal, for the entries without
+	// create rights, which are most of them
+	texts map[string]*entryText
 }
 
 // lostIDs are sorts of element (a bit each).
@@ -513,7 +542,7 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 	for i := range s.Entries {
 		e := &s.Entries[i]
 		ep := lazyPath{base: path, i: i} // the entry's path, written out only for a problem
-		ec := entryC{src: e, role: roleByName[e.Role], ref: -1}
+		ec := entryC{text: c.entryText(e), role: roleByName[e.Role], ref: -1}
 		pk, ref := splitPrincipal(e.Principal)
 		ec.principal = pk
 		switch pk {
@@ -567,6 +596,23 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 		sc.hot[i] = entryHot{create: e.create, ref: e.ref, principal: e.principal, role: e.role}
 	}
 	return sc
+}
+
+// entryText gives the words of entry e, shared with the entries before it that read the same.
+func (c *compiler) entryText(e *entry) *entryText {
+	key := e.Principal
+	if len(e.Create) > 0 {
+		key += "\x00" + strings.Join(e.Create, "\x00")
+	}
+	if t, ok := c.texts[key]; ok {
+		return t
+	}
+	t := &entryText{principal: e.Principal, create: e.Create}
+	if c.texts == nil {
+		c.texts = map[string]*entryText{}
+	}
+	c.texts[key] = t
+	return t
 }
 
 func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path string) []defaultC {

@@ -206,10 +206,18 @@ type pageHotC struct {
 
 type entryC struct {
 	create    kindSet
-	src       *entry
+	text      *entryText
 	ref       int32 // person, group, unit or function, for the named forms
 	principal principalKind
 	role      role
+}
+
+// entryText is an entry as the document words it, for reasons and for the section's answer:
+// the compiled entry keeps it in place of the parsed one, so that the parsed sections are not
+// kept after a load. Entries that read the same share one (the loader interns them).
+type entryText struct {
+	principal string
+	create    []string // as written; nil when the entry has none
 }
 
 // role is an entry's role; levels order reader < editor < full.
@@ -224,6 +232,11 @@ const (
 )
 
 var roleByName = map[string]role{"not_set": roleNotSet, "reader": roleReader, "editor": roleEditor, "full": roleFull, "denied": roleDenied}
+
+var roleNames = [...]string{roleNotSet: "not_set", roleReader: "reader", roleEditor: "editor", roleFull: "full", roleDenied: "denied"}
+
+// String is the role's name in a snapshot.
+func (r role) String() string { return roleNames[r] }
 
 func (m *Model) defaultsOf(p int32, k kind) *sectionC {
 	for _, d := range m.pages[p].defaults {

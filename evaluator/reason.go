@@ -149,18 +149,18 @@ func (ex *explainer) entry(e *entryC, p, x int32, d Date) {
 	if e.role == roleDenied {
 		verb = "denies"
 	}
-	role := e.src.Role
-	msg := fmt.Sprintf("the entry %s (%s) in %s %s %s: %s", e.src.Principal, role, m.sectionLabel(P.secOwner, P.secKind), verb, m.personName(p), how)
+	role := e.role.String()
+	msg := fmt.Sprintf("the entry %s (%s) in %s %s %s: %s", e.text.principal, role, m.sectionLabel(P.secOwner, P.secKind), verb, m.personName(p), how)
 	if e.role == roleDenied {
-		msg = fmt.Sprintf("the entry %s (denied) in %s applies to %s: %s", e.src.Principal, m.sectionLabel(P.secOwner, P.secKind), m.personName(p), how)
+		msg = fmt.Sprintf("the entry %s (denied) in %s applies to %s: %s", e.text.principal, m.sectionLabel(P.secOwner, P.secKind), m.personName(p), how)
 	} else if e.role == roleNotSet {
-		msg = fmt.Sprintf("the entry %s (not set) in %s applies to %s but adds no level: %s", e.src.Principal, m.sectionLabel(P.secOwner, P.secKind), m.personName(p), how)
+		msg = fmt.Sprintf("the entry %s (not set) in %s applies to %s but adds no level: %s", e.text.principal, m.sectionLabel(P.secOwner, P.secKind), m.personName(p), how)
 	}
-	if len(e.src.Create) > 0 {
-		msg += "; it lets them create " + strings.Join(e.src.Create, ", ")
+	if len(e.text.create) > 0 {
+		msg += "; it lets them create " + strings.Join(e.text.create, ", ")
 	}
 	ex.add(Reason{Kind: "entry", Page: m.pages[P.secOwner].src.ID, Section: sectionName(P.secKind),
-		Principal: e.src.Principal, Role: role, Via: via, Message: msg})
+		Principal: e.text.principal, Role: role, Via: via, Message: msg})
 }
 
 // membership says how p belongs to an entry's principal on page x.
@@ -207,7 +207,7 @@ func (m *Model) membership(e *entryC, p, x int32, d Date) (string, []string) {
 		for i, c := range chain {
 			ids[i] = m.people[c].src.ID
 		}
-		return fmt.Sprintf("%s: %s", e.src.Principal, strings.Join(ids, " → ")), ids
+		return fmt.Sprintf("%s: %s", e.text.principal, strings.Join(ids, " → ")), ids
 	case pProjectSponsor, pProjectLeader, pProjectMember, pProjectConsultant:
 		return fmt.Sprintf("they are a project %s of %s", projectRoleNames[e.principal-pProjectSponsor], m.pageName(P.project)), nil
 	case pUser:

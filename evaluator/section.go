@@ -57,11 +57,11 @@ func (m *Model) Section(page string) (*EffectiveSection, error) {
 	}
 	if P.sec != nil {
 		for _, e := range P.sec.entries {
-			create := e.src.Create
+			create := e.text.create
 			if create == nil {
 				create = []string{}
 			}
-			out.Entries = append(out.Entries, Entry{Principal: e.src.Principal, Role: e.src.Role, Create: create})
+			out.Entries = append(out.Entries, Entry{Principal: e.text.principal, Role: e.role.String(), Create: create})
 		}
 	}
 	return out, nil
