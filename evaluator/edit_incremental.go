@@ -248,7 +248,6 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 		case segPage:
 			x := n.agencies[ai].pages[k.i]
 			c.recompilePage(ai, int(k.i), x)
-			snap.Agencies[ai].Pages[k.i].releaseSections() // as Load does
 			if n.pages[x].kind.ownSecurity() {
 				resolve = append(resolve, x)
 			}

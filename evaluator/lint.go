@@ -3,7 +3,6 @@ package evaluator
 import (
 	"fmt"
 	"sort"
-	"strings"
 )
 
 // Finding is a lint finding (SPEC §7): not an error, something a coordinator should look at.
@@ -232,22 +231,54 @@ func (m *Model) templateFor(k kind, parent int32) (*sectionC, string) {
 	return nil, ""
 }
 
-// sameEntries compares two sections as sets of entries (SPEC §7).
+// sameEntries compares two sections as sets of entries (SPEC §7): an entry is its principal,
+// role and create rights, and one written twice counts once.
 func sameEntries(a, b *sectionC) bool {
-	set := func(s *sectionC) map[string]bool {
-		out := map[string]bool{}
-		for i := range s.entries {
-			e := &s.entries[i]
-			out[e.text.principal+"|"+e.role.String()+"|"+strings.Join(e.create.names(), ",")] = true
-		}
-		return out
+	if len(a.entries)*len(b.entries) > 1024 {
+		x, y := entrySet(a), entrySet(b)
+		return len(x) == len(y) && entrySetWithin(x, y)
 	}
-	x, y := set(a), set(b)
-	if len(x) != len(y) {
-		return false
+	return entriesWithin(a, b) && entriesWithin(b, a)
+}
+
+type entryKey struct {
+	principal string
+	role      role
+	create    kindSet
+}
+
+func entrySet(s *sectionC) map[entryKey]bool {
+	out := make(map[entryKey]bool, len(s.entries))
+	for i := range s.entries {
+		e := &s.entries[i]
+		out[entryKey{e.text.principal, e.role, e.create}] = true
 	}
+	return out
+}
+
+func entrySetWithin(x, y map[entryKey]bool) bool {
 	for k := range x {
 		if !y[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// entriesWithin tells whether every entry of a is also an entry of b. Sections are short, so
+// a search through b for each entry of a costs less than building sets.
+func entriesWithin(a, b *sectionC) bool {
+	for i := range a.entries {
+		e := &a.entries[i]
+		found := false
+		for j := range b.entries {
+			f := &b.entries[j]
+			if e.role == f.role && e.create == f.create && e.text.principal == f.text.principal {
+				found = true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
 	}

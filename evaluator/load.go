@@ -81,7 +81,8 @@ type compiler struct {
 	lost        lostIDs // sorts of element an id of which could not be read (findLost)
 	// texts interns the entries' words (entryText) by principal, for the entries without
 	// create rights, which are most of them
-	texts map[string]*entryText
+	texts   map[string]*entryText
+	textKey []byte // entryText's key, written over for each entry
 }
 
 // lostIDs are sorts of element (a bit each).
@@ -600,18 +601,19 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 
 // entryText gives the words of entry e, shared with the entries before it that read the same.
 func (c *compiler) entryText(e *entry) *entryText {
-	key := e.Principal
-	if len(e.Create) > 0 {
-		key += "\x00" + strings.Join(e.Create, "\x00")
+	key := append(c.textKey[:0], e.Principal...)
+	for _, k := range e.Create {
+		key = append(append(key, 0), k...)
 	}
-	if t, ok := c.texts[key]; ok {
+	c.textKey = key
+	if t, ok := c.texts[string(key)]; ok { // a lookup by the bytes copies nothing
 		return t
 	}
 	t := &entryText{principal: e.Principal, create: e.Create}
 	if c.texts == nil {
 		c.texts = map[string]*entryText{}
 	}
-	c.texts[key] = t
+	c.texts[string(key)] = t
 	return t
 }
 

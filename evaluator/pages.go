@@ -318,6 +318,7 @@ func (c *compiler) pageSections(P *pageC, pg *page, ai int32, pl lazyPath) {
 		pp := pl.String()
 		P.own = c.section(&pg.Security, ai, field(pp, "security"))
 		P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
+		pg.releaseSections() // compiled: the garbage is collected while the next pages compile
 		return
 	}
 	if pg.Security.Present {

@@ -264,6 +264,19 @@ func (r *reader) array(v gjson.Result, path string, fn func(i int, e gjson.Resul
 	})
 }
 
+// elements counts the elements of v when it is a list (0 otherwise).
+func elements(v gjson.Result) int {
+	if !v.IsArray() {
+		return 0
+	}
+	n := 0
+	v.ForEach(func(_, _ gjson.Result) bool {
+		n++
+		return true
+	})
+	return n
+}
+
 // arrayL is array without the path of each element written out: fn gets the index.
 func (r *reader) arrayL(v gjson.Result, path string, fn func(i int, e gjson.Result)) {
 	if v.Type == gjson.Null {
@@ -691,6 +704,14 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 			sp.units = append(sp.units, spanOf(u))
 		}
 	})
+	// the large lists are made to size at once: growing them by doubling would leave garbage
+	// as large as the list, which a module's memory keeps as its high-water mark
+	a.Staff = make([]staffRecord, 0, elements(staff))
+	a.Pages = make([]page, 0, elements(pages))
+	if sp != nil {
+		sp.staff = make([]span, 0, cap(a.Staff))
+		sp.pages = make([]span, 0, cap(a.Pages))
+	}
 	staffPath := field(at, "staff")
 	r.arrayL(staff, staffPath, func(i int, s gjson.Result) {
 		rec, _ := r.parseStaff(s, staffPath, i)
