@@ -79,10 +79,6 @@ type compiler struct {
 	// peopleOwned: m.people is the compiler's own (an edit compiled again copies it first)
 	peopleOwned bool
 	lost        lostIDs // sorts of element an id of which could not be read (findLost)
-	// texts interns the entries' words (entryText) by principal, for the entries without
-	// create rights, which are most of them
-	texts   map[string]*entryText
-	textKey []byte // entryText's key, written over for each entry
 }
 
 // lostIDs are sorts of element (a bit each).
@@ -543,16 +539,16 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 	for i := range s.Entries {
 		e := &s.Entries[i]
 		ep := lazyPath{base: path, i: i} // the entry's path, written out only for a problem
-		ec := entryC{text: c.entryText(e), role: roleByName[e.Role], ref: -1}
-		pk, ref := splitPrincipal(e.Principal)
+		ec := entryC{text: e.Text, role: e.Role, ref: -1}
+		pk, ref := splitPrincipal(e.Text.principal)
 		ec.principal = pk
 		switch pk {
 		case pInvalid:
-			if prefix, rest, ok := strings.Cut(e.Principal, ":"); ok && rest == "" {
-				c.add(CodeInvalidValue, ep.at("principal").String(), "%q names no one: give the id after %s:", e.Principal, prefix)
+			if prefix, rest, ok := strings.Cut(e.Text.principal, ":"); ok && rest == "" {
+				c.add(CodeInvalidValue, ep.at("principal").String(), "%q names no one: give the id after %s:", e.Text.principal, prefix)
 				continue
 			}
-			c.add(CodeInvalidValue, ep.at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Principal)
+			c.add(CodeInvalidValue, ep.at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Text.principal)
 			continue
 		case pUser:
 			ec.ref = c.personL(ref, ep.at("principal"))
@@ -581,7 +577,7 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 			}
 			ec.ref = f
 		}
-		for j, kn := range e.Create {
+		for j, kn := range e.Text.create {
 			k := parseKind(kn)
 			if k == kindInvalid {
 				c.add(CodeInvalidValue, index(ep.at("create").String(), j), "%q is not a page kind", kn)
@@ -597,24 +593,6 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 		sc.hot[i] = entryHot{create: e.create, ref: e.ref, principal: e.principal, role: e.role}
 	}
 	return sc
-}
-
-// entryText gives the words of entry e, shared with the entries before it that read the same.
-func (c *compiler) entryText(e *entry) *entryText {
-	key := append(c.textKey[:0], e.Principal...)
-	for _, k := range e.Create {
-		key = append(append(key, 0), k...)
-	}
-	c.textKey = key
-	if t, ok := c.texts[string(key)]; ok { // a lookup by the bytes copies nothing
-		return t
-	}
-	t := &entryText{principal: e.Principal, create: e.Create}
-	if c.texts == nil {
-		c.texts = map[string]*entryText{}
-	}
-	c.texts[string(key)] = t
-	return t
 }
 
 func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path string) []defaultC {

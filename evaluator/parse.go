@@ -11,8 +11,12 @@ import (
 // JSON path instead of stopping at the first (SPEC §2).
 type reader struct {
 	problems []Problem
-	entryBuf []entry   // scratch for the entries of one section
-	spans    *docSpans // when set, where each element the edits rewrite lies in the document
+	entryBuf []entry // scratch for the entries of one section
+	// entryTexts interns the entries' words (entryText) by principal and create list; textKey is
+	// the key, written over for each entry
+	entryTexts map[string]*entryText
+	textKey    []byte
+	spans      *docSpans // when set, where each element the edits rewrite lies in the document
 	// unreadable: once the document is read (doneReading), the paths of the values reading
 	// found a problem with; nil when it found none.
 	unreadable map[string]bool
@@ -596,7 +600,7 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 		at := lazyPath{base: path, i: i}
 		if !e.IsObject() {
 			r.object(e, at.String(), true)
-			buf = append(buf, entry{})
+			buf = append(buf, entry{Text: r.entryText("", nil)})
 			return
 		}
 		var principal, role, create gjson.Result
@@ -612,15 +616,32 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 			return true
 		})
 		buf = append(buf, entry{
-			Principal: r.textL(principal, at.at("principal"), true),
-			Role:      r.oneOfL(role, at.at("role"), true, entryRoles),
-			Create:    r.textsL(create, at.at("create")),
+			Text: r.entryText(r.textL(principal, at.at("principal"), true), r.textsL(create, at.at("create"))),
+			Role: roleByName[r.oneOfL(role, at.at("role"), true, entryRoles)],
 		})
 	})
 	s.Entries = append([]entry{}, buf...) // exactly as long as the section: an empty one is not nil
 	clear(buf)
 	r.entryBuf = buf[:0]
 	return s
+}
+
+// entryText gives the words of an entry, shared with the entries before it that read the same.
+func (r *reader) entryText(principal string, create []string) *entryText {
+	key := append(r.textKey[:0], principal...)
+	for _, k := range create {
+		key = append(append(key, 0), k...)
+	}
+	r.textKey = key
+	if t, ok := r.entryTexts[string(key)]; ok { // a lookup by the bytes copies nothing
+		return t
+	}
+	t := &entryText{principal: principal, create: create}
+	if r.entryTexts == nil {
+		r.entryTexts = map[string]*entryText{}
+	}
+	r.entryTexts[string(key)] = t
+	return t
 }
 
 func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
