@@ -99,6 +99,8 @@ func (m *Model) Apply(batch []byte, at time.Time) (*Applied, error) {
 // Snapshot is the snapshot document of this model, as loaded or as edits left it: unknown
 // fields and the order of what no edit touched are kept. After edits, the document is written
 // out the first time it is asked for.
+//
+// A model loaded with LoadForReading keeps no document: its Snapshot is nil.
 func (m *Model) Snapshot() []byte {
 	if len(m.patches) == 0 {
 		return m.raw
@@ -151,6 +153,9 @@ func (m *Model) applyEdits(b *batch, ch *changeSet) (*Model, error) { return m.a
 // edit, the edited document is loaded again, so that an edited snapshot passes exactly the
 // rules of a loaded one.
 func (m *Model) applyBatch(b *batch, incremental bool, ch *changeSet) (*Model, error) {
+	if m.readOnly() {
+		return nil, &EditError{Code: CodeReadOnly, Index: -1, Message: "this snapshot was opened for reading only, so it cannot be edited here: open it for editing to try or make a change"}
+	}
 	if b.hasBase && b.base != m.snap.Version {
 		return nil, &EditError{Code: CodeVersionConflict, Index: -1, Path: "base_version",
 			Message: fmt.Sprintf("the batch was made on version %d, but the snapshot is at version %d now: look at the changes since, then make the batch again", b.base, m.snap.Version)}

@@ -349,6 +349,7 @@ func (c *compiler) recompilePage(ai int32, pi int, x int32) {
 	case P.kind.isTask():
 		P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
 	}
+	pg.release() // as Load does
 }
 
 // resolveSubtree finds again the effective section of page x and of every page under it.

@@ -32,14 +32,15 @@ func Load(data []byte) (*Model, error) {
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}
 	}
-	s.releaseSections()
+	s.release()
 	return c.m, nil
 }
 
-// releaseSections lets go of the parsed entries of every section once they are compiled: the
-// model keeps their words in its own entries (entryText), and an edit reads the sections it
-// changes from the document again.
-func (s *snapshot) releaseSections() {
+// release lets go of what the model holds compiled: the parsed entries of every section (the
+// model keeps their words, entryText) and the people lists of the pages. An edit reads what it
+// changes from the document again. Each page is let go as it is compiled, so that its garbage
+// is collected while the next ones compile; this catches what a refused page left.
+func (s *snapshot) release() {
 	for _, t := range s.SiteDefaults {
 		t.Security.Entries = nil
 		for i := range t.Defaults {
@@ -49,16 +50,17 @@ func (s *snapshot) releaseSections() {
 	for ai := range s.Agencies {
 		pages := s.Agencies[ai].Pages
 		for pi := range pages {
-			pages[pi].releaseSections()
+			pages[pi].release()
 		}
 	}
 }
 
-func (pg *page) releaseSections() {
+func (pg *page) release() {
 	pg.Security.Entries = nil
 	for i := range pg.Defaults {
 		pg.Defaults[i].Entries = nil
 	}
+	pg.Roles, pg.Owners, pg.Responsible = nil, nil, nil
 }
 
 // syntaxHint names the line where the JSON stops making sense, as far as the standard

@@ -103,6 +103,7 @@ func (c *compiler) compilePageFields(ai int32) {
 		case P.kind.isTask():
 			P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
 		}
+		pg.release()
 	}
 	if ac.org < 0 && ac.src.ID != "" && !orgUnknown {
 		c.add(CodeInvalidValue, at, "the agency %s has no organization page (a page of kind organization with parent null)", ac.src.ID)
@@ -318,7 +319,6 @@ func (c *compiler) pageSections(P *pageC, pg *page, ai int32, pl lazyPath) {
 		pp := pl.String()
 		P.own = c.section(&pg.Security, ai, field(pp, "security"))
 		P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
-		pg.releaseSections() // compiled: the garbage is collected while the next pages compile
 		return
 	}
 	if pg.Security.Present {

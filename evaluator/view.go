@@ -21,6 +21,9 @@ import (
 // show is another agency's side: adding a person who is active elsewhere looks possible in the
 // view and is refused (active_elsewhere) by the authoritative edit.
 func (m *Model) AgencyView(agency string) ([]byte, error) {
+	if m.readOnly() {
+		return nil, &EditError{Code: CodeReadOnly, Index: -1, Message: "this snapshot was opened for reading only: it keeps no document to show"}
+	}
 	raw := m.Snapshot()
 	doc := gjson.ParseBytes(raw)
 	var kept gjson.Result
