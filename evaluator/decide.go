@@ -71,6 +71,9 @@ type query struct {
 	// brief: the reasons are for a row of who or what, which leaves out the governing
 	// section, a missing entry and the create right, so those are not worded at all.
 	brief bool
+	// memo: the person's remembered memberships, when one person is decided on many pages
+	// (What); nil otherwise
+	memo *personMemo
 }
 
 // resolve checks a request's references (SPEC §4.1 step 1). It does not allocate unless the
@@ -220,7 +223,7 @@ func (m *Model) decidePage(q query, ex *explainer) outcome {
 	if !q.brief {
 		ex.section(q.ref)
 	}
-	lvl, create := m.sectionLevelOf(q.person, q.ref, q.day, ex, q.brief)
+	lvl, create := m.sectionLevelOf(q.person, q.ref, q.day, ex, q.brief, q.memo)
 	o := outcome{level: lvl}
 	if lvl != roleDenied {
 		o.create = create
@@ -236,7 +239,7 @@ func (m *Model) decidePage(q query, ex *explainer) outcome {
 		} else {
 			// step 8: a right over the section that governs the page, decided on its owner.
 			ex.ownerPage(q.ref, owner)
-			olvl, _ := m.sectionLevelOf(q.person, owner, q.day, ex, q.brief)
+			olvl, _ := m.sectionLevelOf(q.person, owner, q.day, ex, q.brief, q.memo)
 			o.allowed = olvl == roleFull
 		}
 	case actCreate:
@@ -263,13 +266,13 @@ func (m *Model) pageHead(x int32) (kind, bool, int32) {
 // (steps 5–6), with the union of the create lists of the entries that apply (step 7), kept to
 // the kinds that may hang under x: a create right for any other kind adds nothing there.
 func (m *Model) sectionLevel(p, x int32, d Date, ex *explainer) (role, kindSet) {
-	return m.sectionLevelOf(p, x, d, ex, false)
+	return m.sectionLevelOf(p, x, d, ex, false, nil)
 }
 
 // sectionLevelOf is sectionLevel; brief leaves out the words for no entry (query.brief).
 // Without words to collect it reads the packed pageHot and stops at the first denied entry,
-// which decides the answer whatever else applies.
-func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool) (role, kindSet) {
+// which decides the answer whatever else applies; memo, when not nil, is p's on day d.
+func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool, memo *personMemo) (role, kindSet) {
 	if ex != nil || len(m.pageHot) != len(m.pages) {
 		return m.sectionLevelWords(p, x, d, ex, brief)
 	}
@@ -280,7 +283,13 @@ func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool) (r
 	var create kindSet
 	for i := range H.entries {
 		e := &H.entries[i]
-		if !m.matchesHot(e.principal, e.ref, p, x, a, d, rec) {
+		var ok bool
+		if memo != nil {
+			ok = memo.matches(e.principal, e.ref, x, a, rec)
+		} else {
+			ok = m.matchesHot(e.principal, e.ref, p, x, a, d, rec)
+		}
+		if !ok {
 			continue
 		}
 		if e.role == roleDenied {
