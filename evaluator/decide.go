@@ -71,6 +71,9 @@ type query struct {
 	// brief: the reasons are for a row of who or what, which leaves out the governing
 	// section, a missing entry and the create right, so those are not worded at all.
 	brief bool
+	// memo: the person's remembered memberships, when one person is decided on many pages
+	// (What); nil otherwise
+	memo *personMemo
 }
 
 // resolve checks a request's references (SPEC §4.1 step 1). It does not allocate unless the
@@ -166,6 +169,34 @@ func (m *Model) Allowed(r Request) (bool, error) {
 	return m.decide(q, nil).allowed, nil
 }
 
+// Prepared is a Request resolved against a model: its ids looked up and its action read
+// once, for a caller that holds the model and asks the same requests again and again (a
+// policy enforcement point's hot list, a benchmark). It answers for the model that prepared
+// it only.
+type Prepared struct {
+	m *Model
+	q query
+}
+
+// Prepare resolves a request for AllowedPrepared; its errors are those of Allowed.
+func (m *Model) Prepare(r Request) (Prepared, error) {
+	q, err := m.resolve(r)
+	if err != nil {
+		return Prepared{}, err
+	}
+	return Prepared{m: m, q: q}, nil
+}
+
+// AllowedPrepared answers a prepared request as Allowed answers the request itself, without
+// looking its ids up again; it does not allocate. A request prepared on another model (an
+// earlier version, say) is an error: prepare it again on this one.
+func (m *Model) AllowedPrepared(p Prepared) (bool, error) {
+	if p.m != m {
+		return false, requestErr(CodeInvalidValue, "the request was prepared on another model; prepare it again on this one")
+	}
+	return m.decide(p.q, nil).allowed, nil
+}
+
 // Check answers a request with the reasons behind the answer (SPEC §4). A request about an
 // unknown person, page or target is an error (*RequestError), not a deny.
 func (m *Model) Check(r Request) (Decision, error) {
@@ -220,7 +251,7 @@ func (m *Model) decidePage(q query, ex *explainer) outcome {
 	if !q.brief {
 		ex.section(q.ref)
 	}
-	lvl, create := m.sectionLevelOf(q.person, q.ref, q.day, ex, q.brief)
+	lvl, create := m.sectionLevelOf(q.person, q.ref, q.day, ex, q.brief, q.memo)
 	o := outcome{level: lvl}
 	if lvl != roleDenied {
 		o.create = create
@@ -236,7 +267,7 @@ func (m *Model) decidePage(q query, ex *explainer) outcome {
 		} else {
 			// step 8: a right over the section that governs the page, decided on its owner.
 			ex.ownerPage(q.ref, owner)
-			olvl, _ := m.sectionLevelOf(q.person, owner, q.day, ex, q.brief)
+			olvl, _ := m.sectionLevelOf(q.person, owner, q.day, ex, q.brief, q.memo)
 			o.allowed = olvl == roleFull
 		}
 	case actCreate:
@@ -263,13 +294,13 @@ func (m *Model) pageHead(x int32) (kind, bool, int32) {
 // (steps 5–6), with the union of the create lists of the entries that apply (step 7), kept to
 // the kinds that may hang under x: a create right for any other kind adds nothing there.
 func (m *Model) sectionLevel(p, x int32, d Date, ex *explainer) (role, kindSet) {
-	return m.sectionLevelOf(p, x, d, ex, false)
+	return m.sectionLevelOf(p, x, d, ex, false, nil)
 }
 
 // sectionLevelOf is sectionLevel; brief leaves out the words for no entry (query.brief).
 // Without words to collect it reads the packed pageHot and stops at the first denied entry,
-// which decides the answer whatever else applies.
-func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool) (role, kindSet) {
+// which decides the answer whatever else applies; memo, when not nil, is p's on day d.
+func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool, memo *personMemo) (role, kindSet) {
 	if ex != nil || len(m.pageHot) != len(m.pages) {
 		return m.sectionLevelWords(p, x, d, ex, brief)
 	}
@@ -280,7 +311,13 @@ func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool) (r
 	var create kindSet
 	for i := range H.entries {
 		e := &H.entries[i]
-		if !m.matchesHot(e.principal, e.ref, p, x, a, d, rec) {
+		var ok bool
+		if memo != nil {
+			ok = memo.matches(e.principal, e.ref, x, a, rec)
+		} else {
+			ok = m.matchesHot(e.principal, e.ref, p, x, a, d, rec)
+		}
+		if !ok {
 			continue
 		}
 		if e.role == roleDenied {

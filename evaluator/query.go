@@ -1,12 +1,13 @@
 package evaluator
 
 import (
-	"sort"
+	"slices"
 	"strings"
 )
 
 // Access is one row of a who or what answer (SPEC §8): a person and a page or target, the
-// level where it is a page, and the first reason in a coordinator's words.
+// level where it is a page, and the reason that decided it in a coordinator's words, in the
+// short form of RULES.md §8 (rowWords); check words every reason in full.
 type Access struct {
 	Person string `json:"person"`
 	Name   string `json:"name,omitempty"`
@@ -29,14 +30,16 @@ func (m *Model) Who(action, resource, asOf string) ([]Access, error) {
 	if err != nil {
 		return nil, err
 	}
+	w := newRowWords(m)
 	for p := range m.people {
 		q.person = int32(p)
-		if !m.decide(q, nil).allowed {
+		o := m.decide(q, nil)
+		if !o.allowed {
 			continue
 		}
-		out = append(out, m.explainAccess(q))
+		out = append(out, w.row(q, o, nil))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Person < out[j].Person })
+	slices.SortFunc(out, func(a, b Access) int { return strings.Compare(a.Person, b.Person) })
 	return out, nil
 }
 
@@ -55,14 +58,28 @@ func (m *Model) What(person, action, asOf string) ([]Access, error) {
 	if err != nil && !(q.action == actCreate && err.(*RequestError).Code == CodeInvalidValue && q.ref == 0) {
 		return nil, err
 	}
+	// one person on every page: their memberships are asked once each (personMemo); the
+	// allowed pages are found first, so that the rows are made once, in a list of their size
+	q.memo = newPersonMemo(m, q.person, q.day)
+	type hit struct {
+		x int32
+		o outcome
+	}
+	var hits []hit
 	for x := range m.pages {
 		q.ref = int32(x)
 		if q.action == actCreate && (q.create == kindInvalid || !kindRules[m.pages[x].kind].children.has(q.create)) {
 			continue // that kind cannot be created under this page
 		}
-		if m.decide(q, nil).allowed {
-			out = append(out, m.explainAccess(q))
+		if o := m.decide(q, nil); o.allowed {
+			hits = append(hits, hit{int32(x), o})
 		}
+	}
+	out = make([]Access, len(hits))
+	w := newRowWords(m)
+	for i, h := range hits {
+		q.ref = h.x
+		out[i] = w.row(q, h.o, q.memo)
 	}
 	return out, nil
 }
