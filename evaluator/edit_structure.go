@@ -267,21 +267,7 @@ func (m *Model) withStructure(e *edit) (next *Model, problem *Problem, ok bool) 
 	// the loader's order: people, then agency by agency, each sort of element in turn; every
 	// element is read before any is compiled
 	keys := slices.Clone(e.added)
-	slices.SortFunc(keys, func(p, q segKey) int {
-		if (p.sort == segPerson) != (q.sort == segPerson) {
-			if p.sort == segPerson {
-				return -1
-			}
-			return 1
-		}
-		if p.agency != q.agency {
-			return int(p.agency - q.agency)
-		}
-		if p.sort != q.sort {
-			return int(p.sort) - int(q.sort)
-		}
-		return int(p.i - q.i)
-	})
+	sortLoaderOrder(keys)
 	values := make([]any, len(keys))
 	for j, k := range keys {
 		v := gjson.ParseBytes(e.segs[k])

@@ -29,18 +29,21 @@ func (m *Model) changedPeopleByID(next *Model, ch *changeSet) []string {
 	return out
 }
 
-// subtreeIDs adds to out the ids of the pages at or under page id in m.
-func (m *Model) subtreeIDs(id string, out map[string]bool) {
-	x, ok := m.pageIdx[id]
-	if !ok {
-		return
-	}
+// walkSubtree calls f for page x of m and every page under it.
+func (m *Model) walkSubtree(x int32, f func(y int32)) {
 	stack := []int32{x}
 	for len(stack) > 0 {
 		y := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		out[m.pages[y].src.ID] = true
+		f(y)
 		stack = append(stack, m.pages[y].children...)
+	}
+}
+
+// subtreeIDs adds to out the ids of the pages at or under page id in m.
+func (m *Model) subtreeIDs(id string, out map[string]bool) {
+	if x, ok := m.pageIdx[id]; ok {
+		m.walkSubtree(x, func(y int32) { out[m.pages[y].src.ID] = true })
 	}
 }
 
@@ -48,16 +51,8 @@ func (m *Model) subtreeIDs(id string, out map[string]bool) {
 func (m *Model) subtreePlaces(ids map[string]bool) map[int32]bool {
 	out := map[int32]bool{}
 	for id := range ids {
-		x, ok := m.pageIdx[id]
-		if !ok {
-			continue
-		}
-		stack := []int32{x}
-		for len(stack) > 0 {
-			y := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			out[y] = true
-			stack = append(stack, m.pages[y].children...)
+		if x, ok := m.pageIdx[id]; ok {
+			m.walkSubtree(x, func(y int32) { out[y] = true })
 		}
 	}
 	return out
@@ -103,61 +98,7 @@ func (m *Model) changedPagesByIDAfter(next *Model, ch *changeSet) []string {
 // on the pages they can reach in either model, a changed page for the people who can reach it
 // in either model.
 func (m *Model) accessDiffByID(next *Model, people []string, ch *changeSet) []AccessChange {
-	dirty := make(map[string]bool, len(people))
-	for _, id := range people {
-		dirty[id] = true
-	}
-	out := []AccessChange{}
-	compare := func(person, page string) {
-		if c, changed := m.changeByID(next, person, page); changed {
-			out = append(out, c)
-		}
-	}
-	if len(people) > 0 {
-		rm, rn := m.reachOf(people), next.reachOf(people)
-		var allPages []string
-		for _, person := range people {
-			if rm.everyPage[person] || rn.everyPage[person] {
-				if allPages == nil {
-					allPages = unionIDs(m.pages, next.pages, func(p pageC) string { return p.src.ID })
-				}
-				for _, page := range allPages {
-					compare(person, page)
-				}
-				continue
-			}
-			seen := map[string]bool{}
-			for _, r := range []*reach{rm, rn} {
-				for _, x := range r.pages[person] {
-					if page := r.m.pages[x].src.ID; !seen[page] {
-						seen[page] = true
-						compare(person, page)
-					}
-				}
-			}
-		}
-	}
-	var admins map[*Model][]int32
-	for _, page := range m.changedPagesByIDAfter(next, ch) {
-		if admins == nil {
-			admins = map[*Model][]int32{m: m.admins(), next: next.admins()}
-		}
-		seen := map[string]bool{}
-		for _, model := range []*Model{m, next} {
-			x, ok := model.pageIdx[page]
-			if !ok {
-				continue
-			}
-			for _, p := range model.peopleReaching(x, admins[model]) {
-				if person := model.people[p].src.ID; !seen[person] && !dirty[person] {
-					seen[person] = true
-					compare(person, page)
-				}
-			}
-		}
-	}
-	sortAccess(out)
-	return out
+	return m.accessDiffOn(next, people, m.changedPagesByIDAfter(next, ch))
 }
 
 // lintDiffByID is lintDiffAfter after a batch that added or removed elements: both models are
