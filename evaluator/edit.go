@@ -102,7 +102,7 @@ func (m *Model) Apply(batch []byte, at time.Time) (*Applied, error) {
 //
 // A model loaded with LoadForReading keeps no document: its Snapshot is nil.
 func (m *Model) Snapshot() []byte {
-	if len(m.patches) == 0 {
+	if len(m.patches) == 0 && (m.spans == nil || len(m.spans.cuts) == 0) {
 		return m.raw
 	}
 	m.doc.once.Do(func() { m.doc.raw, _ = m.spans.write(m.raw, m.patches, false) })
@@ -248,10 +248,21 @@ func (m *Model) applyEdit(actor string, i int, op gjson.Result, incremental bool
 	if !e.changed {
 		return m, nil
 	}
+	if !e.whole && (len(e.added) > 0 || len(e.removed) > 0) {
+		next, p, ok := m.withStructure(e)
+		if ok && p == nil {
+			ch.addStructure(m, next, e)
+			return next, nil
+		}
+		if ok {
+			return nil, e.failAt(e.reloadPath, p.Code, "this edit would leave the snapshot wrong: %s (at %s)", p.Message, p.Path)
+		}
+		e.toWhole()
+	}
 	if !e.whole {
 		next, p, ok := m.withSegments(e.segs)
 		if ok && p == nil {
-			ch.add(e.segs)
+			ch.add(m, next, e.segs)
 			return next, nil
 		}
 		if ok {
@@ -284,6 +295,12 @@ type edit struct {
 	segs       map[segKey][]byte
 	raw        []byte
 	reloadPath string // where a problem found only by reloading is reported
+	// An edit that adds or removes elements (edit_structure.go) writes the document as spans
+	// and patches say it is then (nil: m's), and keeps what it added and removed, in order.
+	spans   *docSpans
+	patches map[segKey][]byte
+	added   []segKey
+	removed []segKey
 }
 
 func (e *edit) ok() bool { return e.err == nil }
@@ -306,11 +323,27 @@ func (e *edit) segment(k segKey) []byte {
 	if b, ok := e.segs[k]; ok {
 		return b
 	}
-	if b, ok := e.m.patches[k]; ok {
+	if b, ok := e.donePatches()[k]; ok {
 		return b
 	}
-	at := e.m.spans.spanOf(k)
+	at := e.docSpans().spanOf(k)
 	return e.m.raw[at.start:at.end:at.end]
+}
+
+// docSpans and donePatches are the spans of the document and the segments the batch rewrote
+// before this edit, as this edit leaves their places.
+func (e *edit) docSpans() *docSpans {
+	if e.spans != nil {
+		return e.spans
+	}
+	return e.m.spans
+}
+
+func (e *edit) donePatches() map[segKey][]byte {
+	if e.spans != nil {
+		return e.patches
+	}
+	return e.m.patches
 }
 
 // toWhole moves the edit to writing the whole document: the document with what the batch and
@@ -319,29 +352,34 @@ func (e *edit) toWhole() {
 	if e.whole {
 		return
 	}
-	patches := make(map[segKey][]byte, len(e.m.patches)+len(e.segs))
-	for k, v := range e.m.patches {
+	done := e.donePatches()
+	patches := make(map[segKey][]byte, len(done)+len(e.segs))
+	for k, v := range done {
 		patches[k] = v
 	}
 	for k, v := range e.segs {
 		patches[k] = v
 	}
-	if len(patches) == 0 {
+	if d := e.docSpans(); len(patches) == 0 && len(d.cuts) == 0 {
 		e.raw = e.m.raw
 	} else {
-		e.raw, _ = e.m.spans.write(e.m.raw, patches, false)
+		e.raw, _ = d.write(e.m.raw, patches, false)
 	}
 	e.whole, e.segs = true, nil
+	e.spans, e.patches, e.added, e.removed = nil, nil, nil, nil
 }
 
 // read reads the document at an sjson path, as this edit has left it.
 func (e *edit) read(path string) gjson.Result {
 	if !e.whole {
-		if k, rest, ok := e.m.spans.route(path); ok {
+		if k, rest, ok := e.docSpans().route(path); ok {
 			if rest == "" {
 				return gjson.ParseBytes(e.segment(k))
 			}
 			return gjson.GetBytes(e.segment(k), rest)
+		}
+		if strings.HasPrefix(path, "site_defaults.") {
+			return gjson.GetBytes(e.m.raw, path) // in no segment, so as loaded
 		}
 		e.toWhole()
 	}
@@ -351,6 +389,9 @@ func (e *edit) read(path string) gjson.Result {
 // set writes a value into the document at an sjson path; raw values are JSON text.
 func (e *edit) set(path string, v any) {
 	if e.err != nil {
+		return
+	}
+	if !e.whole && e.appendElement(path, v) {
 		return
 	}
 	e.write(path, func(doc []byte, at string) ([]byte, error) {
@@ -371,6 +412,9 @@ func (e *edit) delete(path string) {
 	if e.err != nil {
 		return
 	}
+	if !e.whole && e.deleteElement(path) {
+		return
+	}
 	e.write(path, func(doc []byte, at string) ([]byte, error) {
 		if at == "" {
 			return nil, fmt.Errorf("nothing to delete")
@@ -385,7 +429,7 @@ func (e *edit) write(path string, change func(doc []byte, at string) ([]byte, er
 	var out []byte
 	var err error
 	if !e.whole {
-		if k, rest, ok := e.m.spans.route(path); ok && (rest != "" || k.sort == segCoordinators || k.sort == segOrgEditors || k.sort == segOrgLeaders) {
+		if k, rest, ok := e.docSpans().route(path); ok && (rest != "" || k.sort == segCoordinators || k.sort == segOrgEditors || k.sort == segOrgLeaders) {
 			if out, err = change(e.segment(k), rest); err == nil {
 				if e.segs == nil {
 					e.segs = map[segKey][]byte{}

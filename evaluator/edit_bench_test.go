@@ -2,9 +2,11 @@ package evaluator_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/connsec/connsec/evaluator"
+	"github.com/connsec/connsec/tools/gen"
 	"github.com/tidwall/gjson"
 )
 
@@ -97,6 +99,151 @@ func BenchmarkWhatIfFirst(b *testing.B) {
 		b.StartTimer()
 		if w := m.WhatIf(batch); !w.Accepted {
 			b.Fatal(w.Error)
+		}
+	}
+}
+
+// largest is the snapshot of the largest agency (connsec gen --profile largest: 6,000 staff
+// records, 60,000 pages), loaded once per process.
+var (
+	largestOnce sync.Once
+	largest     *benchSnap
+	largestErr  error
+)
+
+func largestSnap(b *testing.B) *benchSnap {
+	b.Helper()
+	largestOnce.Do(func() {
+		o, err := gen.Profile("largest")
+		if err != nil {
+			largestErr = err
+			return
+		}
+		o.Seed = 1
+		data, err := gen.Generate(o)
+		if err != nil {
+			largestErr = err
+			return
+		}
+		largest, largestErr = loadBenchSnap("largest", data)
+	})
+	if largestErr != nil {
+		b.Fatal(largestErr)
+	}
+	return largest
+}
+
+// structuralBatch is a batch that adds, removes or moves elements, and the batch (if any) that
+// makes the model it is applied to: delete_unit deletes a unit created first.
+type structuralBatch struct{ setup, batch string }
+
+// structuralBatches are one batch per op of issue 11 (part 4) that adds, removes or moves
+// elements, made from the snapshot's ids and acted by its administrator.
+func structuralBatches(data []byte) map[string]structuralBatch {
+	doc := gjson.ParseBytes(data)
+	admin := doc.Get("administrators.0").Str
+	a := doc.Get("agencies.0")
+	ag := a.Get("id").Str
+	parents := map[string]bool{}
+	a.Get("pages.#.parent").ForEach(func(_, p gjson.Result) bool {
+		parents[p.Str] = true
+		return true
+	})
+	var leaf string // a page of the middle of the list with nothing under it
+	pages := a.Get("pages").Array()
+	for _, p := range pages[len(pages)/2:] {
+		if id := p.Get("id").Str; !parents[id] && p.Get("kind").Str == "item" {
+			leaf = id
+			break
+		}
+	}
+	var from, into string // two department units of about the middle of the list
+	units := a.Get("units").Array()
+	for _, u := range units[len(units)/2:] {
+		if u.Get("temporary").Bool() {
+			continue
+		}
+		if from == "" {
+			from = u.Get("id").Str
+		} else if into == "" {
+			into = u.Get("id").Str
+		}
+	}
+	dept := a.Get(`pages.#(kind=="department").id`).Str
+	batch := func(edit string, args ...any) string {
+		return fmt.Sprintf(`{"actor": %q, "edits": [`+edit+`]}`, append([]any{admin}, args...)...)
+	}
+	createUnit := batch(`{"op": "create_unit", "agency": %q, "unit": {"id": "u-bench-new", "name": "Bench Unit"}}`, ag)
+	return map[string]structuralBatch{
+		"add_staff":         {batch: batch(`{"op": "add_staff", "agency": %q, "person": "p-bench-new", "name": "Nia Worker", "nt_account": "nbenchworker"}`, ag)},
+		"create_page":       {batch: batch(`{"op": "create_page", "page": {"id": "pg-bench-new", "kind": "item", "parent": %q, "title": "New"}}`, dept)},
+		"delete_page":       {batch: batch(`{"op": "delete_page", "page": %q}`, leaf)},
+		"create_unit":       {batch: createUnit},
+		"delete_unit":       {setup: createUnit, batch: batch(`{"op": "delete_unit", "agency": %q, "unit": "u-bench-new"}`, ag)},
+		"consolidate_units": {batch: batch(`{"op": "consolidate_units", "agency": %q, "from": [%q], "into": %q}`, ag, from, into)},
+	}
+}
+
+var structuralOps = []string{"add_staff", "create_page", "delete_page", "create_unit", "delete_unit", "consolidate_units"}
+
+// structuralModel is the model a structural batch applies to.
+func structuralModel(b *testing.B, s *benchSnap, sb structuralBatch) *evaluator.Model {
+	b.Helper()
+	if sb.setup == "" {
+		return s.model
+	}
+	applied, err := s.model.Apply([]byte(sb.setup), testTime)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return applied.Model
+}
+
+// BenchmarkApplyLargest and BenchmarkWhatIfLargest: the ops that add, remove or move elements
+// at the largest agency (issue 11: apply ≤ 20 ms and what-if ≤ 50 ms; a consolidation ≤ 100 ms
+// apply).
+func BenchmarkApplyLargest(b *testing.B) {
+	s := largestSnap(b)
+	batches := structuralBatches(s.data)
+	for _, name := range structuralOps {
+		b.Run(name, func(b *testing.B) {
+			m := structuralModel(b, s, batches[name])
+			batch := []byte(batches[name].batch)
+			if _, err := m.Apply(batch, testTime); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				m.Apply(batch, testTime)
+			}
+		})
+	}
+}
+
+func BenchmarkWhatIfLargest(b *testing.B) {
+	s := largestSnap(b)
+	batches := structuralBatches(s.data)
+	for _, name := range structuralOps {
+		b.Run(name, func(b *testing.B) {
+			m := structuralModel(b, s, batches[name])
+			batch := []byte(batches[name].batch)
+			if w := m.WhatIf(batch); !w.Accepted {
+				b.Fatal(w.Error)
+			}
+			for b.Loop() {
+				m.WhatIf(batch)
+			}
+		})
+	}
+}
+
+// BenchmarkLoadLargest: loading the largest agency's snapshot (issue 11: ≤ 0.5 s).
+func BenchmarkLoadLargest(b *testing.B) {
+	s := largestSnap(b)
+	b.SetBytes(int64(len(s.data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := evaluator.Load(s.data); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -31,6 +31,9 @@ type docSpans struct {
 	version  span
 	people   []span
 	agencies []agencySpans
+	// cuts are the ranges of the document that deleting elements removed (edit_structure.go);
+	// an element added lies where it is to be inserted, a span of no width
+	cuts []span
 }
 
 type agencySpans struct {
@@ -153,10 +156,12 @@ func (d *docSpans) route(path string) (k segKey, rest string, ok bool) {
 	return segKey{sort: sort, agency: a, i: i}, r, true
 }
 
-// patch is a segment's new bytes.
+// patch is a segment's new bytes, or (cut) a range of the document removed.
 type patch struct {
 	at  span
 	new []byte
+	key segKey
+	cut bool
 }
 
 // assemble writes the document anew: base with each patched segment replaced, and the spans
@@ -165,55 +170,189 @@ func (d *docSpans) assemble(base []byte, patches map[segKey][]byte) ([]byte, *do
 	return d.write(base, patches, true)
 }
 
-// write is assemble; the spans of the new document are found only when asked for.
+// write is assemble; the spans of the new document are found only when asked for. An element
+// an edit added lies at the end of its list (a span of no width before the list's `]`); it is
+// written after a comma unless it comes first in its list, as sjson appends. The cuts are
+// left out.
 func (d *docSpans) write(base []byte, patches map[segKey][]byte, withSpans bool) ([]byte, *docSpans) {
-	list := make([]patch, 0, len(patches))
+	list := make([]patch, 0, len(patches)+len(d.cuts))
 	size := len(base)
 	for k, b := range patches {
 		at := d.spanOf(k)
-		list = append(list, patch{at: at, new: b})
-		size += len(b) - (at.end - at.start)
+		list = append(list, patch{at: at, new: b, key: k})
+		size += len(b) + 1 - (at.end - at.start)
 	}
-	slices.SortFunc(list, func(p, q patch) int { return p.at.start - q.at.start })
+	for _, c := range d.cuts {
+		list = append(list, patch{at: c, cut: true})
+		size -= c.end - c.start
+	}
+	// elements added at the same place come in the order of their list
+	slices.SortFunc(list, func(p, q patch) int {
+		if p.at.start != q.at.start {
+			return p.at.start - q.at.start
+		}
+		return int(p.key.i - q.key.i)
+	})
 	out := make([]byte, 0, size)
 	prev := 0
 	starts := make([]int, len(list))
 	shift := make([]int, len(list)+1) // shift[i]: how far the patches before list[i] move what follows them
+	var moved map[segKey]span         // where each patched segment lies in out
+	if withSpans {
+		moved = make(map[segKey]span, len(list))
+	}
 	for i, p := range list {
 		out = append(out, base[prev:p.at.start]...)
+		from := len(out)
+		if !p.cut && p.at.start == p.at.end && p.key.sort != segVersion {
+			if j := lastNonSpace(out); j >= 0 && out[j] != '[' {
+				out = append(out, ',')
+			}
+		}
+		at := len(out)
 		out = append(out, p.new...)
-		prev = p.at.end
+		if withSpans && !p.cut {
+			moved[p.key] = span{at, len(out)}
+		}
+		prev = max(prev, p.at.end)
 		starts[i] = p.at.start
-		shift[i+1] = shift[i] + len(p.new) - (p.at.end - p.at.start)
+		shift[i+1] = shift[i] + (len(out) - from) - (p.at.end - p.at.start)
 	}
 	out = append(out, base[prev:]...)
 	if !withSpans {
 		return out, nil
 	}
-	move := func(s span) span {
+	moveKey := func(k segKey, s span) span {
 		if s.start < 0 {
 			return s
 		}
-		i, patched := slices.BinarySearch(starts, s.start)
-		if patched {
-			start := s.start + shift[i]
-			return span{start, start + len(list[i].new)}
+		if n, ok := moved[k]; ok {
+			return n
 		}
 		// no segment holds another, so the patches before s are those that start before it
+		i, _ := slices.BinarySearch(starts, s.start)
 		return span{s.start + shift[i], s.end + shift[i]}
 	}
-	moveAll := func(l []span) []span {
+	moveAll := func(sort segSort, a int32, l []span) []span {
+		if l == nil {
+			return nil
+		}
 		out := make([]span, len(l))
 		for i, s := range l {
-			out[i] = move(s)
+			out[i] = moveKey(segKey{sort: sort, agency: a, i: int32(i)}, s)
 		}
 		return out
 	}
-	n := &docSpans{asOf: d.asOf, version: move(d.version), people: moveAll(d.people), agencies: make([]agencySpans, len(d.agencies))}
+	n := &docSpans{asOf: d.asOf, version: moveKey(segKey{sort: segVersion}, d.version), people: moveAll(segPerson, 0, d.people), agencies: make([]agencySpans, len(d.agencies))}
 	for a := range d.agencies {
 		A := &d.agencies[a]
-		n.agencies[a] = agencySpans{coordinators: move(A.coordinators), orgEditors: move(A.orgEditors), orgLeaders: move(A.orgLeaders),
-			staff: moveAll(A.staff), units: moveAll(A.units), groups: moveAll(A.groups), pages: moveAll(A.pages)}
+		ai := int32(a)
+		n.agencies[a] = agencySpans{coordinators: moveKey(segKey{sort: segCoordinators, agency: ai}, A.coordinators),
+			orgEditors: moveKey(segKey{sort: segOrgEditors, agency: ai}, A.orgEditors), orgLeaders: moveKey(segKey{sort: segOrgLeaders, agency: ai}, A.orgLeaders),
+			staff: moveAll(segRecord, ai, A.staff), units: moveAll(segUnit, ai, A.units), groups: moveAll(segGroup, ai, A.groups), pages: moveAll(segPage, ai, A.pages)}
 	}
 	return out, n
+}
+
+// lastNonSpace is the place of the last byte of b that is not JSON white space, or -1.
+func lastNonSpace(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] > ' ' {
+			return i
+		}
+	}
+	return -1
+}
+
+// listOf is the list of spans of the elements of a sort (person, group, unit, record, page).
+func (d *docSpans) listOf(sort segSort, a int32) *[]span {
+	if sort == segPerson {
+		return &d.people
+	}
+	A := &d.agencies[a]
+	switch sort {
+	case segGroup:
+		return &A.groups
+	case segUnit:
+		return &A.units
+	case segRecord:
+		return &A.staff
+	case segPage:
+		return &A.pages
+	}
+	return nil
+}
+
+// withList is a copy of d whose list of the sort (and whose cuts) may be changed: the other
+// lists are shared.
+func (d *docSpans) withList(sort segSort, a int32) *docSpans {
+	n := *d
+	n.cuts = slices.Clip(n.cuts)
+	if sort != segPerson {
+		n.agencies = slices.Clone(d.agencies)
+	}
+	l := n.listOf(sort, a)
+	*l = slices.Clip(*l)
+	return &n
+}
+
+// closeOf is the place of the `]` that ends a list whose elements lie at spans in base; false
+// when the list is empty (its place is not noted).
+func closeOf(base []byte, list []span) (int, bool) {
+	if len(list) == 0 {
+		return 0, false
+	}
+	last := list[len(list)-1]
+	if last.start < 0 {
+		return 0, false
+	}
+	if last.start == last.end { // an element added: at the `]`
+		return last.start, true
+	}
+	i := last.end
+	for i < len(base) && base[i] <= ' ' {
+		i++
+	}
+	return i, i < len(base) && base[i] == ']'
+}
+
+// cutFor is the range of base that deleting element i of a list removes, as sjson deletes it:
+// from the comma before it, or, for the first element, up to the comma after it. false when
+// that range cannot be found in base alone (it would meet a range cut already, or an element
+// added after it).
+func (d *docSpans) cutFor(base []byte, list []span, i int) (span, bool) {
+	s := list[i]
+	if s.start < 0 || s.start == s.end {
+		return span{}, false
+	}
+	var c span
+	if i > 0 {
+		j := s.start - 1
+		for j >= 0 && base[j] <= ' ' {
+			j--
+		}
+		if j < 0 || base[j] != ',' {
+			return span{}, false
+		}
+		c = span{j, s.end}
+	} else {
+		j := s.end
+		for j < len(base) && base[j] <= ' ' {
+			j++
+		}
+		switch {
+		case j < len(base) && base[j] == ',':
+			c = span{s.start, j + 1}
+		case len(list) > 1: // what follows is an element added after it
+			return span{}, false
+		default:
+			c = span{s.start, s.end}
+		}
+	}
+	for _, o := range d.cuts {
+		if o.start <= c.end && c.start <= o.end {
+			return span{}, false
+		}
+	}
+	return c, true
 }

@@ -20,22 +20,7 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 	for k := range segs {
 		keys = append(keys, k)
 	}
-	// the loader's order: people, then agency by agency, each sort of element in turn
-	slices.SortFunc(keys, func(p, q segKey) int {
-		if (p.sort == segPerson) != (q.sort == segPerson) {
-			if p.sort == segPerson {
-				return -1
-			}
-			return 1
-		}
-		if p.agency != q.agency {
-			return int(p.agency - q.agency)
-		}
-		if p.sort != q.sort {
-			return int(p.sort) - int(q.sort)
-		}
-		return int(p.i - q.i)
-	})
+	sortLoaderOrder(keys)
 
 	// Read each segment as the loader reads its element.
 	r := &reader{}
@@ -287,6 +272,26 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 		n.patches[k] = b
 	}
 	return &n, nil, true
+}
+
+// sortLoaderOrder puts segments in the loader's order: people, then agency by agency, each
+// sort of element in turn.
+func sortLoaderOrder(keys []segKey) {
+	slices.SortFunc(keys, func(p, q segKey) int {
+		if (p.sort == segPerson) != (q.sort == segPerson) {
+			if p.sort == segPerson {
+				return -1
+			}
+			return 1
+		}
+		if p.agency != q.agency {
+			return int(p.agency - q.agency)
+		}
+		if p.sort != q.sort {
+			return int(p.sort) - int(q.sort)
+		}
+		return int(p.i - q.i)
+	})
 }
 
 // recompileRecord compiles staff[ri] of agency ai again, with its place among the person's

@@ -46,7 +46,7 @@ func TestIncrementalEqualsReload(t *testing.T) {
 	}
 	defer func(n int) { maxPatches = n }(maxPatches)
 	maxPatches = 16 // models write their document out often, and keep patches in between
-	accepted, refused, firstLints := 0, 0, 0
+	accepted, refused, firstLints, structural := 0, 0, 0, 0
 	for di, data := range docs {
 		m, err := Load(data)
 		if err != nil {
@@ -65,7 +65,7 @@ func TestIncrementalEqualsReload(t *testing.T) {
 				t.Fatal(err)
 			}
 			fch := &changeSet{}
-			if next, err := fresh.applyBatch(b, true, fch); err == nil && fch.known() {
+			if next, err := fresh.applyBatch(b, true, fch); err == nil && (fch.known() || fch.byID()) {
 				if d := cmp.Diff(lintDiff(fresh.lintAll(), next.lintAll()), fresh.lintDiffAfter(next, fch)); d != "" {
 					t.Fatalf("doc %d batch %s: the first lint changes after a load differ (-all +reached scopes):\n%s", di, raw, d)
 				}
@@ -83,6 +83,9 @@ func TestIncrementalEqualsReload(t *testing.T) {
 				continue
 			}
 			accepted++
+			if ch.byID() {
+				structural++
+			}
 			what := fmt.Sprintf("doc %d batch %s", di, raw)
 			compareModels(t, what, inc, rel)
 			// the diffs that read only what a known change reaches equal those reading all
@@ -111,7 +114,10 @@ func TestIncrementalEqualsReload(t *testing.T) {
 	if firstLints == 0 {
 		t.Error("no first what-if after a load was linted in the scopes it reaches")
 	}
-	t.Logf("%d batches accepted, %d refused, %d first lint changes after a load", accepted, refused, firstLints)
+	if structural == 0 {
+		t.Error("no batch added or removed elements without a reload")
+	}
+	t.Logf("%d batches accepted (%d adding or removing elements without a reload), %d refused, %d first lint changes after a load", accepted, structural, refused, firstLints)
 }
 
 // compareModels: inc, from the incremental path, equals rel, from reloading, and both equal
@@ -207,7 +213,9 @@ func randomEditBatch(r *rand.Rand, doc gjson.Result) []byte {
 	var edits []map[string]any
 	for n := 1 + r.IntN(3); n > 0; n-- {
 		var e map[string]any
-		switch r.IntN(31) {
+		switch r.IntN(32) {
+		case 31:
+			e = map[string]any{"op": "create_unit", "agency": ag, "unit": map[string]any{"id": "u-new" + strconv.Itoa(r.IntN(1000)), "name": "New", "temporary": r.IntN(4) == 0}}
 		case 30:
 			e = map[string]any{"op": "record_security_review", "agency": ag, "note": []string{"", "biennial"}[r.IntN(2)]}
 		case 0, 1:

@@ -186,6 +186,9 @@ func (m *Model) relint(old *lintScopes, ch *changeSet) relinted {
 // lintDiffAfter is lintDiff(m.Lint(), next.Lint()); after a known change it lints next only
 // in the scopes the change reaches (relint).
 func (m *Model) lintDiffAfter(next *Model, ch *changeSet) LintChange {
+	if ch.byID() {
+		return m.lintDiffByID(next, ch)
+	}
 	if !ch.known() {
 		return lintDiff(m.lintScopes().all(), next.Lint())
 	}
@@ -248,7 +251,13 @@ func (m *Model) lintIn(agencies []bool, pages map[int32]bool) []Finding {
 // in), so for those the other agencies of the person are linted as well.
 func (m *Model) lintDiffFirst(next *Model, ch *changeSet) LintChange {
 	agencies, pages := next.reached(ch)
-	before, after := m.lintIn(agencies, pages), next.lintIn(agencies, pages)
+	return m.lintDiffIn(next, agencies, pages, pages)
+}
+
+// lintDiffIn is lintDiffFirst in the scopes given: the agencies (the same in both models),
+// and the pages of m and of next.
+func (m *Model) lintDiffIn(next *Model, agencies []bool, pagesM, pagesN map[int32]bool) LintChange {
+	before, after := m.lintIn(agencies, pagesM), next.lintIn(agencies, pagesN)
 	inBefore, inAfter := map[string]int{}, map[string]bool{}
 	for _, f := range before {
 		inBefore[findingKey(f)]++

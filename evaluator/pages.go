@@ -13,101 +13,113 @@ func (c *compiler) compilePageFields(ai int32) {
 	at := field(index("agencies", int(ai)), "pages")
 	orgUnknown := false // a page that might be the organization page: its id or kind is not known
 	for pi := range ac.src.Pages {
-		pg := &ac.src.Pages[pi]
-		pl := lazyPath{base: at, i: pi} // the page's path, written out only where needed
-		x, ok := m.pageIdx[pg.ID]
-		var P *pageC
-		switch {
-		case ok && m.pages[x].src == pg:
-			P = &m.pages[x]
-		case pg.ID == "":
-			// its id could not be read: it is checked on its own values all the same, though
-			// not against the agency's other pages (x < 0), and dropped (the snapshot is refused)
+		if c.compilePage(ai, pi) {
 			orgUnknown = true
-			x, P = -1, &pageC{src: pg, parent: -1}
-		default:
-			continue // its id is taken already (reported)
-		}
-		P.kind = parseKind(pg.Kind)
-		if P.kind == kindInvalid {
-			c.add(CodeInvalidValue, pl.at("kind").String(), "%q is not a page kind", pg.Kind)
-			// what does not hang on the kind is checked all the same
-			orgUnknown = true
-			if pg.Parent != "" {
-				if par, ok := c.parentOf(pg, ai, pl); ok && x >= 0 {
-					P.parent = par // a loop through it is found all the same
-				}
-			}
-			if pg.CreatedBy != "" {
-				c.personL(pg.CreatedBy, pl.at("created_by"))
-			}
-			if pg.Security.Present {
-				c.section(&pg.Security, ai, pl.at("security").String())
-			}
-			continue
-		}
-		if pg.Parent == "" {
-			if P.kind != kindOrganization {
-				c.add(CodeInvalidParent, pl.at("parent").String(), "only the organization page has no parent; %s page needs one", article(pg.Kind))
-			} else if x < 0 {
-				// an organization page without a readable id is not weighed against another
-			} else if ac.org >= 0 {
-				c.add(CodeInvalidValue, pl.String(), "the agency already has an organization page (%s); it has exactly one", m.pages[ac.org].src.ID)
-			} else {
-				ac.org = x
-			}
-		} else if par, ok := c.parentOf(pg, ai, pl); !ok {
-			// reported
-		} else if P.kind == kindOrganization {
-			c.add(CodeInvalidParent, pl.at("parent").String(), "an organization page has no parent")
-		} else {
-			pk := parseKind(m.pages[par].src.Kind)
-			if pk != kindInvalid && !kindRules[pk].children.has(P.kind) {
-				c.add(CodeInvalidParent, pl.at("parent").String(), "%s page cannot hang under %s page (%s); under %s come: %s",
-					article(pg.Kind), article(pk.String()), pg.Parent, article(pk.String()), strings.Join(kindRules[pk].children.names(), ", "))
-			}
-			if x >= 0 {
-				P.parent = par
-				m.pages[par].children = append(m.pages[par].children, x)
-			}
-		}
-		c.pageSections(P, pg, ai, pl)
-		if pg.CreatedBy != "" {
-			if p := c.personL(pg.CreatedBy, pl.at("created_by")); p >= 0 {
-				P.creators = []int32{p}
-			}
-		}
-		switch {
-		case P.kind == kindDepartment:
-			if pg.Unit == "" {
-				c.add(CodeInvalidValue, pl.at("unit").String(), "a department page needs the unit it stands for")
-			} else if u := c.unitOfL(pg.Unit, ai, pl.at("unit")); u >= 0 && x >= 0 {
-				if prev := m.units[u].deptPage; prev >= 0 {
-					c.add(CodeInvalidValue, pl.at("unit").String(), "the unit %q already has a department page (%s); a unit has one", pg.Unit, m.pages[prev].src.ID)
-				} else {
-					m.units[u].deptPage = x
-				}
-			}
-		case P.kind == kindIndividual:
-			if pg.Person == "" {
-				c.add(CodeInvalidValue, pl.at("person").String(), "an individual page needs the person it is about")
-			}
-			P.person = c.personL(pg.Person, pl.at("person"))
-		case P.kind == kindProject:
-			P.roles = new([4][]int32)
-			for i, r := range projectRoleNames {
-				P.roles[i] = c.personList(pg.Roles[r], field(pl.at("roles").String(), r))
-			}
-		case P.kind.isMetric():
-			P.owners = c.personListAt(pg.Owners, pl.at("owners"))
-		case P.kind.isTask():
-			P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
 		}
 		pg.release()
 	}
 	if ac.org < 0 && ac.src.ID != "" && !orgUnknown {
 		c.add(CodeInvalidValue, at, "the agency %s has no organization page (a page of kind organization with parent null)", ac.src.ID)
 	}
+}
+
+// compilePage checks pages[pi] of agency ai on its own and records its parent; true when the
+// page might be the organization page (its id or kind is not known).
+func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
+	m := c.m
+	ac := &m.agencies[ai]
+	at := field(index("agencies", int(ai)), "pages")
+	pg := &ac.src.Pages[pi]
+	pl := lazyPath{base: at, i: pi} // the page's path, written out only where needed
+	x, ok := m.pageIdx[pg.ID]
+	var P *pageC
+	switch {
+	case ok && m.pages[x].src == pg:
+		P = &m.pages[x]
+	case pg.ID == "":
+		// its id could not be read: it is checked on its own values all the same, though
+		// not against the agency's other pages (x < 0), and dropped (the snapshot is refused)
+		unknown = true
+		x, P = -1, &pageC{src: pg, parent: -1}
+	default:
+		return false // its id is taken already (reported)
+	}
+	P.kind = parseKind(pg.Kind)
+	if P.kind == kindInvalid {
+		c.add(CodeInvalidValue, pl.at("kind").String(), "%q is not a page kind", pg.Kind)
+		// what does not hang on the kind is checked all the same
+		unknown = true
+		if pg.Parent != "" {
+			if par, ok := c.parentOf(pg, ai, pl); ok && x >= 0 {
+				P.parent = par // a loop through it is found all the same
+			}
+		}
+		if pg.CreatedBy != "" {
+			c.personL(pg.CreatedBy, pl.at("created_by"))
+		}
+		if pg.Security.Present {
+			c.section(&pg.Security, ai, pl.at("security").String())
+		}
+		return unknown
+	}
+	if pg.Parent == "" {
+		if P.kind != kindOrganization {
+			c.add(CodeInvalidParent, pl.at("parent").String(), "only the organization page has no parent; %s page needs one", article(pg.Kind))
+		} else if x < 0 {
+			// an organization page without a readable id is not weighed against another
+		} else if ac.org >= 0 {
+			c.add(CodeInvalidValue, pl.String(), "the agency already has an organization page (%s); it has exactly one", m.pages[ac.org].src.ID)
+		} else {
+			ac.org = x
+		}
+	} else if par, ok := c.parentOf(pg, ai, pl); !ok {
+		// reported
+	} else if P.kind == kindOrganization {
+		c.add(CodeInvalidParent, pl.at("parent").String(), "an organization page has no parent")
+	} else {
+		pk := parseKind(m.pages[par].src.Kind)
+		if pk != kindInvalid && !kindRules[pk].children.has(P.kind) {
+			c.add(CodeInvalidParent, pl.at("parent").String(), "%s page cannot hang under %s page (%s); under %s come: %s",
+				article(pg.Kind), article(pk.String()), pg.Parent, article(pk.String()), strings.Join(kindRules[pk].children.names(), ", "))
+		}
+		if x >= 0 {
+			P.parent = par
+			m.pages[par].children = append(m.pages[par].children, x)
+		}
+	}
+	c.pageSections(P, pg, ai, pl)
+	if pg.CreatedBy != "" {
+		if p := c.personL(pg.CreatedBy, pl.at("created_by")); p >= 0 {
+			P.creators = []int32{p}
+		}
+	}
+	switch {
+	case P.kind == kindDepartment:
+		if pg.Unit == "" {
+			c.add(CodeInvalidValue, pl.at("unit").String(), "a department page needs the unit it stands for")
+		} else if u := c.unitOfL(pg.Unit, ai, pl.at("unit")); u >= 0 && x >= 0 {
+			if prev := m.units[u].deptPage; prev >= 0 {
+				c.add(CodeInvalidValue, pl.at("unit").String(), "the unit %q already has a department page (%s); a unit has one", pg.Unit, m.pages[prev].src.ID)
+			} else {
+				m.units[u].deptPage = x
+			}
+		}
+	case P.kind == kindIndividual:
+		if pg.Person == "" {
+			c.add(CodeInvalidValue, pl.at("person").String(), "an individual page needs the person it is about")
+		}
+		P.person = c.personL(pg.Person, pl.at("person"))
+	case P.kind == kindProject:
+		P.roles = new([4][]int32)
+		for i, r := range projectRoleNames {
+			P.roles[i] = c.personList(pg.Roles[r], field(pl.at("roles").String(), r))
+		}
+	case P.kind.isMetric():
+		P.owners = c.personListAt(pg.Owners, pl.at("owners"))
+	case P.kind.isTask():
+		P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
+	}
+	return unknown
 }
 
 // parentOf is the parent of page pg of agency ai, when it is a page of that agency; it reports

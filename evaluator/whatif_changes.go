@@ -15,9 +15,22 @@ import (
 type changeSet struct {
 	keys     map[segKey]bool
 	reloaded bool
+	// structural: an edit added or removed elements, so that places moved; what every edit
+	// changed is kept by id too (ids), for the diffs that match people and pages by id
+	structural bool
+	ids        changeIDs
 }
 
-func (ch *changeSet) add(segs map[segKey][]byte) {
+// changeIDs is what a batch changed, by id.
+type changeIDs struct {
+	people      map[string]bool // people whose side may have changed
+	pages       map[string]bool // pages rewritten, added or removed (what is under them too)
+	staff       map[string]bool // agencies whose staff records changed (reports-to chains)
+	agencies    map[string]bool // agencies whose staff, units or coordinators changed
+	allAgencies bool            // a Person ID changed
+}
+
+func (ch *changeSet) add(m, next *Model, segs map[segKey][]byte) {
 	if ch == nil {
 		return
 	}
@@ -26,6 +39,100 @@ func (ch *changeSet) add(segs map[segKey][]byte) {
 	}
 	for k := range segs {
 		ch.keys[k] = true
+	}
+	ch.noteSegments(m, next, segs, nil)
+}
+
+// addStructure notes an edit that added or removed elements (edit_structure.go).
+func (ch *changeSet) addStructure(m, next *Model, e *edit) {
+	if ch == nil {
+		return
+	}
+	ch.structural = true
+	added := map[segKey]bool{}
+	for _, k := range e.added {
+		added[k] = true
+	}
+	ch.noteSegments(m, next, e.segs, added)
+	for _, k := range e.removed {
+		a := m.agencies[k.agency].src.ID
+		switch k.sort {
+		case segPage:
+			ch.ids.note(&ch.ids.pages, m.pages[m.agencies[k.agency].pages[k.i]].src.ID)
+		case segUnit:
+			u := m.agencies[k.agency].units[k.i]
+			ch.ids.note(&ch.ids.agencies, a)
+			ch.ids.notePeople(m, m.units[u].editors, m.units[u].leaders)
+		}
+	}
+}
+
+func (c *changeIDs) note(set *map[string]bool, id string) {
+	if *set == nil {
+		*set = map[string]bool{}
+	}
+	(*set)[id] = true
+}
+
+func (c *changeIDs) notePeople(m *Model, lists ...[]int32) {
+	for _, l := range lists {
+		for _, p := range l {
+			if p >= 0 {
+				c.note(&c.people, m.people[p].src.ID)
+			}
+		}
+	}
+}
+
+// noteSegments notes by id the segments an edit rewrote (keys of next; added: those of
+// elements it added, which m has not).
+func (ch *changeSet) noteSegments(m, next *Model, segs map[segKey][]byte, added map[segKey]bool) {
+	c := &ch.ids
+	for k := range segs {
+		var a string
+		if k.sort != segPerson && k.sort != segVersion {
+			a = next.agencies[k.agency].src.ID
+		}
+		switch k.sort {
+		case segPerson:
+			c.note(&c.people, next.people[k.i].src.ID)
+			c.allAgencies = true
+		case segRecord:
+			// a record added has no reports-to, and nobody reports to its person through it
+			// yet (edit_structure.go), so no reports-to chain moves
+			if !added[k] {
+				c.note(&c.staff, a)
+			}
+			c.note(&c.agencies, a)
+			c.notePeople(next, []int32{next.agencies[k.agency].records[k.i].person})
+			if !added[k] && int(k.i) < len(m.agencies[k.agency].records) {
+				c.notePeople(m, []int32{m.agencies[k.agency].records[k.i].person})
+			}
+		case segUnit:
+			c.note(&c.agencies, a)
+			u := next.agencies[k.agency].units[k.i]
+			c.notePeople(next, next.units[u].editors, next.units[u].leaders)
+			if uo, ok := m.unitIdx[next.units[u].src.ID]; ok {
+				c.notePeople(m, m.units[uo].editors, m.units[uo].leaders)
+			}
+		case segGroup:
+			if g, ok := next.groupIdx[next.agencies[k.agency].src.Groups[k.i].ID]; ok {
+				c.notePeople(next, next.groups[g].members)
+			}
+			if g, ok := m.groupIdx[next.agencies[k.agency].src.Groups[k.i].ID]; ok {
+				c.notePeople(m, m.groups[g].members)
+			}
+		case segOrgEditors:
+			c.notePeople(m, m.agencies[k.agency].orgEditors)
+			c.notePeople(next, next.agencies[k.agency].orgEditors)
+		case segOrgLeaders:
+			c.notePeople(m, m.agencies[k.agency].orgLeaders)
+			c.notePeople(next, next.agencies[k.agency].orgLeaders)
+		case segCoordinators:
+			c.note(&c.agencies, a)
+		case segPage:
+			c.note(&c.pages, next.pages[next.agencies[k.agency].pages[k.i]].src.ID)
+		}
 	}
 }
 
@@ -37,12 +144,18 @@ func (ch *changeSet) addReload() {
 
 // known: next was made from m by rewriting these segments only, so both have the same
 // people, agencies, units, groups and pages at the same places.
-func (ch *changeSet) known() bool { return ch != nil && !ch.reloaded }
+func (ch *changeSet) known() bool { return ch != nil && !ch.reloaded && !ch.structural }
+
+// byID: the batch added or removed elements, all of it known by id (ids).
+func (ch *changeSet) byID() bool { return ch != nil && !ch.reloaded && ch.structural }
 
 // changedPeopleAfter is changedPeople, reading only the people a known change can reach: the
 // people rewritten, the person of each record rewritten, and the people a rewritten unit,
 // group or organization role list named before or names after.
 func (m *Model) changedPeopleAfter(next *Model, ch *changeSet) []string {
+	if ch.byID() {
+		return m.changedPeopleByID(next, ch)
+	}
 	if !ch.known() {
 		return m.changedPeople(next)
 	}
@@ -184,6 +297,9 @@ func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, c
 // accessDiffAfter is accessDiff; after a known change it compares the pairs by their places,
 // which are the same in both models.
 func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []AccessChange {
+	if ch.byID() {
+		return m.accessDiffByID(next, people, ch)
+	}
 	if !ch.known() {
 		return m.accessDiffReloaded(next, people)
 	}

@@ -7,6 +7,13 @@ import "sort"
 // person on the pages they can reach in either model, and a changed page for the people it
 // can reach in either model (reach), not every pair.
 func (m *Model) accessDiffReloaded(next *Model, people []string) []AccessChange {
+	return m.accessDiffOn(next, people, m.changedPagesByID(next))
+}
+
+// accessDiffOn compares, matching pairs by id, each changed person on the pages they can
+// reach in either model, and each changed page (by id) for the people who can reach it in
+// either model.
+func (m *Model) accessDiffOn(next *Model, people, pages []string) []AccessChange {
 	dirty := make(map[string]bool, len(people))
 	for _, id := range people {
 		dirty[id] = true
@@ -39,8 +46,11 @@ func (m *Model) accessDiffReloaded(next *Model, people []string) []AccessChange 
 			}
 		}
 	}
-	admins := map[*Model][]int32{m: m.admins(), next: next.admins()}
-	for _, page := range m.changedPagesByID(next) {
+	var admins map[*Model][]int32
+	for _, page := range pages {
+		if admins == nil {
+			admins = map[*Model][]int32{m: m.admins(), next: next.admins()}
+		}
 		seen := map[string]bool{}
 		for _, model := range []*Model{m, next} {
 			x, ok := model.pageIdx[page]
