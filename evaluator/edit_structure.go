@@ -467,6 +467,7 @@ func (st *structure) addPage(a int32, i int, pg page) bool {
 	n.agencies[a].pages = append(slices.Clip(n.agencies[a].pages), x)
 	n.pages[par].children = slices.Clip(n.pages[par].children)
 	c.compilePage(a, i)
+	A.Pages[i].release() // as Load does
 	if len(c.problems) > 0 {
 		return true
 	}

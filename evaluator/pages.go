@@ -16,7 +16,7 @@ func (c *compiler) compilePageFields(ai int32) {
 		if c.compilePage(ai, pi) {
 			orgUnknown = true
 		}
-		pg.release()
+		ac.src.Pages[pi].release() // compiled: its garbage is collected while the next ones compile
 	}
 	if ac.org < 0 && ac.src.ID != "" && !orgUnknown {
 		c.add(CodeInvalidValue, at, "the agency %s has no organization page (a page of kind organization with parent null)", ac.src.ID)

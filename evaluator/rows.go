@@ -106,7 +106,7 @@ type rowWords struct {
 	hits  []int             // scratch: the applying entries of the row being written
 }
 
-// principalNames and roleNames are the plain principals and the roles as entries write them.
+// principalNames are the plain principals as entries write them (roleNames: the roles).
 var (
 	principalNames = func() map[principalKind]string {
 		out := make(map[principalKind]string, len(principalByName))
@@ -115,7 +115,6 @@ var (
 		}
 		return out
 	}()
-	roleNames = [...]string{roleNotSet: "not_set", roleReader: "reader", roleEditor: "editor", roleFull: "full", roleDenied: "denied"}
 )
 
 type howKey struct {
@@ -158,7 +157,7 @@ func (w *rowWords) entry(e *entryC) {
 		k := howKey{principal: e.principal, key: e.ref}
 		name, ok := w.named[k]
 		if !ok {
-			name = e.src.Principal
+			name = e.text.principal
 			w.named[k] = name
 		}
 		w.buf = append(w.buf, name...)
