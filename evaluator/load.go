@@ -15,25 +15,44 @@ import (
 // JSON path, and no Model is returned. The document is kept as it is, unknown fields included,
 // so that edits can save it back faithfully; the model's strings are read in place from data,
 // so the caller must not change data after a successful Load.
-func Load(data []byte) (*Model, error) {
+func Load(data []byte) (*Model, error) { return load(data, true) }
+
+// load is Load; without keep (LoadForReading) the model keeps nothing of data: what was read
+// is copied out of it before compiling, so that the document may be collected while the model
+// compiles.
+func load(data []byte, keep bool) (*Model, error) {
 	if !gjson.ValidBytes(data) {
 		return nil, &SnapshotError{Problems: []Problem{{Code: CodeInvalidSnapshot, Path: "", Message: "this is not a JSON document" + syntaxHint(data)}}}
 	}
-	r := &reader{spans: &docSpans{}}
-	// gjson.ParseBytes would copy the document into a string (as large as the document); a
-	// string over data itself is safe because nothing writes to data after this (edits patch
-	// copies of segments, edit_doc.go)
-	doc := gjson.Parse(unsafe.String(unsafe.SliceData(data), len(data)))
-	doc.Index = len(data) - len(doc.Raw) // gjson leaves the root at 0; its elements count from here
-	s := r.parseSnapshot(doc)
+	r := &reader{}
+	m := &Model{lint: &lintCache{}, ranks: &idRanks{}}
+	if keep {
+		r.spans = &docSpans{}
+		m.raw = data
+	}
+	m.snap = r.read(data)
 	r.doneReading() // the checks below run whatever reading found, so that every problem is listed
-	c := &compiler{reader: r, m: &Model{raw: data, snap: s, spans: r.spans, lint: &lintCache{}, ranks: &idRanks{}}, owners: make(map[string]lazyPath, idCount(s))}
+	if keep {
+		m.spans = r.spans
+	} else {
+		r.detach(m.snap)
+	}
+	c := &compiler{reader: r, m: m, owners: make(map[string]lazyPath, idCount(m.snap))}
 	c.compile()
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}
 	}
-	s.release()
-	return c.m, nil
+	m.snap.release()
+	return m, nil
+}
+
+// read parses the document. gjson.ParseBytes would copy it into a string (as large as the
+// document); a string over data itself is safe because nothing writes to data after this
+// (edits patch copies of segments, edit_doc.go).
+func (r *reader) read(data []byte) *snapshot {
+	doc := gjson.Parse(unsafe.String(unsafe.SliceData(data), len(data)))
+	doc.Index = len(data) - len(doc.Raw) // gjson leaves the root at 0; its elements count from here
+	return r.parseSnapshot(doc)
 }
 
 // release lets go of what the model holds compiled: the parsed entries of every section (the

@@ -11,14 +11,10 @@ import "unsafe"
 //
 // A reader (a browser that only looks, an edge read model, the command line's queries) loads
 // this way; a writer loads with Load and keeps the document once.
-func LoadForReading(data []byte) (*Model, error) {
-	m, err := Load(data)
-	if err != nil {
-		return nil, err
-	}
-	m.detach()
-	return m, nil
-}
+//
+// The document is read, copied out of and let go before the model is compiled, so a reader
+// never holds the document and the whole model at once.
+func LoadForReading(data []byte) (*Model, error) { return load(data, false) }
 
 // CodeReadOnly refuses an edit on a model loaded with LoadForReading.
 const CodeReadOnly = "read_only"
@@ -26,12 +22,10 @@ const CodeReadOnly = "read_only"
 // readOnly tells whether the model keeps no document (LoadForReading).
 func (m *Model) readOnly() bool { return m.raw == nil }
 
-// detach copies every string the model keeps out of the document into an arena of its own
-// and lets go of the document and of where its elements lie. Only a model no reader holds yet
-// may be detached: it is rewritten in place.
-func (m *Model) detach() {
+// detach copies every string of the parsed snapshot s, and the words of the entries read,
+// out of the document into an arena of their own, so that nothing read points into it.
+func (r *reader) detach(s *snapshot) {
 	var a arena
-	s := m.snap
 	for i := range s.People {
 		p := &s.People[i]
 		p.ID, p.Name, p.NTAccount, p.Status = a.str(p.ID), a.str(p.Name), a.str(p.NTAccount), a.str(p.Status)
@@ -52,14 +46,14 @@ func (m *Model) detach() {
 			t.Name, t.Capability, t.Scope = a.str(t.Name), a.str(t.Capability), a.str(t.Scope)
 		}
 	}
-	sites := make(map[string]*siteTemplate, len(s.SiteDefaults))
-	for k, t := range s.SiteDefaults {
-		for i := range t.Defaults {
-			t.Defaults[i].Kind = a.str(t.Defaults[i].Kind)
+	if s.SiteDefaults != nil {
+		sites := make(map[string]*siteTemplate, len(s.SiteDefaults))
+		for k, t := range s.SiteDefaults {
+			a.defaults(t.Defaults)
+			sites[a.str(k)] = t
 		}
-		sites[a.str(k)] = t
+		s.SiteDefaults = sites
 	}
-	s.SiteDefaults = sites
 	for ai := range s.Agencies {
 		ag := &s.Agencies[ai]
 		ag.ID, ag.Name = a.str(ag.ID), a.str(ag.Name)
@@ -81,71 +75,34 @@ func (m *Model) detach() {
 			a.strs(u.Leaders)
 		}
 		for i := range ag.Staff {
-			r := &ag.Staff[i]
-			r.Person, r.Unit = a.str(r.Person), a.str(r.Unit)
-			a.strs(r.Functions)
-			a.strs(r.ReportsTo)
-			for j := range r.OutAssignments {
-				r.OutAssignments[j].Unit = a.str(r.OutAssignments[j].Unit)
+			st := &ag.Staff[i]
+			st.Person, st.Unit = a.str(st.Person), a.str(st.Unit)
+			a.strs(st.Functions)
+			a.strs(st.ReportsTo)
+			for j := range st.OutAssignments {
+				st.OutAssignments[j].Unit = a.str(st.OutAssignments[j].Unit)
 			}
 		}
 		for i := range ag.Pages {
 			pg := &ag.Pages[i]
 			pg.ID, pg.Kind, pg.Parent, pg.Title = a.str(pg.ID), a.str(pg.Kind), a.str(pg.Parent), a.str(pg.Title)
 			pg.CreatedBy, pg.Unit, pg.Person = a.str(pg.CreatedBy), a.str(pg.Unit), a.str(pg.Person)
-			for j := range pg.Defaults {
-				pg.Defaults[j].Kind = a.str(pg.Defaults[j].Kind)
+			a.defaults(pg.Defaults)
+			a.strs(pg.Owners)
+			a.strs(pg.Responsible)
+			if pg.Roles != nil {
+				roles := make(map[string][]string, len(pg.Roles))
+				for k, list := range pg.Roles {
+					a.strs(list)
+					roles[a.str(k)] = list
+				}
+				pg.Roles = roles
 			}
 		}
-		for p, role := range m.agencies[ai].coordinator {
-			m.agencies[ai].coordinator[p] = a.str(role)
-		}
 	}
-	m.eachEntryText(func(t *entryText) {
+	for _, t := range r.entryTexts {
 		t.principal = a.str(t.principal)
 		a.strs(t.create)
-	})
-	// the indexes by id: the keys were the document's strings
-	m.personIdx = a.keys(m.personIdx)
-	m.agencyIdx = a.keys(m.agencyIdx)
-	m.unitIdx = a.keys(m.unitIdx)
-	m.groupIdx = a.keys(m.groupIdx)
-	m.pageIdx = a.keys(m.pageIdx)
-	m.functionIdx = a.keys(m.functionIdx)
-	m.capIdx = a.keys(m.capIdx)
-	builds := make(map[string]*build, len(m.builds))
-	for id, b := range m.builds {
-		builds[a.str(id)] = b
-	}
-	m.builds = builds
-	m.raw, m.spans = nil, nil
-}
-
-// eachEntryText calls fn once for each entryText the model's sections hold.
-func (m *Model) eachEntryText(fn func(*entryText)) {
-	seen := map[*entryText]bool{}
-	section := func(sc *sectionC) {
-		if sc == nil {
-			return
-		}
-		for i := range sc.entries {
-			if t := sc.entries[i].text; !seen[t] {
-				seen[t] = true
-				fn(t)
-			}
-		}
-	}
-	sections := func(own *sectionC, defaults []defaultC) {
-		section(own)
-		for _, d := range defaults {
-			section(d.sec)
-		}
-	}
-	for _, t := range m.siteDefaults {
-		sections(&t.security, t.defaults)
-	}
-	for x := range m.pages {
-		sections(m.pages[x].own, m.pages[x].defaults)
 	}
 }
 
@@ -174,11 +131,9 @@ func (a *arena) strs(list []string) {
 	}
 }
 
-// keys gives index again with its keys copied.
-func (a *arena) keys(index map[string]int32) map[string]int32 {
-	out := make(map[string]int32, len(index))
-	for k, v := range index {
-		out[a.str(k)] = v
+// defaults copies the kinds of a page's or a template's default sections.
+func (a *arena) defaults(ds []defaultSection) {
+	for i := range ds {
+		ds[i].Kind = a.str(ds[i].Kind)
 	}
-	return out
 }

@@ -62,7 +62,9 @@ type args struct {
 //
 // load_text is load with the snapshot text itself in place of the arguments: the browser
 // opens snapshots of 20 MB and more, and wrapping one in a JSON string costs a second pass
-// over it (about a second in WebAssembly) for nothing.
+// over it (about a second in WebAssembly) for nothing. read_text is load_text for a session
+// that only reads (evaluator.LoadForReading): its model keeps no document, so it is smaller by
+// the snapshot's size; whatif, apply, suggest and snapshot answer read_only.
 func (s *Session) Call(method, argsJSON string) string {
 	// the text is read in place (neither Load nor the decoder writes to it): a copy as large
 	// as the snapshot would raise the module's memory for good, since it never shrinks
@@ -72,8 +74,11 @@ func (s *Session) Call(method, argsJSON string) string {
 // CallBytes is Call with the arguments as bytes, which the session may keep (load_text keeps
 // the snapshot's): the caller must not change them afterwards.
 func (s *Session) CallBytes(method string, argsJSON []byte) string {
-	if method == "load_text" {
-		return encode(s.load(argsJSON))
+	switch method {
+	case "load_text":
+		return encode(s.load(argsJSON, evaluator.Load))
+	case "read_text":
+		return encode(s.load(argsJSON, evaluator.LoadForReading))
 	}
 	var a args
 	if len(argsJSON) != 0 {
@@ -86,7 +91,7 @@ func (s *Session) CallBytes(method string, argsJSON []byte) string {
 
 func (s *Session) dispatch(method string, a *args) reply {
 	if method == "load" {
-		return s.load([]byte(a.Snapshot))
+		return s.load([]byte(a.Snapshot), evaluator.Load)
 	}
 	if method == "scenario" {
 		res, err := evaluator.RunScenario([]byte(a.Scenario), func(path string) ([]byte, error) {
@@ -158,7 +163,11 @@ func (s *Session) dispatch(method string, a *args) reply {
 	case "section":
 		return answer(m.Section(a.Page))
 	case "snapshot":
-		return ok(json.RawMessage(m.Snapshot()))
+		doc := m.Snapshot()
+		if doc == nil {
+			return fail(&callError{Code: evaluator.CodeReadOnly, Message: "this snapshot was opened for reading only: it keeps no document to give"})
+		}
+		return ok(json.RawMessage(doc))
 	case "version":
 		return ok(map[string]any{"version": m.Version(), "as_of": m.AsOf()})
 	case "standing":
@@ -166,12 +175,12 @@ func (s *Session) dispatch(method string, a *args) reply {
 	case "suggest":
 		return answer(m.Suggest(evaluator.Request{Subject: a.Subject, Action: a.Action, Resource: a.Resource, AsOf: a.AsOf}))
 	}
-	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, check, allowed, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, standing, suggest, scenario", method)})
+	return fail(&callError{Code: "invalid_value", Message: fmt.Sprintf("%q is not a method: load, load_text, read_text, check, allowed, who, what, profile, report, lint, candidates, whatif, apply, section, snapshot, version, standing, suggest, scenario", method)})
 }
 
 // load replaces the session's model with the snapshot, or keeps the old one when it is refused.
-func (s *Session) load(snapshot []byte) reply {
-	m, err := evaluator.Load(snapshot)
+func (s *Session) load(snapshot []byte, load func([]byte) (*evaluator.Model, error)) reply {
+	m, err := load(snapshot)
 	if err != nil {
 		return failErr(err)
 	}

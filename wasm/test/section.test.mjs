@@ -36,6 +36,24 @@ test("load_text: the snapshot text itself loads as load does, and a bad one is r
   assert.equal(mod.call("version").result.version, 0, "the loaded model stays after a refused load");
 });
 
+test("read_text: a session that only reads answers as a loaded one and refuses edits", () => {
+  mod.call("load", { snapshot });
+  const question = { person: "p-1012", action: "read" };
+  const loaded = mod.call("what", question);
+  const lint = mod.call("lint");
+  const r = JSON.parse(globalThis.connsec.call("read_text", snapshot));
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.deepEqual(mod.call("what", question), loaded);
+  assert.deepEqual(mod.call("lint"), lint);
+  const batch = { actor: "p-1001", edits: [{ op: "propagate_defaults", page: "pg-alb-org", kind: "department" }] };
+  const w = mod.call("whatif", { batch });
+  assert.equal(w.result.accepted, false, JSON.stringify(w));
+  assert.equal(w.result.error.code, "read_only");
+  assert.equal(mod.call("apply", { batch, time: "2026-11-22T09:00:00Z" }).error.code, "read_only");
+  assert.equal(mod.call("snapshot").error.code, "read_only");
+  mod.call("load", { snapshot }); // the tests after this one edit
+});
+
 test("allowed: many requests in one call answer as check does, and an error names its request", () => {
   mod.call("load", { snapshot });
   const requests = [
