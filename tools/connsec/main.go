@@ -141,13 +141,19 @@ func (c *command) parse(args []string, required ...string) (int, bool) {
 }
 
 // load reads and loads the snapshot; on failure it prints every problem with its JSON path.
-func (c *command) load() (*evaluator.Model, bool) {
+func (c *command) load() (*evaluator.Model, bool) { return c.open(evaluator.Load) }
+
+// read is load for the commands that only ask (check, who, what, profile, report, lint): the
+// model keeps no document (evaluator.LoadForReading), so a large snapshot costs less memory.
+func (c *command) read() (*evaluator.Model, bool) { return c.open(evaluator.LoadForReading) }
+
+func (c *command) open(load func([]byte) (*evaluator.Model, error)) (*evaluator.Model, bool) {
 	data, err := os.ReadFile(c.snapshot)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "connsec %s: cannot read the snapshot: %v\n", c.name, err)
 		return nil, false
 	}
-	m, err := evaluator.Load(data)
+	m, err := load(data)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "connsec %s: %s: %v\n", c.name, c.snapshot, err)
 		var se *evaluator.SnapshotError

@@ -15,7 +15,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parseRequest(args, &r); !ok {
 		return code
 	}
-	m, ok := c.load()
+	m, ok := c.read()
 	if !ok {
 		return 2
 	}
@@ -64,7 +64,7 @@ func runWho(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args, "action", "resource"); !ok {
 		return code
 	}
-	m, ok := c.load()
+	m, ok := c.read()
 	if !ok {
 		return 2
 	}
@@ -92,7 +92,7 @@ func runWhat(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args, "person"); !ok {
 		return code
 	}
-	m, ok := c.load()
+	m, ok := c.read()
 	if !ok {
 		return 2
 	}
@@ -126,7 +126,7 @@ func runProfile(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args, "person"); !ok {
 		return code
 	}
-	m, ok := c.load()
+	m, ok := c.read()
 	if !ok {
 		return 2
 	}
@@ -185,7 +185,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args, "agency"); !ok {
 		return code
 	}
-	m, ok := c.load()
+	m, ok := c.read()
 	if !ok {
 		return 2
 	}
@@ -226,7 +226,7 @@ func runLint(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "connsec lint: lint judges the snapshot's own day; --as-of does not apply")
 		return 2
 	}
-	m, ok := c.load()
+	m, ok := c.read()
 	if !ok {
 		return 2
 	}
