@@ -366,7 +366,7 @@ func (m *Model) resolveSubtree(x int32) {
 		m.resolveSection(y)
 		if m.pageHot != nil {
 			P := &m.pages[y]
-			m.pageHot[y] = pageHotC{entries: P.sec.hot, creators: P.creators, agency: P.agency, secOwner: P.secOwner, kind: P.kind, perf: P.perf}
+			m.pageHot[y] = pageHotC{entries: P.sec.entries, creators: P.creators, agency: P.agency, secOwner: P.secOwner, kind: P.kind, perf: P.perf}
 		}
 		stack = append(stack, m.pages[y].children...)
 	}

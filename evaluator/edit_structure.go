@@ -474,7 +474,7 @@ func (st *structure) addPage(a int32, i int, pg page) bool {
 	c.resolvePage(x)
 	if n.pageHot != nil {
 		P := &n.pages[x]
-		n.pageHot[x] = pageHotC{entries: P.sec.hot, creators: P.creators, agency: P.agency, secOwner: P.secOwner, kind: P.kind, perf: P.perf}
+		n.pageHot[x] = pageHotC{entries: P.sec.entries, creators: P.creators, agency: P.agency, secOwner: P.secOwner, kind: P.kind, perf: P.perf}
 	}
 	return true
 }

@@ -100,6 +100,32 @@ type compiler struct {
 	// peopleOwned: m.people is the compiler's own (an edit compiled again copies it first)
 	peopleOwned bool
 	lost        lostIDs // sorts of element an id of which could not be read (findLost)
+	blocks      sectionBlocks
+}
+
+// sectionBlocks hands out sections and their entries from large blocks. A section's entries
+// are cut with their capacity, so that appending to one never writes into the next.
+type sectionBlocks struct {
+	sections []sectionC
+	entries  []entryC
+}
+
+// sectionBlock is the most sections a block holds (entries: 8 times as many); blocks start
+// small and double, so that an edit that compiles one section allocates little.
+const sectionBlock = 4096
+
+// section gives a section with room for n entries, empty.
+func (b *sectionBlocks) section(n int) *sectionC {
+	if len(b.sections) == cap(b.sections) {
+		b.sections = make([]sectionC, 0, min(sectionBlock, max(4, 2*cap(b.sections))))
+	}
+	if n > cap(b.entries)-len(b.entries) {
+		b.entries = make([]entryC, 0, max(n, min(8*sectionBlock, max(16, 2*cap(b.entries)))))
+	}
+	at := len(b.entries)
+	b.sections = append(b.sections, sectionC{entries: b.entries[at : at : at+n]})
+	b.entries = b.entries[:at+n]
+	return &b.sections[len(b.sections)-1]
 }
 
 // lostIDs are sorts of element (a bit each).
@@ -325,11 +351,11 @@ func (c *compiler) compile() {
 		m.pageHot = make([]pageHotC, len(m.pages))
 		for x := range m.pages {
 			P := &m.pages[x]
-			if P.sec == nil || len(P.sec.hot) != len(P.sec.entries) {
+			if P.sec == nil {
 				m.pageHot = nil // deciding reads pages then
 				break
 			}
-			m.pageHot[x] = pageHotC{entries: P.sec.hot, creators: P.creators, agency: P.agency, secOwner: P.secOwner, kind: P.kind, perf: P.perf}
+			m.pageHot[x] = pageHotC{entries: P.sec.entries, creators: P.creators, agency: P.agency, secOwner: P.secOwner, kind: P.kind, perf: P.perf}
 		}
 	}
 	m.pageFast = newIDIndex(len(m.pages), func(i int) string { return m.pages[i].src.ID })
@@ -556,7 +582,7 @@ func (c *compiler) compileSiteDefaults() {
 
 // section compiles a list of entries of agency ai (-1: site defaults, valid in any agency).
 func (c *compiler) section(s *section, ai int32, path string) *sectionC {
-	sc := &sectionC{entries: make([]entryC, 0, len(s.Entries))}
+	sc := c.blocks.section(len(s.Entries))
 	for i := range s.Entries {
 		e := &s.Entries[i]
 		ep := lazyPath{base: path, i: i} // the entry's path, written out only for a problem
@@ -607,11 +633,6 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 			ec.create |= setOf(k)
 		}
 		sc.entries = append(sc.entries, ec)
-	}
-	sc.hot = make([]entryHot, len(sc.entries))
-	for i := range sc.entries {
-		e := &sc.entries[i]
-		sc.hot[i] = entryHot{create: e.create, ref: e.ref, principal: e.principal, role: e.role}
 	}
 	return sc
 }

@@ -179,31 +179,26 @@ type pageC struct {
 	roles       *[4][]int32 // projects only (nil on other pages): sponsor, leader, member, consultant
 }
 
+// sectionC is a compiled section. The loader takes the entries of every section from a few
+// large blocks (sectionBlocks), in page order, so that the sections of neighbouring pages lie
+// side by side and the model is a few allocations, not one per section.
 type sectionC struct {
 	entries []entryC
-	// hot holds what deciding reads of every entry, entries[i] in hot[i], packed so that a
-	// section's entries take a few cache lines; used when it is as long as entries.
-	hot []entryHot
-}
-
-type entryHot struct {
-	create    kindSet
-	ref       int32
-	principal principalKind
-	role      role
 }
 
 // pageHotC is what deciding a request reads of a page, in 64 bytes, so that one cache line
 // of Model.pageHot holds it; the context of relative principals stays in pageC.
 type pageHotC struct {
-	entries  []entryHot // pageC.sec.hot: the effective section's entries
-	creators []int32    // pageC.creators
+	entries  []entryC // pageC.sec.entries: the effective section's entries
+	creators []int32  // pageC.creators
 	agency   int32
 	secOwner int32
 	kind     kind
 	perf     bool
 }
 
+// entryC is a compiled entry: what deciding reads (create, ref, principal, role) and its words
+// for the answers, in 24 bytes.
 type entryC struct {
 	create    kindSet
 	text      *entryText
