@@ -74,13 +74,7 @@ func (s *snapshot) release() {
 	}
 }
 
-func (pg *page) release() {
-	pg.Security.Entries = nil
-	for i := range pg.Defaults {
-		pg.Defaults[i].Entries = nil
-	}
-	pg.Roles, pg.Owners, pg.Responsible = nil, nil, nil
-}
+func (pg *page) release() { pg.pageRead = nil }
 
 // syntaxHint names the line where the JSON stops making sense, as far as the standard
 // library's decoder can tell.

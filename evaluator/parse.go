@@ -744,7 +744,7 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 	pagesPath := field(at, "pages")
 	r.arrayL(pages, pagesPath, func(i int, p gjson.Result) {
 		at := index(pagesPath, i)
-		var pg page
+		pg := page{pageRead: &pageRead{}}
 		if r.object(p, at, true) {
 			pg = r.parsePage(p, at)
 		}
@@ -883,6 +883,7 @@ func (r *reader) parsePage(p gjson.Result, at string) page {
 		Parent:    r.idL(parent, pp.at("parent"), false),
 		Title:     r.textL(title, pp.at("title"), false),
 		CreatedBy: r.idL(createdBy, pp.at("created_by"), false),
+		pageRead:  &pageRead{},
 	}
 	if security.Type != gjson.Null { // a missing or null section is no section: no path needed
 		pg.Security = r.parseSection(security, field(at, "security"))

@@ -87,6 +87,9 @@ func (r *reader) detach(s *snapshot) {
 			pg := &ag.Pages[i]
 			pg.ID, pg.Kind, pg.Parent, pg.Title = a.str(pg.ID), a.str(pg.Kind), a.str(pg.Parent), a.str(pg.Title)
 			pg.CreatedBy, pg.Unit, pg.Person = a.str(pg.CreatedBy), a.str(pg.Unit), a.str(pg.Person)
+			if pg.pageRead == nil {
+				continue
+			}
 			a.defaults(pg.Defaults)
 			a.strs(pg.Owners)
 			a.strs(pg.Responsible)

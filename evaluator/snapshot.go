@@ -42,13 +42,19 @@ type defaultSection struct {
 
 type page struct {
 	ID, Kind, Parent, Title, CreatedBy string
-	Security                           section
-	Defaults                           []defaultSection
-	Unit                               string              // department
-	Roles                              map[string][]string // project: sponsor, leader, member, consultant
-	Owners                             []string            // *_metric
-	Responsible                        []string            // *_task
-	Person                             string              // individual
+	Unit                               string // department
+	Person                             string // individual
+	// what only compiling the page reads: the model keeps it compiled, and the loader lets it
+	// go (nil) once the page is compiled
+	*pageRead
+}
+
+type pageRead struct {
+	Security    section
+	Defaults    []defaultSection
+	Roles       map[string][]string // project: sponsor, leader, member, consultant
+	Owners      []string            // *_metric
+	Responsible []string            // *_task
 }
 
 type outAssignment struct {
