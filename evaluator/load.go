@@ -445,6 +445,7 @@ func (c *compiler) compileAgency(ai int32) {
 	ac.records = make([]recordC, len(a.Staff))
 	staffPath := field(at, "staff")
 	for si := range a.Staff {
+		yieldNow(si)
 		rec := c.compileRecord(ai, si, staffPath)
 		// a record whose period could not be read is not weighed against the person's others
 		if rec.person >= 0 && !c.periodUnread(lazyPath{base: staffPath, i: si}) {

@@ -17,6 +17,7 @@ func (c *compiler) compilePageFields(ai int32) {
 			orgUnknown = true
 		}
 		ac.src.Pages[pi].release() // compiled: its garbage is collected while the next ones compile
+		yieldNow(pi)
 	}
 	if ac.org < 0 && ac.src.ID != "" && !orgUnknown {
 		c.add(CodeInvalidValue, at, "the agency %s has no organization page (a page of kind organization with parent null)", ac.src.ID)
@@ -189,6 +190,7 @@ func (c *compiler) compilePages() {
 	}
 	for x := range m.pages {
 		visit(int32(x))
+		yieldNow(x)
 	}
 }
 
