@@ -17,7 +17,9 @@ import (
 // Sharding changes no answer (§10.1). The shard loads, and it answers as the whole snapshot,
 // on any day, every page request on the agency's pages and every capability request whose
 // target is held in it (the agency, one of its units, a person it keeps), for every person it
-// keeps; a person it does not keep is allowed nothing there that the whole allows (Route).
+// keeps. A person it does not keep is allowed nothing on its pages, its agency or its units; a
+// capability on a person with records in several agencies is asked of each of their shards
+// (RULES.md §10.3).
 // A record elsewhere counts for §4.1 step 4 and for the scopes of §4.5, never for membership
 // of the agency, its units or its functions.
 //

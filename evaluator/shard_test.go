@@ -47,18 +47,13 @@ func TestAgencyShardAnswersAsTheWhole(t *testing.T) {
 	for _, tc := range shardCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			whole, data := generatedModel(t, tc.opts)
+			shards := newShardSet(t, whole, data)
 			cross := 0
 			for _, ag := range sampledAgencies(data, tc.sample) {
-				shard, err := whole.AgencyShard(ag)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sm, err := evaluator.Load(shard)
-				if err != nil {
-					t.Fatalf("the shard of %s does not load: %v", ag, err)
-				}
+				sm, shard := shards.of(ag)
 				cross += int(gjson.GetBytes(shard, "records_elsewhere.#").Int())
 				d := newShardDiff(whole, sm, data, shard, uint64(len(ag))*7919+uint64(tc.opts.Seed))
+				d.routed = shards
 				d.run(tc.perAg)
 				for _, m := range d.mismatches[:min(len(d.mismatches), 5)] {
 					t.Errorf("%s: %s", ag, m)
@@ -217,8 +212,73 @@ type shardDiff struct {
 	days         []string // days the records elsewhere start or end on
 	caps         []string
 
+	routed *shardSet // when set, capabilities on persons are also asked as the edge would route them
+
 	asked      int
 	mismatches []string
+}
+
+// shardSet writes and loads the shards of one snapshot as they are needed.
+type shardSet struct {
+	t          *testing.T
+	whole      *evaluator.Model
+	models     map[string]*evaluator.Model
+	docs       map[string][]byte
+	agenciesOf map[string][]string // person → the agencies where they have a record
+	agencyRaw  map[string]string   // agency → its object as written
+}
+
+func newShardSet(t *testing.T, whole *evaluator.Model, data []byte) *shardSet {
+	s := &shardSet{t: t, whole: whole, models: map[string]*evaluator.Model{}, docs: map[string][]byte{}, agenciesOf: map[string][]string{}, agencyRaw: map[string]string{}}
+	for _, a := range gjson.GetBytes(data, "agencies").Array() {
+		s.agencyRaw[a.Get("id").Str] = a.Raw
+		seen := map[string]bool{}
+		for _, p := range a.Get("staff.#.person").Array() {
+			if !seen[p.Str] {
+				seen[p.Str] = true
+				s.agenciesOf[p.Str] = append(s.agenciesOf[p.Str], a.Get("id").Str)
+			}
+		}
+	}
+	return s
+}
+
+func (s *shardSet) of(ag string) (*evaluator.Model, []byte) {
+	if m, ok := s.models[ag]; ok {
+		return m, s.docs[ag]
+	}
+	doc, err := s.whole.AgencyShard(ag)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	m, err := evaluator.Load(doc)
+	if err != nil {
+		s.t.Fatalf("the shard of %s does not load: %v", ag, err)
+	}
+	s.models[ag], s.docs[ag] = m, doc
+	return m, doc
+}
+
+// allowed asks a capability on a person of the shard of every agency where the person has a
+// record (or, for a person with none, of every agency that names them), and is true when one
+// that keeps the subject allows it.
+func (s *shardSet) allowed(r evaluator.Request) bool {
+	target := strings.TrimPrefix(r.Resource, "person:")
+	ags := s.agenciesOf[target]
+	if len(ags) == 0 {
+		for ag, raw := range s.agencyRaw {
+			if strings.Contains(raw, `"`+target+`"`) || strings.Contains(raw, `"user:`+target+`"`) {
+				ags = append(ags, ag)
+			}
+		}
+	}
+	for _, ag := range ags {
+		m, _ := s.of(ag)
+		if ok, err := m.Allowed(r); err == nil && ok {
+			return true
+		}
+	}
+	return false
 }
 
 func newShardDiff(whole, shard *evaluator.Model, data, shardDoc []byte, seed uint64) *shardDiff {
@@ -319,6 +379,9 @@ func (d *shardDiff) run(n int) {
 				target = "unit:" + pickOne(d.rng, d.units)
 			default:
 				target = "person:" + pickOne(d.rng, d.kept)
+				if d.rng.IntN(3) == 0 && len(d.cross) > 0 {
+					target = "person:" + pickOne(d.rng, d.cross)
+				}
 			}
 			d.check("capability", evaluator.Request{Subject: subject, Action: pickOne(d.rng, d.caps), Resource: target, AsOf: day}, kept)
 		case x < 92:
@@ -347,13 +410,19 @@ func errCode(err error) string {
 
 // check compares one decision: allowed, level, create list and reasons, or the error's code.
 // A subject the shard does not keep is not asked of it: the whole must allow them nothing on
-// the shard's pages, its agency and its units. (A person target may also be covered through
-// another agency where the target has a record too: that agency's shard answers it, and
-// TestRouteAnswersAsTheWhole asks it there.)
+// the shard's pages, its agency and its units. A person target may also be covered through
+// another agency where the target has a record too, so a capability on a person is asked as
+// well of the shard of every agency where the target has a record (RULES.md §10.3): allowed
+// when one that keeps the subject allows it.
 func (d *shardDiff) check(sort string, r evaluator.Request, kept bool) {
 	want, err1 := d.whole.Check(r)
-	if !kept && strings.HasPrefix(r.Resource, "person:") {
-		return
+	if strings.HasPrefix(r.Resource, "person:") && d.routed != nil && err1 == nil {
+		if got := d.routed.allowed(r); got != want.Allowed {
+			d.differ("routed %+v: whole %v, the shards of the target's agencies %v", r, want.Allowed, got)
+		}
+		if !kept {
+			return
+		}
 	}
 	if !kept {
 		if err1 == nil && want.Allowed && !isAdmin(want) {
