@@ -172,11 +172,7 @@ func generatedModel(t *testing.T, o gen.Options) (*evaluator.Model, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := evaluator.Load(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, data
+	return mustLoadSnapshot(t, data), data
 }
 
 // sampledAgencies are n agencies of the snapshot (all when n is 0): the first, and the ones
