@@ -413,6 +413,9 @@ func (m *Model) decideCapability(q query, ex *explainer) bool {
 			}
 		}
 	}
+	if m.coveredElsewhere(q, ex) { // records held in other agencies' shards (shard_load.go)
+		return true
+	}
 	ex.noCapability(q)
 	return false
 }

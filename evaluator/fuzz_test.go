@@ -45,6 +45,19 @@ func FuzzLoad(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// an agency shard, with records held in other agencies (records_elsewhere)
+	if whole, err := evaluator.Load(example); err == nil {
+		if shard, err := whole.AgencyShard("ag-alb"); err == nil {
+			f.Add(shard)
+		}
+	}
+	if data, err := gen.Generate(gen.Options{Agencies: 2, Staff: 20, Pages: 30, Seed: 4}); err == nil {
+		if whole, err := evaluator.Load(data); err == nil {
+			if shard, err := whole.AgencyShard(gjson.GetBytes(data, "agencies.0.id").Str); err == nil {
+				f.Add(shard)
+			}
+		}
+	}
 	for _, c := range loadBadCases() {
 		data, err := c.document()
 		if err != nil {

@@ -337,6 +337,7 @@ func (c *compiler) compile() {
 	for ai := range s.Agencies {
 		c.compileAgency(int32(ai))
 	}
+	c.compileElsewhere()
 	c.compileSiteDefaults()
 	c.checkReportsToCycles()
 	c.compilePages()

@@ -57,6 +57,9 @@ type personC struct {
 	active  bool // Person ID active
 	admin   bool
 	records []recRef
+	// elsewhere: records held in agencies this document does not hold (an agency shard's
+	// records_elsewhere, shard_load.go)
+	elsewhere []elsewhereC
 }
 
 // recRef names a staff record; its dates are copied here so that the question of every

@@ -429,7 +429,7 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		r.add(CodeInvalidSnapshot, "", "a snapshot is a JSON object, not %s", typeName(doc))
 		return s
 	}
-	var format, version, asOf, admins, builds, functions, people, siteDefaults, agencies gjson.Result
+	var format, version, asOf, admins, builds, functions, people, siteDefaults, agencies, elsewhere gjson.Result
 	doc.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "format":
@@ -450,6 +450,8 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 			keepFirst(&siteDefaults, v)
 		case "agencies":
 			keepFirst(&agencies, v)
+		case "records_elsewhere":
+			keepFirst(&elsewhere, v)
 		}
 		return true
 	})
@@ -531,6 +533,7 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		}
 		s.Agencies = append(s.Agencies, a)
 	})
+	s.Elsewhere = r.parseElsewhere(elsewhere)
 	return s
 }
 

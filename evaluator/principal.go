@@ -114,7 +114,7 @@ func (m *Model) activeAnywhere(p int32, d Date) bool {
 			return true
 		}
 	}
-	return false
+	return m.activeInRecordsElsewhere(p, d)
 }
 
 // memberOfUnit reports whether p is an active member of unit u on d: in-assigned on an active

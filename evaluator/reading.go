@@ -103,6 +103,15 @@ func (r *reader) detach(s *snapshot) {
 			}
 		}
 	}
+	for i := range s.Elsewhere {
+		e := &s.Elsewhere[i]
+		e.Agency, e.AgencyName, e.UnitName = a.str(e.Agency), a.str(e.AgencyName), a.str(e.UnitName)
+		e.Person, e.Unit = a.str(e.Person), a.str(e.Unit)
+		a.strs(e.Functions)
+		for j := range e.OutAssignments {
+			e.OutAssignments[j].Unit = a.str(e.OutAssignments[j].Unit)
+		}
+	}
 	for _, t := range r.entryTexts {
 		t.principal = a.str(t.principal)
 		a.strs(t.create)

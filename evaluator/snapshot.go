@@ -110,6 +110,7 @@ type snapshot struct {
 	People         []person
 	SiteDefaults   map[string]*siteTemplate // department, individual
 	Agencies       []agency
+	Elsewhere      []recordElsewhere // an agency shard's records_elsewhere (shard.go)
 }
 
 var projectRoleNames = []string{"sponsor", "leader", "member", "consultant"}

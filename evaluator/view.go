@@ -16,36 +16,50 @@ import (
 // page owners, creators and security entries) and the administrators. Every field of what is
 // kept, unknown ones included, is kept as written.
 //
-// The view is itself a valid snapshot of the same version: it loads, and every decision about
-// the agency's pages and the people it names comes out as in the whole snapshot. What it cannot
-// show is another agency's side: adding a person who is active elsewhere looks possible in the
-// view and is refused (active_elsewhere) by the authoritative edit.
+// The view is itself a valid snapshot of the same version: it loads, and it shows nothing of
+// another agency. So it cannot show what rests on another agency's side: a person the agency
+// names whose only active record is elsewhere has no active record in the view (§4.1 step 4
+// refuses them there), a function held on a record elsewhere covers nothing in it, and adding
+// a person who is active elsewhere looks possible in the view and is refused (active_elsewhere)
+// by the authoritative edit. AgencyShard is the document that answers as the whole does.
 func (m *Model) AgencyView(agency string) ([]byte, error) {
+	out, _, err := m.agencyDocument(agency, nil)
+	return out, err
+}
+
+// agencyDocument writes the view of agency (AgencyView), keeping as well the people also
+// adds to the names it found; kept are the ids of the people the document keeps.
+func (m *Model) agencyDocument(agency string, also func(named map[string]bool)) (out []byte, kept map[string]bool, err error) {
 	if m.readOnly() {
-		return nil, &EditError{Code: CodeReadOnly, Index: -1, Message: "this snapshot was opened for reading only: it keeps no document to show"}
+		return nil, nil, &EditError{Code: CodeReadOnly, Index: -1, Message: "this snapshot was opened for reading only: it keeps no document to show"}
 	}
 	raw := m.Snapshot()
 	doc := gjson.ParseBytes(raw)
-	var kept gjson.Result
+	var ag gjson.Result
 	doc.Get("agencies").ForEach(func(_, a gjson.Result) bool {
 		if a.Get("id").String() == agency {
-			kept = a
+			ag = a
 			return false
 		}
 		return true
 	})
-	if !kept.Exists() {
-		return nil, &RequestError{Code: CodeUnknownReference, Message: fmt.Sprintf("there is no agency %s in this snapshot", agency)}
+	if !ag.Exists() {
+		return nil, nil, &RequestError{Code: CodeUnknownReference, Message: fmt.Sprintf("there is no agency %s in this snapshot", agency)}
 	}
 	named := map[string]bool{}
-	collectNames(kept, named)
+	collectNames(ag, named)
 	collectNames(doc.Get("site_defaults"), named)
 	collectNames(doc.Get("administrators"), named)
+	if also != nil {
+		also(named)
+	}
 
+	kept = map[string]bool{}
 	var people bytes.Buffer
 	people.WriteByte('[')
 	doc.Get("people").ForEach(func(_, p gjson.Result) bool {
-		if named[p.Get("id").String()] {
+		if id := p.Get("id").String(); named[id] {
+			kept[id] = true
 			if people.Len() > 1 {
 				people.WriteByte(',')
 			}
@@ -55,14 +69,14 @@ func (m *Model) AgencyView(agency string) ([]byte, error) {
 	})
 	people.WriteByte(']')
 
-	out, err := sjson.SetRawBytes(append([]byte(nil), raw...), "agencies", []byte("["+kept.Raw+"]"))
+	out, err = sjson.SetRawBytes(append([]byte(nil), raw...), "agencies", []byte("["+ag.Raw+"]"))
 	if err == nil {
 		out, err = sjson.SetRawBytes(out, "people", people.Bytes())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("the view of %s could not be written: %w", agency, err)
+		return nil, nil, fmt.Errorf("the view of %s could not be written: %w", agency, err)
 	}
-	return out, nil
+	return out, kept, nil
 }
 
 // collectNames adds every text in v that may name a person: plain ids (staff, roles, owners)
