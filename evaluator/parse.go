@@ -269,12 +269,12 @@ func (r *reader) array(v gjson.Result, path string, fn func(i int, e gjson.Resul
 	})
 }
 
-// yieldNow lets the collector run every few hundred elements of a long list. Where there is
+// yieldNow lets the collector run every 128 elements of a long list. Where there is
 // one thread and no preemption (WebAssembly), a load that never yields starves the collector's
 // own worker: the heap then grows far past its goal while one collection waits to finish, and
 // a module's memory never shrinks back. Elsewhere it costs next to nothing.
 func yieldNow(i int) {
-	if i&511 == 511 {
+	if i&127 == 127 {
 		runtime.Gosched()
 	}
 }
