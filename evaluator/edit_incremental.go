@@ -343,17 +343,7 @@ func (c *compiler) recompilePage(ai int32, pi int, x int32) {
 	pg := P.src
 	pl := lazyPath{base: field(index("agencies", int(ai)), "pages"), i: pi}
 	c.pageSections(P, pg, ai, pl)
-	switch {
-	case P.kind == kindProject:
-		P.roles = new([4][]int32) // never the earlier model's, which readers share
-		for i, r := range projectRoleNames {
-			P.roles[i] = c.personList(pg.Roles[r], field(pl.at("roles").String(), r))
-		}
-	case P.kind.isMetric():
-		P.owners = c.personListAt(pg.Owners, pl.at("owners"))
-	case P.kind.isTask():
-		P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
-	}
+	c.pagePeople(P, pg, pl)
 	pg.release() // as Load does
 }
 

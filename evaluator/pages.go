@@ -110,6 +110,17 @@ func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
 			c.add(CodeInvalidValue, pl.at("person").String(), "an individual page needs the person it is about")
 		}
 		P.person = c.personL(pg.Person, pl.at("person"))
+	default:
+		c.pagePeople(P, pg, pl)
+	}
+	return unknown
+}
+
+// pagePeople resolves the people lists of a project, metric or task page: its roles, owners
+// or responsible people. A project's roles are always a new array, never an earlier model's,
+// which readers share.
+func (c *compiler) pagePeople(P *pageC, pg *page, pl lazyPath) {
+	switch {
 	case P.kind == kindProject:
 		P.roles = new([4][]int32)
 		for i, r := range projectRoleNames {
@@ -120,7 +131,6 @@ func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
 	case P.kind.isTask():
 		P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
 	}
-	return unknown
 }
 
 // parentOf is the parent of page pg of agency ai, when it is a page of that agency; it reports
