@@ -61,10 +61,7 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 		case segRecord:
 			p.record, _ = r.parseStaff(v, field(at, "staff"), int(k.i))
 		case segPage:
-			pp := index(field(at, "pages"), int(k.i))
-			if r.object(v, pp, true) {
-				p.page = r.parsePage(v, pp)
-			}
+			p.page = r.pageAt(v, index(field(at, "pages"), int(k.i)))
 		default:
 			return nil, nil, false
 		}

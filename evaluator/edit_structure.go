@@ -286,12 +286,7 @@ func (m *Model) withStructure(e *edit) (next *Model, problem *Problem, ok bool) 
 			}
 			values[j] = u
 		case segPage:
-			pp := index(field(at, "pages"), int(k.i))
-			var pg page
-			if r.object(v, pp, true) {
-				pg = r.parsePage(v, pp)
-			}
-			values[j] = pg
+			values[j] = r.pageAt(v, index(field(at, "pages"), int(k.i)))
 		default:
 			return nil, nil, false
 		}

@@ -759,11 +759,7 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 	pagesPath := field(at, "pages")
 	r.arrayL(pages, pagesPath, func(i int, p gjson.Result) {
 		at := index(pagesPath, i)
-		pg := page{pageRead: &pageRead{}}
-		if r.object(p, at, true) {
-			pg = r.parsePage(p, at)
-		}
-		a.Pages = append(a.Pages, pg)
+		a.Pages = append(a.Pages, r.pageAt(p, at))
 		if sp != nil {
 			sp.pages = append(sp.pages, spanOf(p))
 		}
@@ -859,6 +855,15 @@ func (r *reader) parseStaff(s gjson.Result, staffPath string, i int) (staffRecor
 		})
 	}
 	return rec, true
+}
+
+// pageAt reads the page at path at; one that is not an object is reported and read as an empty
+// page, which the checks after reading weigh as one with nothing readable.
+func (r *reader) pageAt(p gjson.Result, at string) page {
+	if !r.object(p, at, true) {
+		return page{pageRead: &pageRead{}}
+	}
+	return r.parsePage(p, at)
 }
 
 func (r *reader) parsePage(p gjson.Result, at string) page {
