@@ -583,7 +583,7 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 		e := &s.Entries[i]
 		ep := lazyPath{base: path, i: i} // the entry's path, written out only for a problem
 		ec := entryC{text: e.Text, role: e.Role, ref: -1}
-		pk, ref := splitPrincipal(e.Text.principal)
+		pk, ref := e.Text.kind, e.Text.ref
 		ec.principal = pk
 		switch pk {
 		case pInvalid:
@@ -620,13 +620,13 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 			}
 			ec.ref = f
 		}
-		for j, kn := range e.Text.create {
-			k := parseKind(kn)
-			if k == kindInvalid {
-				c.add(CodeInvalidValue, index(ep.at("create").String(), j), "%q is not a page kind", kn)
-				continue
+		ec.create = e.Text.createSet
+		if e.Text.badCreate {
+			for j, kn := range e.Text.create {
+				if parseKind(kn) == kindInvalid {
+					c.add(CodeInvalidValue, index(ep.at("create").String(), j), "%q is not a page kind", kn)
+				}
 			}
-			ec.create |= setOf(k)
 		}
 		sc.entries = append(sc.entries, ec)
 	}

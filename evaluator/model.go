@@ -216,6 +216,14 @@ type entryC struct {
 type entryText struct {
 	principal string
 	create    []string // as written; nil when the entry has none
+
+	// what the words say, worked out once for all the entries that share them: the sort of
+	// principal and the id it names (splitPrincipal), and the create rights, all of them
+	// kinds unless badCreate
+	kind      principalKind
+	ref       string
+	createSet kindSet
+	badCreate bool
 }
 
 // role is an entry's role; levels order reader < editor < full.

@@ -651,6 +651,14 @@ func (r *reader) entryText(principal string, create []string) *entryText {
 		return t
 	}
 	t := &entryText{principal: principal, create: create}
+	t.kind, t.ref = splitPrincipal(principal)
+	for _, kn := range create {
+		if k := parseKind(kn); k != kindInvalid {
+			t.createSet |= setOf(k)
+		} else {
+			t.badCreate = true
+		}
+	}
 	if r.entryTexts == nil {
 		r.entryTexts = map[string]*entryText{}
 	}

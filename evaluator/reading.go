@@ -114,6 +114,7 @@ func (r *reader) detach(s *snapshot) {
 	}
 	for _, t := range r.entryTexts {
 		t.principal = a.str(t.principal)
+		t.ref = t.principal[len(t.principal)-len(t.ref):] // the id after the prefix
 		a.strs(t.create)
 	}
 }
