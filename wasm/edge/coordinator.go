@@ -2,7 +2,6 @@ package edge
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -242,7 +241,7 @@ func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error
 		out = &evaluator.WhatIf{Error: &evaluator.EditError{Code: he.Code, Index: indexOf(he.Problem), Path: he.Path, Message: he.Message}}
 	case hasBase && base != v.Of(s):
 		out = &evaluator.WhatIf{Error: &evaluator.EditError{Code: evaluator.CodeVersionConflict, Index: -1, Path: "base_version",
-			Message: fmt.Sprintf("the batch was made on version %d of %s, but %s is at version %d now: look at the changes since, then make the batch again", base, describeShard(s), describeShard(s), v.Of(s))}}
+			Message: conflictMessage(s, base, v)}}
 	default:
 		judged, _ := sjson.DeleteBytes(batch, "base_version")
 		out = m.WhatIf(judged)

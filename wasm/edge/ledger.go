@@ -193,12 +193,17 @@ func baseVersion(batch []byte, s Shard) (int64, bool, error) {
 	return n, true, nil
 }
 
+// conflictMessage words a version conflict on shard s for a coordinator.
+func conflictMessage(s Shard, base int64, versions Versions) string {
+	return fmt.Sprintf("the batch was made on version %d of %s, but %s is at version %d now: look at the changes since, then make the batch again", base, describeShard(s), describeShard(s), versions.Of(s))
+}
+
 // conflict answers a batch made on another version of its shard than the current one.
 func conflict(s Shard, base int64, versions Versions) Answer {
 	minus := -1
 	return answerOf(http.StatusConflict, map[string]any{
 		"error": Problem{Code: evaluator.CodeVersionConflict, Path: "base_version", Index: &minus,
-			Message: fmt.Sprintf("the batch was made on version %d of %s, but %s is at version %d now: look at the changes since, then make the batch again", base, describeShard(s), describeShard(s), versions.Of(s))},
+			Message: conflictMessage(s, base, versions)},
 		"version": versions.String(), "shard": s.String(), "shard_version": versions.Of(s)})
 }
 
