@@ -1,7 +1,7 @@
 // Edge mode: when the edge worker serves the site, /.well-known/authzen-configuration answers
 // 200 (a static host answers 404), and the workbench signs in with a token (JWT) pasted by
 // the user, kept in sessionStorage for this tab only. Then the snapshot comes from
-// GET /v1/snapshot (ETag = its version) and a batch is pushed with POST /v1/edits (SPEC §10).
+// GET /v1/snapshot (ETag = its consistency token) and a batch is pushed with POST /v1/edits (SPEC §10).
 import { state, emit } from "./state.js";
 import { h, clear } from "./ui.js";
 
@@ -70,15 +70,15 @@ async function errorOf(res) {
   try { return (await res.json()).error || {}; } catch { return {}; }
 }
 
-// fetchSnapshot loads the caller's view of the snapshot from the server. atLeast is a version
-// the caller knows of (the one its push made, the one a conflict named): the worker answers
-// from a read model that may lag for up to a second, and at_least_version makes it catch up
-// first, so a coordinator sees their own push. Not kept in the browser's cache:
+// fetchSnapshot loads the caller's view of the snapshot from the server. atLeast is a
+// consistency token the caller knows of (the one its push answered, the one a conflict named):
+// the worker answers from a read model that may lag for up to a second, and at_least_version
+// makes it catch up first, so a coordinator sees their own push. Not kept in the browser's cache:
 // it is security data, and an old copy would come back for a stale read model's 304.
 export async function fetchSnapshot({ keepBatch = false, atLeast = 0 } = {}) {
   let res;
   try {
-    res = await fetch(atLeast > 0 ? `/v1/snapshot?at_least_version=${atLeast}` : "/v1/snapshot", { headers: headers(), cache: "no-store" });
+    res = await fetch(atLeast ? `/v1/snapshot?at_least_version=${encodeURIComponent(atLeast)}` : "/v1/snapshot", { headers: headers(), cache: "no-store" });
   } catch {
     drawBox("The server could not be reached: check the connection, then reload from the server.");
     return false;
@@ -94,12 +94,13 @@ export async function fetchSnapshot({ keepBatch = false, atLeast = 0 } = {}) {
     drawBox(`The snapshot could not be read: ${(await errorOf(res)).message || res.status}`);
     return false;
   }
-  // the ETag is the version (SPEC §10); only its leading number is read
-  const tagged = /^(?:W\/)?"?(\d+)/.exec(res.headers.get("ETag") || "");
+  // the ETag is the consistency token of the state (SPEC §10.2), sent back as base_version;
+  // the document's own version is its agency's, the one shown
+  const tagged = /^(?:W\/)?"?([^"]+)"?$/.exec(res.headers.get("ETag") || "");
   const text = await res.text();
   const ok = await hooks.loadSnapshot(text, "the server's snapshot", { keepBatch });
   if (ok) {
-    state.edge = { version: tagged ? Number(tagged[1]) : state.doc.version };
+    state.edge = { version: state.doc.version, token: tagged ? tagged[1] : undefined };
     if (edge.subject()) state.batch.actor = edge.subject();
     state.batch.base_version = state.edge.version;
     emit("batch");
@@ -111,7 +112,7 @@ export async function fetchSnapshot({ keepBatch = false, atLeast = 0 } = {}) {
 // {ok: false, status, code, message, index?, path?}. On a version conflict the snapshot is
 // fetched again and loaded, the batch kept (rebased on the new version) for another look.
 export async function push(batch) {
-  const body = JSON.stringify({ actor: edge.subject() || batch.actor, base_version: state.edge?.version ?? batch.base_version, edits: batch.edits });
+  const body = JSON.stringify({ actor: edge.subject() || batch.actor, base_version: state.edge?.token ?? state.edge?.version ?? batch.base_version, edits: batch.edits });
   const key = unanswered?.body === body ? unanswered.key : crypto.randomUUID();
   unanswered = { body, key };
   let res;
@@ -133,7 +134,7 @@ export async function push(batch) {
   const out = { ok: false, status: res.status, code: err.code || String(res.status), message: err.message || res.statusText, index, path: index === undefined ? undefined : err.path };
   if (index === undefined && err.path) out.message += ` (${err.path})`;
   if (res.status === 409) {
-    out.message = await fetchSnapshot({ keepBatch: true, atLeast: Number.isInteger(answer.version) ? answer.version : 0 })
+    out.message = await fetchSnapshot({ keepBatch: true, atLeast: typeof answer.version === "string" ? answer.version : undefined })
       ? `Someone changed the snapshot first; it is now version ${state.edge.version}. It was loaded again and the what-if below was run again on it: check the changes, then push again.`
       : "Someone changed the snapshot first, and it could not be loaded again (see above, by the sign-in): reload from the server, then push again.";
   }

@@ -360,7 +360,7 @@ async function pushEdge() {
     state.batch.edits = [];
     runWhatIf();
     selectTab("whatif");
-    return clear(view.message, h("div", { class: "notice", id: "pushed" }, `The server accepted the batch: version ${out.version}.${out.summary ? ` ${out.summary}.` : ""}`,
+    return clear(view.message, h("div", { class: "notice", id: "pushed" }, `The server accepted the batch: version ${out.shard_version ?? out.version}.${out.summary ? ` ${out.summary}.` : ""}`,
       out.notifications?.length ? ` Inform ${out.notifications.map((n) => personLabel(n.person)).join(", ")} of their new profile.` : ""));
   }
   selectTab("whatif");

@@ -11,8 +11,10 @@ const example = JSON.parse(await readFile(path.join(siteDir, "examples/example/s
 const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
 const token = `${b64({ alg: "none" })}.${b64({ sub: "p-1003" })}.sig`;
 
-// the fake server's state: its version, and every push it saw
+// the fake server's state: Albany's version, and every push it saw; its consistency token
+// names that version as the edge's does
 const server = { version: 0, pushes: [], conflictOnce: true };
+const tokenOf = (v) => (v ? `d0~ag-alb.${v}` : "d0");
 
 function json(res, status, body, headers = {}) {
   res.writeHead(status, { "Content-Type": "application/json", ...headers });
@@ -31,7 +33,7 @@ async function edge(req, res, body) {
     return true;
   }
   if (url.pathname === "/v1/snapshot") {
-    json(res, 200, { ...example, version: server.version }, { ETag: `"${server.version}"` });
+    json(res, 200, { ...example, version: server.version }, { ETag: `"${tokenOf(server.version)}"` });
     return true;
   }
   if (url.pathname === "/v1/edits" && req.method === "POST") {
@@ -40,7 +42,7 @@ async function edge(req, res, body) {
     if (server.conflictOnce) {
       server.conflictOnce = false;
       server.version = 1; // someone else's batch went first
-      json(res, 409, { error: { code: "version_conflict", message: "the snapshot is at version 1" }, version: 1 });
+      json(res, 409, { error: { code: "version_conflict", message: "the snapshot is at version 1" }, version: tokenOf(1), shard: "agency:ag-alb", shard_version: 1 });
       return true;
     }
     if (server.refuse) {
@@ -48,12 +50,12 @@ async function edge(req, res, body) {
       server.refuse = null;
       return true;
     }
-    if (batch.base_version !== server.version) {
-      json(res, 409, { error: { code: "version_conflict", message: "stale" }, version: server.version });
+    if (batch.base_version !== tokenOf(server.version)) {
+      json(res, 409, { error: { code: "version_conflict", message: "stale" }, version: tokenOf(server.version), shard: "agency:ag-alb", shard_version: server.version });
       return true;
     }
     server.version++;
-    json(res, 200, { version: server.version, summary: "1 person gains editor on 1 page", notifications: [] });
+    json(res, 200, { version: tokenOf(server.version), shard: "agency:ag-alb", shard_version: server.version, summary: "1 person gains editor on 1 page", notifications: [] });
     return true;
   }
   return false;
@@ -109,8 +111,8 @@ test("edge mode: sign in, load the server's snapshot, push; a conflict reloads a
 
   assert.equal(server.pushes.length, 2);
   const [first, second] = server.pushes;
-  assert.equal(first.batch.base_version, 0);
-  assert.equal(second.batch.base_version, 1);
+  assert.equal(first.batch.base_version, "d0", "the batch is pushed on the token of the snapshot it was made on");
+  assert.equal(second.batch.base_version, "d0~ag-alb.1");
   assert.equal(second.batch.actor, "p-1003");
   assert.deepEqual(second.batch.edits, [{ op: "move_staff", agency: "ag-alb", person: "p-1011", unit: "u-alb-fc1" }]);
   assert.match(first.key, /^[0-9a-f-]{36}$/);

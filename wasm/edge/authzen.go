@@ -2,6 +2,7 @@ package edge
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 
@@ -23,8 +24,29 @@ type actionName struct {
 
 // askContext is what connsec reads of an AuthZEN context; other fields are ignored.
 type askContext struct {
-	AsOf           string `json:"as_of,omitempty"`
-	AtLeastVersion int64  `json:"at_least_version,omitempty"`
+	AsOf           string           `json:"as_of,omitempty"`
+	AtLeastVersion consistencyToken `json:"at_least_version,omitempty"`
+}
+
+// consistencyToken is a token as a request carries it (SPEC §10.2): the version of an
+// earlier answer, sent back as it was given.
+type consistencyToken string
+
+func (t *consistencyToken) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fail(http.StatusBadRequest, codeBadRequest, "at_least_version is a consistency token: the version of an earlier answer, sent back as it was given (text such as \"d0\"), not %s", clip(string(b)))
+	}
+	*t = consistencyToken(s)
+	return nil
+}
+
+// versions reads the token; none is the zero Versions, which every state covers.
+func (t consistencyToken) versions() (Versions, error) {
+	if t == "" {
+		return Versions{}, nil
+	}
+	return ParseVersions(string(t))
 }
 
 type evaluationRequest struct {
@@ -37,7 +59,7 @@ type evaluationRequest struct {
 type evaluationContext struct {
 	Level   evaluator.Level    `json:"level,omitempty"`
 	Reasons []evaluator.Reason `json:"reasons,omitempty"`
-	Version int64              `json:"version"`
+	Version string             `json:"version"`
 	Error   *itemError         `json:"error,omitempty"`
 }
 
@@ -61,6 +83,10 @@ func decode(r *http.Request, limit int64, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
+		var he *httpError
+		if errors.As(err, &he) {
+			return he
+		}
 		if te, isType := err.(*json.UnmarshalTypeError); isType {
 			return fail(http.StatusBadRequest, codeBadRequest, "%s must be %s, not %s", te.Field, jsonKind(te.Type.Kind().String()), jsonKind(te.Value))
 		}
@@ -107,11 +133,11 @@ func (q *evaluationRequest) request() (evaluator.Request, error) {
 	return r, nil
 }
 
-func (q *evaluationRequest) atLeast() int64 {
+func (q *evaluationRequest) atLeast() (Versions, error) {
 	if q.Context == nil {
-		return 0
+		return Versions{}, nil
 	}
-	return q.Context.AtLeastVersion
+	return q.Context.AtLeastVersion.versions()
 }
 
 // mayAsk: a service may ask about anyone; a person about themselves; an administrator about
@@ -136,8 +162,8 @@ func mayAsk(m *evaluator.Model, c Caller, subject string) error {
 	return fail(http.StatusForbidden, codeForbidden, "%s may ask only about themselves; administrators ask about anyone and coordinators about the staff of their agency", c.Person)
 }
 
-// evaluate answers one evaluation on m.
-func evaluate(m *evaluator.Model, c Caller, q *evaluationRequest) (evaluationResponse, error) {
+// evaluate answers one evaluation on m, the state of v.
+func evaluate(m *evaluator.Model, v Versions, c Caller, q *evaluationRequest) (evaluationResponse, error) {
 	r, err := q.request()
 	if err != nil {
 		return evaluationResponse{}, err
@@ -149,7 +175,7 @@ func evaluate(m *evaluator.Model, c Caller, q *evaluationRequest) (evaluationRes
 	if err != nil {
 		return evaluationResponse{}, err
 	}
-	return evaluationResponse{Decision: d.Allowed, Context: evaluationContext{Level: d.Level, Reasons: d.Reasons, Version: m.Version()}}, nil
+	return evaluationResponse{Decision: d.Allowed, Context: evaluationContext{Level: d.Level, Reasons: d.Reasons, Version: v.String()}}, nil
 }
 
 func (h *handler) evaluation(w http.ResponseWriter, r *http.Request, c Caller) error {
@@ -157,11 +183,15 @@ func (h *handler) evaluation(w http.ResponseWriter, r *http.Request, c Caller) e
 	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
 		return err
 	}
-	m, err := h.cfg.Store.Model(r.Context(), q.atLeast())
+	atLeast, err := q.atLeast()
 	if err != nil {
 		return err
 	}
-	res, err := evaluate(m, c, &q)
+	m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
+	if err != nil {
+		return err
+	}
+	res, err := evaluate(m, v, c, &q)
 	if err != nil {
 		return err
 	}
@@ -194,18 +224,25 @@ func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) 
 	}
 	items := q.Evaluations
 	if len(items) == 0 { // AuthZEN 1.0 §7.1: no evaluations[] is one evaluation, answered as one
-		m, err := h.cfg.Store.Model(r.Context(), q.atLeast())
+		atLeast, err := q.atLeast()
 		if err != nil {
 			return err
 		}
-		res, err := evaluate(m, c, &q.evaluationRequest)
+		m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
+		if err != nil {
+			return err
+		}
+		res, err := evaluate(m, v, c, &q.evaluationRequest)
 		if err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, res)
 		return nil
 	}
-	atLeast := q.atLeast()
+	atLeast, err := q.atLeast()
+	if err != nil {
+		return err
+	}
 	for i := range items {
 		it := &items[i]
 		if it.Subject == nil {
@@ -220,18 +257,22 @@ func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) 
 		if it.Context == nil {
 			it.Context = q.Context
 		}
-		atLeast = max(atLeast, it.atLeast())
+		more, err := it.atLeast()
+		if err != nil {
+			return err
+		}
+		atLeast = atLeast.Newest(more)
 	}
-	m, err := h.cfg.Store.Model(r.Context(), atLeast)
+	m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
 	if err != nil {
 		return err
 	}
 	out := make([]evaluationResponse, 0, len(items))
 	for i := range items {
-		res, err := evaluate(m, c, &items[i])
+		res, err := evaluate(m, v, c, &items[i])
 		if err != nil {
 			he := asHTTPError(err)
-			res = evaluationResponse{Context: evaluationContext{Version: m.Version(), Error: &itemError{Status: he.status, Code: he.Code, Message: he.Message}}}
+			res = evaluationResponse{Context: evaluationContext{Version: v.String(), Error: &itemError{Status: he.status, Code: he.Code, Message: he.Message}}}
 		}
 		out = append(out, res)
 		if (semantic == "deny_on_first_deny" && !res.Decision) || (semantic == "permit_on_first_permit" && res.Decision) {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/connsec/connsec/evaluator"
@@ -45,23 +44,27 @@ func overseer(m *evaluator.Model, c Caller, what string) (evaluator.Standing, er
 	return st, nil
 }
 
-// model is the store's model of ?at_least_version= or newer.
-func (h *handler) model(r *http.Request) (*evaluator.Model, error) {
-	var atLeast int64
-	if v := r.URL.Query().Get("at_least_version"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return nil, fail(http.StatusBadRequest, codeBadRequest, "at_least_version must be a version number")
-		}
-		atLeast = n
+// model is the store's model of the state ?at_least_version= (or ?at_least=) names, or newer,
+// with that state's versions.
+func (h *handler) model(r *http.Request) (*evaluator.Model, Versions, error) {
+	q := r.URL.Query()
+	token := q.Get("at_least_version")
+	if token == "" {
+		token = q.Get("at_least")
+	}
+	atLeast, err := consistencyToken(token).versions()
+	if err != nil {
+		return nil, Versions{}, err
 	}
 	return h.cfg.Store.Model(r.Context(), atLeast)
 }
 
 // snapshot: the whole document for an administrator; a coordinator's own agency (the view of
-// ?agency= when they coordinate several). The ETag is the version.
+// ?agency= when they coordinate several). The ETag is the consistency token. A document's
+// version counts the batches applied to it (SPEC §10.2): the whole document's, every batch;
+// an agency's view, that agency's batches, the base_version of a batch made on it.
 func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, err := h.model(r)
+	m, v, err := h.model(r)
 	if err != nil {
 		return err
 	}
@@ -81,10 +84,14 @@ func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) err
 		if body, err = m.AgencyView(agency); err != nil {
 			return err
 		}
+		if body, err = sjson.SetBytes(body, "version", v.Of(Shard{Agency: agency})); err != nil {
+			return err
+		}
 	}
-	// The ETag is the version (SPEC §10). A caller's default view is always the same agency,
-	// so a tag they hold stands for it; a view asked for by ?agency= is always sent whole.
-	etag := `"` + strconv.FormatInt(m.Version(), 10) + `"`
+	// The ETag is the consistency token (SPEC §10.2). A caller's default view is always the
+	// same agency, so a tag they hold stands for it; a view asked for by ?agency= is always
+	// sent whole.
+	etag := `"` + v.String() + `"`
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Vary", "Authorization")
 	if r.URL.Query().Get("agency") == "" && r.Header.Get("If-None-Match") == etag {
@@ -104,8 +111,8 @@ func (h *handler) seed(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if h.cfg.SeedAdmin == "" || c.Person != h.cfg.SeedAdmin {
 		return fail(http.StatusForbidden, codeForbidden, "only the seeding administrator named in the service's configuration (CONNSEC_SEED_ADMIN) may load a first snapshot; %s is not", c.Person)
 	}
-	if m, err := h.cfg.Store.Model(r.Context(), 0); err == nil {
-		writeJSON(w, http.StatusConflict, map[string]any{"error": Problem{Code: "seeded", Message: "the service holds a snapshot already; change it with edits"}, "version": m.Version()})
+	if _, v, err := h.cfg.Store.Model(r.Context(), Versions{}); err == nil {
+		writeJSON(w, http.StatusConflict, map[string]any{"error": Problem{Code: "seeded", Message: "the service holds a snapshot already; change it with edits"}, "version": v.String()})
 		return nil
 	}
 	body, err := readJSON(r, maxSeed)
@@ -138,9 +145,10 @@ func actAsCaller(batch []byte, c Caller) ([]byte, error) {
 }
 
 // pushable: a batch pushed to the edge has edits, names each top-level field once, and either
-// names the version it was made on or comes with an Idempotency-Key — either way a retry
-// cannot apply it twice. A keyed batch without base_version applies to the version current
-// when the ledger takes it (a script's way; the workbench always sends base_version).
+// names the version of its shard it was made on or comes with an Idempotency-Key — either
+// way a retry cannot apply it twice. A keyed batch without base_version applies to the
+// version current when the shard's writer takes it (a script's way; the workbench always
+// sends base_version).
 func pushable(batch []byte, keyed bool) error {
 	seen := map[string]bool{}
 	dup := ""
@@ -156,7 +164,7 @@ func pushable(batch []byte, keyed bool) error {
 	case dup != "":
 		return fail(http.StatusBadRequest, codeBadRequest, "the batch names %q twice", dup)
 	case !keyed && !gjson.GetBytes(batch, "base_version").Exists():
-		return fail(http.StatusBadRequest, codeBadRequest, "the batch needs base_version (the version of the snapshot the edits were made on; GET /v1/snapshot gives it as the ETag), or an Idempotency-Key header")
+		return fail(http.StatusBadRequest, codeBadRequest, "the batch needs base_version (the version of the agency the edits were made on: the version of its snapshot from GET /v1/snapshot, or the consistency token of its ETag), or an Idempotency-Key header")
 	case gjson.GetBytes(batch, "edits.#").Int() == 0:
 		return fail(http.StatusBadRequest, codeBadRequest, "the batch has no edits")
 	}
@@ -192,7 +200,9 @@ func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) error 
 	return nil
 }
 
-// whatIf answers on the read model of the batch's base_version or newer.
+// whatIf answers on the read model of the batch's base_version or newer: the what-if of a
+// batch made on an older version of its shard is refused as version_conflict, as pushing it
+// would be; its version is the consistency token of the state it was judged on.
 func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if err := person(c, "a what-if"); err != nil {
 		return err
@@ -204,12 +214,54 @@ func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error
 	if err != nil {
 		return err
 	}
-	m, err := h.cfg.Store.Model(r.Context(), gjson.GetBytes(batch, "base_version").Int())
+	var atLeast Versions
+	if t := gjson.GetBytes(batch, "base_version"); t.Type == gjson.String {
+		if atLeast, err = ParseVersions(t.Str); err != nil {
+			return err
+		}
+	}
+	m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, m.WhatIf(batch))
+	var out *evaluator.WhatIf
+	s, named, err := shardOf(m, batch)
+	base, hasBase := int64(0), false
+	if err == nil && named {
+		base, hasBase, err = baseVersion(batch, s)
+	}
+	if err == nil && hasBase && base > v.Of(s) { // made on a version this reader has not seen yet
+		if m, v, err = h.cfg.Store.Model(r.Context(), v.With(s, base)); err != nil {
+			return err
+		}
+	}
+	switch {
+	case err != nil:
+		he := asHTTPError(err)
+		out = &evaluator.WhatIf{Error: &evaluator.EditError{Code: he.Code, Index: indexOf(he.Problem), Path: he.Path, Message: he.Message}}
+	case hasBase && base != v.Of(s):
+		out = &evaluator.WhatIf{Error: &evaluator.EditError{Code: evaluator.CodeVersionConflict, Index: -1, Path: "base_version",
+			Message: conflictMessage(s, base, v)}}
+	default:
+		judged, _ := sjson.DeleteBytes(batch, "base_version")
+		out = m.WhatIf(judged)
+	}
+	body, err := json.Marshal(out)
+	if err == nil {
+		body, err = sjson.SetBytes(body, "version", v.String())
+	}
+	if err != nil {
+		return err
+	}
+	writeBody(w, http.StatusOK, "application/json", body)
 	return nil
+}
+
+func indexOf(p Problem) int {
+	if p.Index == nil {
+		return -1
+	}
+	return *p.Index
 }
 
 // forAgencies is the entry as a coordinator of agencies sees it: only the edits that concern
@@ -231,16 +283,27 @@ func forAgencies(e LogEntry, agencies []string) (evaluator.AuditEntry, bool) {
 	return out, true
 }
 
+// loggedBatch is a log entry as GET /v1/log shows it: the shard the batch acted on and the
+// version it gave that shard.
+type loggedBatch struct {
+	Shard   string          `json:"shard"`
+	Version int64           `json:"version"`
+	Actor   string          `json:"actor"`
+	Time    string          `json:"time"`
+	Edits   json.RawMessage `json:"edits"`
+}
+
+// log: the batches applied since the state of ?since= (a consistency token; none or 0: all of
+// them), in the order they were judged; ?agency= keeps the edits that concern that agency.
 func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) error {
-	since := int64(0)
-	if v := r.URL.Query().Get("since"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return fail(http.StatusBadRequest, codeBadRequest, "since must be a version number")
+	since := Versions{}
+	if t := r.URL.Query().Get("since"); t != "" && t != "0" {
+		var err error
+		if since, err = ParseVersions(t); err != nil {
+			return fail(http.StatusBadRequest, codeBadRequest, "since is a consistency token (the version of an earlier answer); the log after it is shown")
 		}
-		since = n
 	}
-	m, err := h.model(r)
+	m, v, err := h.model(r)
 	if err != nil {
 		return err
 	}
@@ -248,19 +311,28 @@ func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if err != nil {
 		return err
 	}
+	agencies := st.Coordinates
+	if a := r.URL.Query().Get("agency"); a != "" {
+		if !st.Administrator && !slices.Contains(st.Coordinates, a) {
+			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, a, strings.Join(st.Coordinates, ", "))
+		}
+		agencies = []string{a}
+	}
 	entries, err := h.cfg.Store.Log(r.Context(), since)
 	if err != nil {
 		return err
 	}
-	out := []evaluator.AuditEntry{}
+	out := []loggedBatch{}
 	for _, e := range entries {
-		if st.Administrator || e.Actor == c.Person {
-			out = append(out, e.AuditEntry)
-		} else if seen, ok := forAgencies(e, st.Coordinates); ok {
-			out = append(out, seen)
+		seen, ok := e.AuditEntry, true
+		if r.URL.Query().Get("agency") != "" || !(st.Administrator || e.Actor == c.Person) {
+			seen, ok = forAgencies(e, agencies)
+		}
+		if ok {
+			out = append(out, loggedBatch{Shard: e.Shard, Version: e.ShardVersion, Actor: seen.Actor, Time: seen.Time, Edits: seen.Edits})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": out, "version": m.Version()})
+	writeJSON(w, http.StatusOK, map[string]any{"entries": out, "version": v.String()})
 	return nil
 }
 
@@ -270,12 +342,12 @@ func (h *handler) notifications(w http.ResponseWriter, r *http.Request, c Caller
 	if err := person(c, "notifications"); err != nil {
 		return err
 	}
-	m, err := h.model(r)
+	m, v, err := h.model(r)
 	if err != nil {
 		return err
 	}
 	st := standing(m, c)
-	entries, err := h.cfg.Store.Log(r.Context(), 0)
+	entries, err := h.cfg.Store.Log(r.Context(), Versions{})
 	if err != nil {
 		return err
 	}
@@ -287,7 +359,7 @@ func (h *handler) notifications(w http.ResponseWriter, r *http.Request, c Caller
 			}
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "version": m.Version()})
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "version": v.String()})
 	return nil
 }
 
@@ -306,7 +378,7 @@ func staffOf(m *evaluator.Model, person string, agencies []string) bool {
 
 // lint: an administrator sees every finding; a coordinator those about their agencies.
 func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, err := h.model(r)
+	m, v, err := h.model(r)
 	if err != nil {
 		return err
 	}
@@ -321,14 +393,14 @@ func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) error {
 			out = append(out, f)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"findings": out, "version": m.Version()})
+	writeJSON(w, http.StatusOK, map[string]any{"findings": out, "version": v.String()})
 	return nil
 }
 
 // report: the staff security report of ?agency= (JSON, or CSV when Accept asks for
 // text/csv), for an administrator or a coordinator of that agency.
 func (h *handler) report(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, err := h.model(r)
+	m, _, err := h.model(r)
 	if err != nil {
 		return err
 	}
@@ -365,7 +437,7 @@ func (h *handler) profile(w http.ResponseWriter, r *http.Request, c Caller) erro
 	if err := person(c, "a profile"); err != nil {
 		return err
 	}
-	m, err := h.model(r)
+	m, _, err := h.model(r)
 	if err != nil {
 		return err
 	}
@@ -383,11 +455,11 @@ func (h *handler) profile(w http.ResponseWriter, r *http.Request, c Caller) erro
 
 // me: who the token says the caller is, and their standing on the current version.
 func (h *handler) me(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, err := h.model(r)
+	m, v, err := h.model(r)
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"subject": c.String(), "version": m.Version()}
+	out := map[string]any{"subject": c.String(), "version": v.String()}
 	if c.Person != "" {
 		if st, err := m.Standing(c.Person); err == nil {
 			out["standing"] = st

@@ -124,11 +124,15 @@ func TestEvaluationShapes(t *testing.T) {
 	if r := a.do("POST", "/access/v1/evaluation", svc, eval("p-nobody", "read", "page", "pg-alb-org")); r.status != 400 || r.code() != "unknown_reference" {
 		t.Fatalf("an unknown person: %d %s", r.status, r.raw)
 	}
-	// at_least_version beyond the newest is refused, naming the newest.
+	// at_least_version beyond the newest is refused, naming the newest; it is a token, not a number.
 	q := eval("p-1003", "read", "page", "pg-alb-org")
-	q["context"] = map[string]any{"at_least_version": 999}
-	if r := a.do("POST", "/access/v1/evaluation", svc, q); r.status != 400 || r.code() != "version_not_reached" {
-		t.Fatalf("at_least_version 999: %d %s", r.status, r.raw)
+	q["context"] = map[string]any{"at_least_version": "d0~ag-alb.999"}
+	if r := a.do("POST", "/access/v1/evaluation", svc, q); r.status != 400 || r.code() != "version_not_reached" || !strings.Contains(string(r.raw), "version 999 of agency ag-alb") {
+		t.Fatalf("at_least_version d0~ag-alb.999: %d %s", r.status, r.raw)
+	}
+	q["context"] = map[string]any{"at_least_version": 3}
+	if r := a.do("POST", "/access/v1/evaluation", svc, q); r.status != 400 || !strings.Contains(string(r.raw), "consistency token") {
+		t.Fatalf("at_least_version 3: %d %s", r.status, r.raw)
 	}
 	wk := a.do("GET", "/.well-known/authzen-configuration", "", nil)
 	if wk.status != 200 || !strings.HasSuffix(wk.body["access_evaluations_endpoint"].(string), "/access/v1/evaluations") || wk.body["policy_decision_point"] == nil {
@@ -263,7 +267,7 @@ func TestWhoMayCall(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d with a code and a message", c.name, r.status, r.raw, c.status)
 		}
 	}
-	if v := a.do("GET", "/v1/log", token(t, "p-admin"), nil); v.body["version"].(float64) != 0 {
+	if v := a.do("GET", "/v1/log", token(t, "p-admin"), nil); v.body["version"] != "d0" {
 		t.Fatalf("a refused call changed the version: %s", v.raw)
 	}
 }
@@ -300,7 +304,7 @@ func TestEditsAreOrderedOnceAndIdempotent(t *testing.T) {
 		return map[string]any{"base_version": base, "edits": []any{map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": unit}}}
 	}
 	r := a.do("POST", "/v1/edits", coord, move(0, "u-alb-fc1"), "Idempotency-Key", "k1")
-	if r.status != 200 || r.body["version"].(float64) != 1 || r.body["summary"] == "" {
+	if r.status != 200 || r.body["version"] != "d0~ag-alb.1" || r.body["shard"] != "agency:ag-alb" || r.body["shard_version"].(float64) != 1 || r.body["summary"] == "" {
 		t.Fatalf("an edit: %d %s", r.status, r.raw)
 	}
 	again := a.do("POST", "/v1/edits", coord, move(0, "u-alb-fc1"), "Idempotency-Key", "k1")
@@ -308,7 +312,7 @@ func TestEditsAreOrderedOnceAndIdempotent(t *testing.T) {
 		t.Fatalf("a retry with the same key: %d %s", again.status, again.raw)
 	}
 	stale := a.do("POST", "/v1/edits", coord, move(0, "u-alb-fc2"), "Idempotency-Key", "k2")
-	if stale.status != 409 || stale.code() != "version_conflict" || stale.body["version"].(float64) != 1 {
+	if stale.status != 409 || stale.code() != "version_conflict" || stale.body["version"] != "d0~ag-alb.1" || stale.body["shard_version"].(float64) != 1 {
 		t.Fatalf("a stale base: %d %s", stale.status, stale.raw)
 	}
 	bad := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 1, "edits": []any{map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": "u-sta-conv"}}})
@@ -320,10 +324,10 @@ func TestEditsAreOrderedOnceAndIdempotent(t *testing.T) {
 		t.Fatalf("the log: %s", log.raw)
 	}
 	snap := a.do("GET", "/v1/snapshot", coord, nil)
-	if snap.status != 200 || snap.header.Get("ETag") != `"1"` || snap.header.Get("Cache-Control") != "private, no-store" || len(snap.body["agencies"].([]any)) != 1 {
+	if snap.status != 200 || snap.header.Get("ETag") != `"d0~ag-alb.1"` || snap.body["version"].(float64) != 1 || snap.header.Get("Cache-Control") != "private, no-store" || len(snap.body["agencies"].([]any)) != 1 {
 		t.Fatalf("a coordinator's snapshot: %d etag %s", snap.status, snap.header.Get("ETag"))
 	}
-	if r := a.do("GET", "/v1/snapshot", coord, nil, "If-None-Match", `"1"`); r.status != 304 {
+	if r := a.do("GET", "/v1/snapshot", coord, nil, "If-None-Match", `"d0~ag-alb.1"`); r.status != 304 {
 		t.Fatalf("If-None-Match: %d", r.status)
 	}
 	csv := a.do("GET", "/v1/report?agency=ag-alb", coord, nil, "Accept", "text/csv")
@@ -341,9 +345,10 @@ func TestEditsAreOrderedOnceAndIdempotent(t *testing.T) {
 	}
 }
 
-// Four coordinators push 25 edits each at once, rebasing on conflicts (a conflict is not
-// remembered under the key, so the rebased batch keeps it): the version ends equal
-// to the accepted batches, the log is contiguous, and a retried key is applied once.
+// Four coordinators of two agencies push 25 edits each at once, rebasing on conflicts (a
+// conflict is not remembered under the key, so the rebased batch keeps it): each agency's
+// version ends equal to its accepted batches, each shard's log is contiguous, and a retried
+// key is applied once.
 func TestConcurrentEditsLoseNothing(t *testing.T) {
 	a := newAPI(t)
 	coords := []string{"p-1003", "p-1005", "p-2003", "p-2004"}
@@ -357,12 +362,12 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 			tok := token(t, c)
 			for i := 0; i < 25; i++ {
 				key := fmt.Sprintf("%s-%d", c, i)
-				edit := map[string]any{"op": "set_reports_to", "agency": "ag-sta", "person": "p-2003", "managers": []string{}}
+				agency, edit := "ag-sta", map[string]any{"op": "set_reports_to", "agency": "ag-sta", "person": "p-2003", "managers": []string{}}
 				if strings.HasPrefix(c, "p-1") {
-					edit = map[string]any{"op": "set_reports_to", "agency": "ag-alb", "person": "p-1012", "managers": []string{"p-1010"}}
+					agency, edit = "ag-alb", map[string]any{"op": "set_reports_to", "agency": "ag-alb", "person": "p-1012", "managers": []string{"p-1010"}}
 				}
 				for {
-					v := a.do("GET", "/v1/me", tok, nil).body["version"].(float64)
+					v := a.do("GET", "/v1/snapshot?agency="+agency, tok, nil).body["version"].(float64)
 					r := a.do("POST", "/v1/edits", tok, map[string]any{"base_version": v, "edits": []any{edit}}, "Idempotency-Key", key)
 					if r.status == 409 {
 						continue
@@ -385,12 +390,15 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 	wg.Wait()
 	log := a.do("GET", "/v1/log", token(t, "p-admin"), nil)
 	entries := log.body["entries"].([]any)
-	if int(log.body["version"].(float64)) != accepted || len(entries) != accepted || accepted != 100 {
+	if log.body["version"] != "d0~ag-alb.50~ag-sta.50" || len(entries) != accepted || accepted != 100 {
 		t.Fatalf("version %v, %d log entries, %d accepted", log.body["version"], len(entries), accepted)
 	}
+	next := map[string]int{}
 	for i, e := range entries {
-		if int(e.(map[string]any)["version"].(float64)) != i+1 {
-			t.Fatalf("the log is not contiguous at %d", i)
+		shard := e.(map[string]any)["shard"].(string)
+		next[shard]++
+		if int(e.(map[string]any)["version"].(float64)) != next[shard] {
+			t.Fatalf("the log of %s is not contiguous at entry %d", shard, i)
 		}
 	}
 }
@@ -403,10 +411,10 @@ func TestPushRules(t *testing.T) {
 	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}); r.status != 400 || !strings.Contains(string(r.raw), "base_version") {
 		t.Fatalf("no base_version: %d %s", r.status, r.raw)
 	}
-	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}, "Idempotency-Key", "keyed"); r.status != 200 || r.body["version"].(float64) != 1 {
+	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}, "Idempotency-Key", "keyed"); r.status != 200 || r.body["shard_version"].(float64) != 1 {
 		t.Fatalf("a keyed batch without base_version: %d %s", r.status, r.raw)
 	}
-	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}, "Idempotency-Key", "keyed"); r.status != 200 || r.body["version"].(float64) != 1 {
+	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}, "Idempotency-Key", "keyed"); r.status != 200 || r.body["shard_version"].(float64) != 1 {
 		t.Fatalf("its retry: %d %s", r.status, r.raw)
 	}
 	if r := a.do("POST", "/v1/edits", coord, map[string]any{"base_version": 0, "edits": []any{}}); r.status != 400 {
@@ -424,18 +432,26 @@ func TestPushRules(t *testing.T) {
 		t.Fatalf("the key with another batch: %d %s", other.status, other.raw)
 	}
 	// another caller's key of the same name is theirs
-	mine := a.do("POST", "/v1/edits", token(t, "p-2003"), map[string]any{"base_version": 2, "edits": []any{map[string]any{"op": "set_reports_to", "agency": "ag-sta", "person": "p-2003", "managers": []string{}}}}, "Idempotency-Key", "k")
-	if mine.status != 200 || mine.body["version"].(float64) != 3 {
+	mine := a.do("POST", "/v1/edits", token(t, "p-2003"), map[string]any{"base_version": 0, "edits": []any{map[string]any{"op": "set_reports_to", "agency": "ag-sta", "person": "p-2003", "managers": []string{}}}}, "Idempotency-Key", "k")
+	if mine.status != 200 || mine.body["version"] != "d0~ag-alb.2~ag-sta.1" {
 		t.Fatalf("p-2003's own key k: %d %s", mine.status, mine.raw)
 	}
 	// each coordinator's log shows only the edits of their agency
 	albLog := a.do("GET", "/v1/log", token(t, "p-1005"), nil)
 	staLog := a.do("GET", "/v1/log", token(t, "p-2004"), nil)
-	if n := len(albLog.body["entries"].([]any)); n != 2 || strings.Contains(string(albLog.raw), "ag-sta") {
+	entries := func(r reply) string { b, _ := json.Marshal(r.body["entries"]); return string(b) }
+	if n := len(albLog.body["entries"].([]any)); n != 2 || strings.Contains(entries(albLog), "ag-sta") {
 		t.Fatalf("ag-alb's log: %s", albLog.raw)
 	}
-	if n := len(staLog.body["entries"].([]any)); n != 1 || strings.Contains(string(staLog.raw), "ag-alb") {
+	if n := len(staLog.body["entries"].([]any)); n != 1 || strings.Contains(entries(staLog), "ag-alb") {
 		t.Fatalf("ag-sta's log: %s", staLog.raw)
+	}
+	// ?since= is a token: the batches after the state it names
+	if r := a.do("GET", "/v1/log?since="+mine.body["version"].(string), token(t, "p-admin"), nil); len(r.body["entries"].([]any)) != 0 {
+		t.Fatalf("the log since the newest state: %s", r.raw)
+	}
+	if r := a.do("GET", "/v1/log?since=d0~ag-alb.2&agency=ag-sta", token(t, "p-admin"), nil); len(r.body["entries"].([]any)) != 1 {
+		t.Fatalf("St. Anne's log since ag-alb's second batch: %s", r.raw)
 	}
 	// lint is cut to the coordinator's agency, not emptied
 	all := len(a.do("GET", "/v1/lint", token(t, "p-admin"), nil).body["findings"].([]any))

@@ -34,9 +34,9 @@ type searchPage struct {
 
 // searchResponse puts page first, as AuthZEN 1.0 §8.3 recommends.
 type searchResponse struct {
-	Page    searchPage       `json:"page"`
-	Results []any            `json:"results"`
-	Context map[string]int64 `json:"context"`
+	Page    searchPage        `json:"page"`
+	Results []any             `json:"results"`
+	Context map[string]string `json:"context"`
 }
 
 // Paging: a token is an opaque position; limit defaults to 50 and is at most 1,000.
@@ -45,9 +45,10 @@ const (
 	maxLimit     = 1000
 )
 
-// window picks the page. A token names the version it was made on and the position; a later
-// page asked of another version is refused, since the list may have changed under it.
-func (q *searchRequest) window(total int, version int64) (from, to int, next string, err error) {
+// window picks the page. A page token names the state it was made on (its consistency token)
+// and the position; a later page asked of another state is refused, since the list may have
+// changed under it.
+func (q *searchRequest) window(total int, version string) (from, to int, next string, err error) {
 	limit := defaultLimit
 	if q.Page != nil && q.Page.Limit != 0 {
 		if q.Page.Limit < 0 || q.Page.Limit > maxLimit {
@@ -57,20 +58,23 @@ func (q *searchRequest) window(total int, version int64) (from, to int, next str
 	}
 	if q.Page != nil && q.Page.Token != "" {
 		raw, derr := base64.RawURLEncoding.DecodeString(q.Page.Token)
-		v, at, cut := strings.Cut(string(raw), ":")
-		tv, verr := strconv.ParseInt(v, 10, 64)
-		n, perr := strconv.Atoi(at)
-		if derr != nil || !cut || verr != nil || perr != nil || n < 0 {
+		cut := strings.LastIndexByte(string(raw), ':')
+		var n int
+		perr := errors.New("no position")
+		if cut > 0 {
+			n, perr = strconv.Atoi(string(raw[cut+1:]))
+		}
+		if derr != nil || perr != nil || n < 0 {
 			return 0, 0, "", fail(http.StatusBadRequest, codeBadRequest, "page.token is not one this service gave")
 		}
-		if tv != version || n > total {
-			return 0, 0, "", fail(http.StatusBadRequest, codeSearchChanged, "access changed since the first page (version %d, now %d): start the search again", tv, version)
+		if tv := string(raw[:cut]); tv != version || n > total {
+			return 0, 0, "", fail(http.StatusBadRequest, codeSearchChanged, "access changed since the first page (state %s, now %s): start the search again", clip(tv), version)
 		}
 		from = n
 	}
 	to = min(from+limit, total)
 	if to < total {
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(version, 10) + ":" + strconv.Itoa(to)))
+		next = base64.RawURLEncoding.EncodeToString([]byte(version + ":" + strconv.Itoa(to)))
 	}
 	return from, to, next, nil
 }
@@ -84,11 +88,14 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, f fin
 	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
 		return err
 	}
-	var atLeast int64
+	var atLeast Versions
 	if q.Context != nil {
-		atLeast = q.Context.AtLeastVersion
+		var err error
+		if atLeast, err = q.Context.AtLeastVersion.versions(); err != nil {
+			return err
+		}
 	}
-	m, err := h.cfg.Store.Model(r.Context(), atLeast)
+	m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
 	if err != nil {
 		return err
 	}
@@ -103,12 +110,12 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, f fin
 	if all == nil {
 		all = []any{}
 	}
-	from, to, next, err := q.window(len(all), m.Version())
+	from, to, next, err := q.window(len(all), v.String())
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, searchResponse{Page: searchPage{NextToken: next, Count: to - from, Total: len(all)},
-		Results: all[from:to], Context: map[string]int64{"version": m.Version()}})
+		Results: all[from:to], Context: map[string]string{"version": v.String()}})
 	return nil
 }
 

@@ -12,19 +12,21 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Store is where the handler reads models and sends edits. There is one writer (SPEC §10,
-// README "Architecture"): in the worker a Durable Object, natively a MemoryStore.
+// Store is where the handler reads models and sends edits (SPEC §10, README "Architecture").
+// Every shard has one writer; natively and in the worker the Ledger is the writer of them all.
 type Store interface {
-	// Model returns a model of version atLeast or newer (0: the newest the store has at hand,
-	// which a read model may have cached for a moment).
-	Model(ctx context.Context, atLeast int64) (*evaluator.Model, error)
-	// Submit hands an edit batch to the single writer. key is the Idempotency-Key ("" for
-	// none): a retry with the same key gets the first answer back, and is applied once. A
-	// version conflict is not remembered (nothing was judged), so a rebased batch may be
-	// pushed again under its key.
+	// Model returns a model of the state atLeast names or newer (the zero Versions: the newest
+	// the store has at hand, which a read model may have cached for a moment), with the
+	// versions of the state it is.
+	Model(ctx context.Context, atLeast Versions) (*evaluator.Model, Versions, error)
+	// Submit hands an edit batch to the writer of the shard it acts on. key is the
+	// Idempotency-Key ("" for none): a retry with the same key gets the first answer back, and
+	// is applied once. A version conflict is not remembered (nothing was judged), so a rebased
+	// batch may be pushed again under its key.
 	Submit(ctx context.Context, batch []byte, key string) (Answer, error)
-	// Log lists the accepted batches after version since, in order.
-	Log(ctx context.Context, since int64) ([]LogEntry, error)
+	// Log lists the accepted batches the state since does not hold, in the order they were
+	// judged.
+	Log(ctx context.Context, since Versions) ([]LogEntry, error)
 	// Seed sets the first snapshot of an empty store (409 when it has one already).
 	Seed(ctx context.Context, snapshot []byte) (Answer, error)
 }
@@ -35,39 +37,44 @@ type Answer struct {
 	Body   json.RawMessage `json:"body"`
 }
 
-// LogEntry is an accepted batch: its audit entry, the notifications it raised, and for each
-// edit the agencies it concerns (what a coordinator's view of the log is cut by).
+// LogEntry is an accepted batch: its audit entry (whose version is the whole state's: the
+// order the batches were judged in, SPEC §1), the shard it acted on and the version it gave
+// that shard, the notifications it raised, and for each edit the agencies it concerns (what a
+// coordinator's view of the log is cut by).
 type LogEntry struct {
 	evaluator.AuditEntry
+	Shard         string                   `json:"shard"`
+	ShardVersion  int64                    `json:"shard_version"`
 	Notifications []evaluator.Notification `json:"notifications"`
 	Agencies      [][]string               `json:"agencies"`
 }
 
-// Accepted is the body of a 200 answer to POST /v1/edits.
+// Accepted is the body of a 200 answer to POST /v1/edits: the consistency token of the new
+// state (read-your-writes: at_least_version with it reads this batch anywhere), the shard the
+// batch acted on and its new version (the base_version of the next batch on it).
 type Accepted struct {
-	Version       int64                    `json:"version"`
+	Version       string                   `json:"version"`
+	Shard         string                   `json:"shard"`
+	ShardVersion  int64                    `json:"shard_version"`
 	Summary       string                   `json:"summary"`
 	Notifications []evaluator.Notification `json:"notifications"`
 }
 
-// Commit is the writer's one step (SPEC §5, §10): judge the batch against the current model
-// and, when it is accepted, return the next model and the log entry to make durable. Every
-// writer (the Durable Object's Go instance, the MemoryStore) commits through here, so they
-// answer alike. A refused batch returns a nil model and its answer: 409 version_conflict
-// (with the current version), 403 not_authorized, or 422.
-func Commit(m *evaluator.Model, batch []byte, at time.Time) (*evaluator.Model, *LogEntry, Answer) {
+// Commit is the writer's one step (SPEC §5, §10): judge the batch against the whole model
+// and, when it is accepted, return the next model, the log entry to make durable and the
+// diff's summary. Every writer commits through here, so they answer alike. The batch's
+// base_version has been checked against its shard by then and is not passed on (the whole
+// model's version counts every shard's batches). A refused batch returns a nil model and its
+// answer: 403 not_authorized or 422.
+func Commit(m *evaluator.Model, batch []byte, at time.Time) (*evaluator.Model, *LogEntry, string, *Answer) {
 	applied, w := m.ApplyWithDiff(batch, at)
 	if applied == nil {
 		he := asHTTPError(w.Error)
-		body := map[string]any{"error": he.Problem}
-		if he.status == http.StatusConflict {
-			body["version"] = m.Version()
-		}
-		return nil, nil, answerOf(he.status, body)
+		a := answerOf(he.status, map[string]any{"error": he.Problem})
+		return nil, nil, "", &a
 	}
-	notes := applied.Notifications
-	entry := &LogEntry{AuditEntry: applied.Audit, Notifications: notes, Agencies: concerned(m, applied.Model, applied.Audit.Edits)}
-	return applied.Model, entry, answerOf(http.StatusOK, Accepted{Version: applied.Model.Version(), Summary: w.Summary, Notifications: notes})
+	entry := &LogEntry{AuditEntry: applied.Audit, Notifications: applied.Notifications, Agencies: concerned(m, applied.Model, applied.Audit.Edits)}
+	return applied.Model, entry, w.Summary, nil
 }
 
 // concerned lists, for each edit, the agencies it concerns: those any id it names belongs to
@@ -125,7 +132,8 @@ func remembered(key string, a Answer) bool {
 // ErrNotSeeded answers any request before the store has a snapshot.
 var ErrNotSeeded = fail(http.StatusServiceUnavailable, codeNotSeeded, "no snapshot has been loaded yet: an administrator seeds one with PUT /v1/snapshot")
 
-// VersionAhead refuses a request for a version the writer has not reached.
-func VersionAhead(want, have int64) error {
-	return fail(http.StatusBadRequest, codeVersionAhead, "version %d does not exist yet; the newest is %d", want, have)
+// VersionAhead refuses a request for a state the writers have not reached.
+func VersionAhead(want, have Versions) error {
+	s, asked, at := have.behind(want)
+	return fail(http.StatusBadRequest, codeVersionAhead, "the consistency token names version %d of %s, which does not exist yet (it is at version %d); the newest state is %s", asked, describeShard(s), at, have)
 }

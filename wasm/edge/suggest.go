@@ -23,7 +23,7 @@ func (h *handler) suggest(w http.ResponseWriter, r *http.Request, c Caller) erro
 	if err := json.Unmarshal(body, &q); err != nil || q.Subject == "" || q.Action == "" || q.Resource == "" {
 		return fail(http.StatusBadRequest, "invalid_value", "the body is {\"subject\": person id, \"action\", \"resource\": typed as page:…, \"as_of\"?}")
 	}
-	m, err := h.model(r)
+	m, v, err := h.model(r)
 	if err != nil {
 		return err
 	}
@@ -34,6 +34,6 @@ func (h *handler) suggest(w http.ResponseWriter, r *http.Request, c Caller) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"suggestions": got, "version": m.Version()})
+	writeJSON(w, http.StatusOK, map[string]any{"suggestions": got, "version": v.String()})
 	return nil
 }

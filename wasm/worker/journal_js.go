@@ -10,16 +10,22 @@ import (
 	"github.com/connsec/connsec/wasm/edge"
 )
 
-// sqlJournal is the Ledger Durable Object's storage as Go sees it: ledger.mjs hands over an
-// object whose functions run its SQLite statements synchronously; what to store, and when,
-// is decided here (edge.Ledger).
-type sqlJournal struct {
+// sqlJournals is the Ledger Durable Object's storage as Go sees it: ledger.mjs hands over an
+// object whose functions run its SQLite statements synchronously, every shard's rows keyed by
+// the shard's name; what to store, and when, is decided here (edge.Ledger).
+type sqlJournals struct {
 	js js.Value
+}
+
+// sqlJournal is one shard's journal in those tables.
+type sqlJournal struct {
+	sqlJournals
+	shard string
 }
 
 // call runs one of the journal's functions; a JavaScript exception (storage refused) comes
 // back as an error.
-func (j sqlJournal) call(name string, args ...any) (v js.Value, err error) {
+func (j sqlJournals) call(name string, args ...any) (v js.Value, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("storage: %v", p)
@@ -28,8 +34,43 @@ func (j sqlJournal) call(name string, args ...any) (v js.Value, err error) {
 	return j.js.Call(name, args...), nil
 }
 
+func (j sqlJournals) Journal(s edge.Shard) edge.Journal { return sqlJournal{j, s.String()} }
+
+func (j sqlJournals) Shards() ([]edge.Shard, error) {
+	v, err := j.call("shards")
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	if err := json.Unmarshal([]byte(v.String()), &names); err != nil {
+		return nil, fmt.Errorf("storage: the shards do not read: %w", err)
+	}
+	out := make([]edge.Shard, 0, len(names))
+	for _, n := range names {
+		s, ok := edge.ParseShard(n)
+		if !ok {
+			return nil, fmt.Errorf("storage: %q is no shard", n)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (j sqlJournals) Checkpoint() (*edge.Checkpoint, error) {
+	v, err := j.call("checkpoint")
+	if err != nil || v.IsNull() || v.IsUndefined() {
+		return nil, err
+	}
+	return &edge.Checkpoint{Versions: v.Get("versions").String(), Snapshot: v.Get("snapshot").String()}, nil
+}
+
+func (j sqlJournals) SaveCheckpoint(c edge.Checkpoint) error {
+	_, err := j.call("saveCheckpoint", c.Versions, c.Snapshot)
+	return err
+}
+
 func (j sqlJournal) Kept(key string) (string, edge.Answer, bool, error) {
-	v, err := j.call("kept", key)
+	v, err := j.call("kept", j.shard, key)
 	if err != nil || v.IsNull() || v.IsUndefined() {
 		return "", edge.Answer{}, false, err
 	}
@@ -48,12 +89,12 @@ func (j sqlJournal) Record(r edge.Record) error {
 	if err != nil {
 		return err
 	}
-	_, err = j.call("record", string(text))
+	_, err = j.call("record", j.shard, string(text))
 	return err
 }
 
 func (j sqlJournal) Entries(since int64) ([]edge.LogEntry, error) {
-	v, err := j.call("entries", since)
+	v, err := j.call("entries", j.shard, since)
 	if err != nil {
 		return nil, err
 	}
@@ -62,12 +103,4 @@ func (j sqlJournal) Entries(since int64) ([]edge.LogEntry, error) {
 		return nil, fmt.Errorf("storage: the log does not read: %w", err)
 	}
 	return out, nil
-}
-
-func (j sqlJournal) checkpoint() ([]byte, error) {
-	v, err := j.call("checkpoint")
-	if err != nil || v.IsNull() || v.IsUndefined() {
-		return nil, err
-	}
-	return []byte(v.String()), nil
 }

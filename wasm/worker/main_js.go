@@ -4,7 +4,8 @@
 // a Cloudflare Worker runs in two roles, each serving the API (package edge) through
 // syumai/workers from one long-lived instance. In the worker's isolates it answers from a
 // read model cached per isolate. In the Ledger Durable Object it is the single writer: edits
-// and seeds are routed there, judged by edge.Ledger and recorded in the object's storage.
+// and seeds are routed there, judged by edge.Ledger and recorded in the journal of the shard
+// each acts on, in the object's storage.
 package main
 
 import (
@@ -23,21 +24,21 @@ func main() {
 	binding := runtime.Get("binding")
 	tuneGC() // until a model is loaded the heap is small
 
-	var store edge.Store = &ledgerStore{}
+	var store edge.Store = &edge.Reader{Source: ledgerSource{}, Fresh: freshFor, Now: time.Now, Loaded: tuneGC}
 	if runtime.Get("role").String() == "ledger" {
-		journal := sqlJournal{js: runtime.Get("journal")}
-		checkpoint, err := journal.checkpoint()
-		var ledger *edge.Ledger
-		if err == nil {
-			ledger, err = edge.RestoreLedger(checkpoint, journal, time.Now)
-		}
+		ledger, err := edge.RestoreLedger(sqlJournals{js: runtime.Get("journal")}, time.Now)
 		if err != nil {
 			binding.Set("bootError", err.Error())
 			workers.Ready()
 			select {}
 		}
 		tuneGC()
-		binding.Set("ledgerVersion", js.FuncOf(func(js.Value, []js.Value) any { return ledger.Version() }))
+		binding.Set("ledgerVersions", js.FuncOf(func(js.Value, []js.Value) any {
+			if v, seeded := ledger.Versions(); seeded {
+				return v.String()
+			}
+			return js.Null()
+		}))
 		binding.Set("ledgerSnapshot", js.FuncOf(func(js.Value, []js.Value) any {
 			if doc := ledger.Snapshot(); doc != nil {
 				return string(doc)

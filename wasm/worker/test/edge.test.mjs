@@ -79,7 +79,7 @@ test("evaluation: AuthZEN shape, reasons, version, request id", async () => {
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.decision, true);
   assert.equal(r.headers.get("x-request-id"), "abc-1");
-  assert.equal(typeof r.json.context.version, "number");
+  assert.match(r.json.context.version, /^d\d+/, "the consistency token");
   assert.ok(r.json.context.reasons.length > 0);
   const deny = await call("POST", "/access/v1/evaluation", { t: tok("service:pep"), body: ev("p-2003", "manage_security", "page", "pg-alb-org") });
   assert.equal(deny.status, 200);
@@ -187,9 +187,10 @@ test("413 for an oversized body, 400 with where for malformed JSON", async () =>
   assert.match(bad.json.error.message, /line 2/);
 });
 
-// Four coordinators push 50 edits each at once; a 409 rebases on the version it names and
-// pushes again under the same key; every accepted answer is asked for again with its key.
-// Half-way the worker is restarted.
+// Four coordinators of two agencies push 50 edits each at once, each on their agency's
+// version; a 409 rebases on the agency's version it names and pushes again under the same
+// key; every accepted answer is asked for again with its key. Half-way the worker is
+// restarted.
 async function coordinator(person, edits, from, keyPrefix) {
   const t = tok(person);
   const alb = person.startsWith("p-10");
@@ -202,12 +203,12 @@ async function coordinator(person, edits, from, keyPrefix) {
     for (;;) {
       const body = { base_version: version, edits: [edit] };
       const r = await call("POST", "/v1/edits", { t, body, headers: { "idempotency-key": key } });
-      if (r.status === 409) { conflicts++; version = r.json.version; continue; }
+      if (r.status === 409) { conflicts++; version = r.json.shard_version; continue; }
       if (i === 0) first = { key, body, answer: r.text };
       assert.equal(r.status, 200, `${key}: ${r.text}`);
       const again = await call("POST", "/v1/edits", { t, body: { base_version: version, edits: [edit] }, headers: { "idempotency-key": key } });
       assert.equal(again.text, r.text, `the retry of ${key} answered differently`);
-      version = r.json.version;
+      version = r.json.shard_version;
       accepted++;
       break;
     }
@@ -218,29 +219,68 @@ async function coordinator(person, edits, from, keyPrefix) {
 test("4 coordinators × 50 edits with conflicts, retries and a restart: nothing lost or applied twice", async () => {
   const people = ["p-1003", "p-1005", "p-2003", "p-2004"];
   const t0 = performance.now();
-  const first = await Promise.all(people.map((p) => coordinator(p, 25, base, "a")));
+  const admin = tok("p-admin");
+  const versionOf = async (agency) => (await call("GET", `/v1/snapshot?agency=${agency}`, { t: admin })).json.version;
+  const from = { "ag-alb": await versionOf("ag-alb"), "ag-sta": await versionOf("ag-sta") };
+  const agencyOf = (p) => (p.startsWith("p-10") ? "ag-alb" : "ag-sta");
+  const first = await Promise.all(people.map((p) => coordinator(p, 25, from[agencyOf(p)], "a")));
   await w.stop();
   w = await start();
-  const mid = (await call("GET", "/v1/log?since=0", { t: tok("p-admin") })).json;
-  const second = await Promise.all(people.map((p) => coordinator(p, 25, mid.version, "b")));
+  const mid = { "ag-alb": await versionOf("ag-alb"), "ag-sta": await versionOf("ag-sta") };
+  assert.deepEqual(mid, { "ag-alb": from["ag-alb"] + 50, "ag-sta": from["ag-sta"] + 50 }, "every agency's version survives the restart");
+  const second = await Promise.all(people.map((p) => coordinator(p, 25, mid[agencyOf(p)], "b")));
   const seconds = (performance.now() - t0) / 1000;
   const all = [...first, ...second];
   const accepted = all.reduce((n, x) => n + x.accepted, 0);
   const conflicts = all.reduce((n, x) => n + x.conflicts, 0);
   assert.equal(accepted, 200);
-  const log = await call("GET", "/v1/log?since=0&at_least_version=" + (base + 200), { t: tok("p-admin") });
+  const newest = `d0~ag-alb.${from["ag-alb"] + 100}~ag-sta.${from["ag-sta"] + 100}`;
+  const log = await call("GET", `/v1/log?since=${base}&at_least_version=${newest}`, { t: admin });
   assert.equal(log.status, 200, log.text);
-  assert.equal(log.json.version, base + accepted);
+  assert.equal(log.json.version, newest);
   assert.equal(log.json.entries.length, accepted);
-  log.json.entries.forEach((e, i) => assert.equal(e.version, base + i + 1, "the log is not contiguous"));
+  const next = { "agency:ag-alb": from["ag-alb"], "agency:ag-sta": from["ag-sta"] };
+  log.json.entries.forEach((e) => assert.equal(e.version, ++next[e.shard], `the log of ${e.shard} is not contiguous`));
   // a key from before the restart still answers as it did, and applies nothing
   const { key, body, answer } = first[0].first;
   const replay = await call("POST", "/v1/edits", { t: tok("p-1003"), body, headers: { "idempotency-key": key } });
   assert.equal(replay.text, answer, "a key from before the restart answers as it did");
-  const reused = await call("POST", "/v1/edits", { t: tok("p-1003"), body: { ...body, base_version: base + accepted }, headers: { "idempotency-key": key } });
+  const reused = await call("POST", "/v1/edits", { t: tok("p-1003"), body: { ...body, base_version: from["ag-alb"] + 100 }, headers: { "idempotency-key": key } });
   assert.equal(reused.status, 422, reused.text);
   assert.equal(reused.json.error.code, "idempotency_key_reused");
-  const after = await call("GET", "/v1/log?since=0", { t: tok("p-admin") });
-  assert.equal(after.json.version, base + accepted);
+  const after = await call("GET", "/v1/log?since=0", { t: admin });
+  assert.equal(after.json.version, newest);
   console.log(`# edits: ${accepted} accepted, ${conflicts} conflicts rebased, restart included: ${(accepted / seconds).toFixed(0)} accepted edits/s`);
+});
+
+// Coordinators of two agencies read their snapshots at the same time and push on the versions
+// they read, at the same time: both are accepted (each agency's version counts its own
+// batches). A second coordinator of one of them on the old version gets 409 with that
+// agency's version. The token of an accepted batch reads it on any isolate at once.
+test("two agencies push on the versions they read: both accepted; the same agency twice: 409", async () => {
+  const alb = tok("p-1003"), sta = tok("p-2003");
+  const [albView, staView] = await Promise.all([call("GET", "/v1/snapshot", { t: alb }), call("GET", "/v1/snapshot", { t: sta })]);
+  assert.equal(albView.status, 200, albView.text);
+  const [albPush, staPush] = await Promise.all([
+    call("POST", "/v1/edits", { t: alb, body: { base_version: albView.json.version, edits: [{ op: "move_staff", agency: "ag-alb", person: "p-1012", unit: "u-alb-fc1" }] } }),
+    call("POST", "/v1/edits", { t: sta, body: { base_version: staView.json.version, edits: [{ op: "set_reports_to", agency: "ag-sta", person: "p-2003", managers: [] }] } }),
+  ]);
+  assert.equal(albPush.status, 200, albPush.text);
+  assert.equal(staPush.status, 200, staPush.text);
+  assert.equal(albPush.json.shard, "agency:ag-alb");
+  assert.equal(albPush.json.shard_version, albView.json.version + 1);
+  assert.equal(staPush.json.shard_version, staView.json.version + 1);
+  const stale = await call("POST", "/v1/edits", { t: tok("p-1005"), body: { base_version: albView.json.version, edits: [{ op: "move_staff", agency: "ag-alb", person: "p-1012", unit: "u-alb-fc2" }] } });
+  assert.equal(stale.status, 409, stale.text);
+  assert.equal(stale.json.error.code, "version_conflict");
+  assert.equal(stale.json.shard, "agency:ag-alb");
+  assert.equal(stale.json.shard_version, albPush.json.shard_version);
+  // read-your-writes: the token of each push, sent back at once
+  const view = await call("GET", `/v1/snapshot?at_least=${albPush.json.version}`, { t: alb });
+  assert.equal(view.status, 200, view.text);
+  assert.equal(view.json.version, albPush.json.shard_version, "the view holds the push");
+  for (const pushed of [albPush, staPush]) {
+    const check = await call("POST", "/access/v1/evaluation", { t: tok("service:pep"), body: ev("p-1012", "read", "page", "pg-alb-dep-fc1", { context: { at_least_version: pushed.json.version } }) });
+    assert.equal(check.status, 200, check.text);
+  }
 });

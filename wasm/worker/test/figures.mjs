@@ -60,8 +60,8 @@ async function checkFigures(label, snapshotPath) {
   });
 }
 
-// Edits: each coordinator pushes with the version it last saw and, on 409, again on the
-// version the conflict names (the ledger orders them; conflicts are part of the cost).
+// Edits: each coordinator pushes with its agency's version it last saw and, on 409, again on the
+// agency's version the conflict names (conflicts are part of the cost).
 async function editFigures(clients, per, keyedOnly = false) {
   return withWorker(path.join(root, "fixtures/example/snapshot.json"), async (w) => {
     const four = [["p-1003", "ag-alb", "p-1012", ["p-1010"]], ["p-1005", "ag-alb", "p-1013", []], ["p-2003", "ag-sta", "p-2003", []], ["p-2004", "ag-sta", "p-2004", []]];
@@ -78,9 +78,9 @@ async function editFigures(clients, per, keyedOnly = false) {
           if (!keyedOnly) batch.base_version = version;
           const r = await fetch(w.url + "/v1/edits", { method: "POST", headers: { ...headers, "idempotency-key": `${client}-${i}` }, body: JSON.stringify(batch) });
           const answer = await r.json();
-          if (r.status === 409) { conflicts++; version = answer.version; continue; }
+          if (r.status === 409) { conflicts++; version = answer.shard_version; continue; }
           if (r.status !== 200) throw new Error(`edit: ${r.status} ${JSON.stringify(answer)}`);
-          version = answer.version;
+          version = answer.shard_version;
           break;
         }
       }
