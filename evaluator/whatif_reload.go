@@ -27,21 +27,30 @@ func (m *Model) accessDiffOn(next *Model, people, pages []string) []AccessChange
 	rm, rn := m.reachOf(people), next.reachOf(people)
 	var allPages []string
 	for _, person := range people {
+		// one person on many pages: their memberships are asked once in each model
+		before, after := m.personCells(person), next.personCells(person)
+		compareOne := func(page string) {
+			bl, bc := before(page)
+			al, ac := after(page)
+			if bl != al || bc != ac {
+				out = append(out, AccessChange{Subject: person, Resource: "page:" + page, Before: cellOf(bl, bc), After: cellOf(al, ac)})
+			}
+		}
 		if rm.everyPage[person] || rn.everyPage[person] {
 			if allPages == nil {
 				allPages = unionIDs(m.pages, next.pages, func(p pageC) string { return p.src.ID })
 			}
 			for _, page := range allPages {
-				compare(person, page)
+				compareOne(page)
 			}
 			continue
 		}
-		seen := map[string]bool{}
+		seen := make(map[string]bool, max(len(rm.pages[person]), len(rn.pages[person])))
 		for _, r := range []*reach{rm, rn} {
 			for _, x := range r.pages[person] {
 				if page := r.m.pages[x].src.ID; !seen[page] {
 					seen[page] = true
-					compare(person, page)
+					compareOne(page)
 				}
 			}
 		}
@@ -69,6 +78,27 @@ func (m *Model) accessDiffOn(next *Model, people, pages []string) []AccessChange
 	return out
 }
 
+// personCells gives person's row of the access matrix page by page (by id), their memberships
+// remembered once (personMemo) as What does; a person or page the model does not have is
+// none.
+func (m *Model) personCells(person string) func(page string) (role, kindSet) {
+	p, ok := m.personIndex(person)
+	if !ok {
+		return func(string) (role, kindSet) { return roleNotSet, 0 }
+	}
+	q := query{person: p, action: actRead, target: targetPage, day: m.snap.AsOf, cap: -1}
+	q.memo = newPersonMemo(m, p, q.day)
+	return func(page string) (role, kindSet) {
+		x, ok := m.pageIndex(page)
+		if !ok {
+			return roleNotSet, 0
+		}
+		q.ref = x
+		o := m.decide(q, nil)
+		return o.level, o.create
+	}
+}
+
 // reach is, for some people of a model, the pages where they can have access: the pages of
 // every agency where they have a staff record, and the pages that name them (namedBy), or
 // every page for an administrator. Anyone else is none on a page: the other forms of
@@ -82,6 +112,9 @@ type reach struct {
 func (m *Model) reachOf(people []string) *reach {
 	r := &reach{m: m, everyPage: map[string]bool{}, pages: map[string][]int32{}}
 	wanted := map[int32]bool{}
+	// staffOfAll[a]: every one wanted has a record in agency a, so each has its every page
+	// already, and the pages of a need not be searched for the names they hold
+	staffOfAll := make([]int, len(m.agencies))
 	for _, id := range people {
 		p, ok := m.personIdx[id]
 		if !ok {
@@ -96,6 +129,7 @@ func (m *Model) reachOf(people []string) *reach {
 		for _, rr := range m.people[p].records {
 			if !agencies[rr.agency] {
 				agencies[rr.agency] = true
+				staffOfAll[rr.agency]++
 				r.pages[id] = append(r.pages[id], m.agencies[rr.agency].pages...)
 			}
 		}
@@ -106,6 +140,9 @@ func (m *Model) reachOf(people []string) *reach {
 	var named []int32
 	chains := map[[2]int32][]int32{}
 	for x := range m.pages {
+		if staffOfAll[m.pages[x].agency] == len(wanted) {
+			continue
+		}
 		named = m.namedByChains(int32(x), named[:0], chains)
 		for _, p := range named {
 			if wanted[p] {
