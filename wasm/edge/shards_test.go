@@ -300,8 +300,8 @@ func TestShardedReaderAnswersAsTheWhole(t *testing.T) {
 		total += n
 	}
 	st := d.shards.Stats()
-	t.Logf("%d requests on %d agencies compared (%v); %d checks of subjects the shard does not keep; %d models held, %d loads, %d evictions",
-		total, len(d.agencies), d.asked, d.notKept, len(st.Models), st.Loads, st.Evictions)
+	t.Logf("%d requests on %d agencies compared (%v); %d checks of subjects the shard does not keep; %d models held, %d loads, %d evictions; directory index %d bytes, heap %d bytes",
+		total, len(d.agencies), d.asked, d.notKept, len(st.Models), st.Loads, st.Evictions, st.Directory, st.Memory.HeapAlloc)
 	if total < 10000 || d.asked["who"] == 0 || d.asked["what"] == 0 || d.asked["search resource"] == 0 || d.asked["search action"] == 0 {
 		t.Fatalf("too few requests of some sort: %v", d.asked)
 	}
