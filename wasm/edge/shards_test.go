@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +82,7 @@ func newShardedDiff(t *testing.T, data []byte, budget int64) *shardedDiff {
 	gjson.GetBytes(data, "agencies").ForEach(func(_, ag gjson.Result) bool {
 		for _, e := range ag.Get("pages.#.security.#.principal").Array() {
 			for _, x := range e.Array() {
-				if id, ok := strings.CutPrefix(x.Str, "user:"); ok && !contains(whole.RecordsIn(id), ag.Get("id").Str) {
+				if id, ok := strings.CutPrefix(x.Str, "user:"); ok && !slices.Contains(whole.RecordsIn(id), ag.Get("id").Str) {
 					d.named = append(d.named, id)
 				}
 			}
@@ -89,15 +90,6 @@ func newShardedDiff(t *testing.T, data []byte, budget int64) *shardedDiff {
 		return true
 	})
 	return d
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (d *shardedDiff) pick(list []string) string { return list[d.rng.IntN(len(list))] }
