@@ -76,6 +76,9 @@ type Ledger struct {
 	versions Versions
 	journals Journals
 	now      func() time.Time
+
+	dir   *DirectoryIndex // the directory index of the model, made when a reader first asks
+	dirAt *evaluator.Model
 }
 
 // NewLedger is an empty writer over journals, until seeded.

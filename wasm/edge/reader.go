@@ -160,3 +160,32 @@ func (l *Ledger) State(context.Context) ([]byte, Versions, error) {
 	}
 	return l.model.Snapshot(), l.versions, nil
 }
+
+// Directory and AgencyShard make the Ledger the ShardSource of sharded readers: the directory
+// index of the whole model (made once per state) and one agency's shard document, each with
+// the versions of the state they were cut from.
+func (l *Ledger) Directory(context.Context) (*DirectoryIndex, Versions, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.model == nil {
+		return nil, Versions{}, ErrNotSeeded
+	}
+	if l.dirAt != l.model {
+		d, err := NewDirectory(l.model)
+		if err != nil {
+			return nil, Versions{}, err
+		}
+		l.dir, l.dirAt = d, l.model
+	}
+	return l.dir, l.versions, nil
+}
+
+func (l *Ledger) AgencyShard(_ context.Context, agency string) ([]byte, Versions, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.model == nil {
+		return nil, Versions{}, ErrNotSeeded
+	}
+	doc, err := l.model.AgencyShard(agency)
+	return doc, l.versions, err
+}

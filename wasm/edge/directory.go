@@ -1,0 +1,221 @@
+package edge
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/connsec/connsec/evaluator"
+	"github.com/tidwall/gjson"
+)
+
+// DirectoryIndex is the index a sharded reader routes by (README "The edge"): which agency holds
+// each page and unit, and for each person, in the whole snapshot's order, the agencies where
+// they have a staff record and the agencies whose shard keeps them (RULES.md §10.3: named by
+// the agency, or kept everywhere as an administrator, a person the site defaults name or a
+// holder of a system-scope function). It holds no security: no entry, no record's dates, no
+// function. The writer makes it from the whole model (Ledger.Directory).
+type DirectoryIndex struct {
+	Agencies []string          // in snapshot order
+	holder   map[string]uint16 // page or unit id → its agency's index
+	units    [][]string        // each agency's units, in snapshot order
+	people   []dirPerson       // in snapshot order
+	personAt map[string]int32
+	caps     []string // every capability, sorted (Model.Capabilities)
+}
+
+type dirPerson struct {
+	id         string
+	everywhere bool     // kept by every agency's shard
+	records    []uint16 // agencies with a record of any date, in snapshot order
+	kept       []uint16 // agencies whose shard keeps the person (records or named), in snapshot order
+	admin      bool     // an administrator whose Person ID is active (Standing)
+	coords     []uint16 // agencies the person coordinates while active staff (Standing)
+	staff      []uint16 // agencies of the person's records active on the snapshot's day (Standing)
+}
+
+// NewDirectory indexes a whole model: its document is read once, for the ids each agency
+// names, as AgencyShard collects them.
+func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
+	doc := gjson.ParseBytes(m.Snapshot())
+	d := &DirectoryIndex{holder: map[string]uint16{}, personAt: map[string]int32{}, caps: m.Capabilities()}
+	for i, id := range m.IDs("person") {
+		d.personAt[id] = int32(i)
+		d.people = append(d.people, dirPerson{id: id})
+	}
+	agencyAt := map[string]uint16{}
+	for i, id := range m.IDs("agency") {
+		if i > 0xffff {
+			return nil, fmt.Errorf("the directory indexes at most 65,536 agencies")
+		}
+		agencyAt[id] = uint16(i)
+		d.Agencies = append(d.Agencies, id)
+	}
+	d.units = make([][]string, len(d.Agencies))
+	for _, id := range m.IDs("page") {
+		d.holder[id] = agencyAt[m.AgencyOf(id)]
+	}
+	for _, id := range m.IDs("unit") {
+		a := agencyAt[m.AgencyOf(id)]
+		d.holder[id] = a
+		d.units[a] = append(d.units[a], id)
+	}
+	everywhere := map[string]bool{}
+	collectIDs(doc.Get("site_defaults"), everywhere)
+	collectIDs(doc.Get("administrators"), everywhere)
+	system := map[string]bool{}
+	doc.Get("business_functions").ForEach(func(_, f gjson.Result) bool {
+		f.Get("attributes").ForEach(func(_, at gjson.Result) bool {
+			if at.Get("scope").String() == "system" {
+				system[f.Get("code").String()] = true
+			}
+			return true
+		})
+		return true
+	})
+	doc.Get("agencies").ForEach(func(_, ag gjson.Result) bool {
+		ai := agencyAt[ag.Get("id").String()]
+		named := map[string]bool{}
+		collectIDs(ag, named)
+		ag.Get("staff").ForEach(func(_, rec gjson.Result) bool {
+			if p, ok := d.personAt[rec.Get("person").String()]; ok {
+				d.people[p].records = appendOnce(d.people[p].records, ai)
+				for _, f := range rec.Get("functions").Array() {
+					if system[f.String()] {
+						everywhere[d.people[p].id] = true
+					}
+				}
+			}
+			return true
+		})
+		for id := range named {
+			if p, ok := d.personAt[id]; ok {
+				d.people[p].kept = append(d.people[p].kept, ai)
+			}
+		}
+		return true
+	})
+	for i := range d.people {
+		p := &d.people[i]
+		p.everywhere = everywhere[p.id]
+		st, err := m.Standing(p.id)
+		if err != nil {
+			return nil, err
+		}
+		p.admin = st.Administrator
+		for _, a := range st.Coordinates {
+			p.coords = append(p.coords, agencyAt[a])
+		}
+		for _, a := range st.StaffOf {
+			p.staff = append(p.staff, agencyAt[a])
+		}
+	}
+	return d, nil
+}
+
+// collectIDs adds every text in v that may name a person, as AgencyShard reads them: plain ids
+// and the ids of user: principals.
+func collectIDs(v gjson.Result, into map[string]bool) {
+	switch {
+	case v.IsObject() || v.IsArray():
+		v.ForEach(func(_, item gjson.Result) bool {
+			collectIDs(item, into)
+			return true
+		})
+	case v.Type == gjson.String:
+		into[strings.TrimPrefix(v.String(), "user:")] = true
+	}
+}
+
+func appendOnce(list []uint16, a uint16) []uint16 {
+	if len(list) > 0 && list[len(list)-1] == a {
+		return list
+	}
+	return append(list, a)
+}
+
+// person is the person with the id, or nil.
+func (d *DirectoryIndex) person(id string) *dirPerson {
+	if p, ok := d.personAt[id]; ok {
+		return &d.people[p]
+	}
+	return nil
+}
+
+// agencyOf is the agency holding a resource ("page:x", "unit:x", "agency:x"), or "" when the
+// directory knows no such resource; person resources hold no one agency.
+func (d *DirectoryIndex) agencyOf(resource string) string {
+	typ, id, _ := strings.Cut(resource, ":")
+	switch typ {
+	case "page", "unit":
+		if a, ok := d.holder[id]; ok {
+			return d.Agencies[a]
+		}
+	case "agency":
+		for _, a := range d.Agencies {
+			if a == id {
+				return a
+			}
+		}
+	}
+	return ""
+}
+
+// keeps tells whether agency a's shard keeps the person.
+func (d *DirectoryIndex) keeps(p *dirPerson, a uint16) bool {
+	return p.everywhere || contains16(p.kept, a)
+}
+
+// keptBy lists, in snapshot order, the agencies whose shard keeps the person.
+func (d *DirectoryIndex) keptBy(p *dirPerson) []uint16 {
+	if !p.everywhere {
+		return p.kept
+	}
+	all := make([]uint16, len(d.Agencies))
+	for i := range all {
+		all[i] = uint16(i)
+	}
+	return all
+}
+
+// targetShards lists, in snapshot order, the agencies a capability on a person target is asked
+// of (RULES.md §10.3): each agency where the target has a record; for a target with none,
+// every agency that keeps them.
+func (d *DirectoryIndex) targetShards(t *dirPerson) []uint16 {
+	if len(t.records) > 0 {
+		return t.records
+	}
+	return d.keptBy(t)
+}
+
+func contains16(list []uint16, a uint16) bool {
+	for _, x := range list {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *DirectoryIndex) names(list []uint16) []string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = d.Agencies[a]
+	}
+	return out
+}
+
+// Size estimates the index's bytes: its maps and lists, and the ids they hold.
+func (d *DirectoryIndex) Size() int64 {
+	n := int64(0)
+	for id := range d.holder {
+		n += int64(len(id)) + 16 + 2 + 8 // the string header, the value, the map's slot overhead
+	}
+	for i := range d.people {
+		p := &d.people[i]
+		n += int64(len(p.id))*2 + 16 + 16 + 4 + 8 + 96 + 2*int64(len(p.records)+len(p.kept)+len(p.coords)+len(p.staff))
+	}
+	for _, c := range d.caps {
+		n += int64(len(c)) + 16
+	}
+	return n
+}
