@@ -157,6 +157,10 @@ type outcome struct {
 	allowed bool
 	level   role
 	create  kindSet
+	// hits: bit i is set when entry i of the page's section applied (pages decided without
+	// words, sections of up to 64 entries; hitsOK), so that a row need not match them again
+	hits   uint64
+	hitsOK bool
 }
 
 // Allowed answers a request without reasons; it is the hot path of every check and does not
@@ -251,8 +255,8 @@ func (m *Model) decidePage(q query, ex *explainer) outcome {
 	if !q.brief {
 		ex.section(q.ref)
 	}
-	lvl, create := m.sectionLevelOf(q.person, q.ref, q.day, ex, q.brief, q.memo)
-	o := outcome{level: lvl}
+	lvl, create, hits, hitsOK := m.sectionLevelHits(q.person, q.ref, q.day, ex, q.brief, q.memo)
+	o := outcome{level: lvl, hits: hits, hitsOK: hitsOK}
 	if lvl != roleDenied {
 		o.create = create
 	}
@@ -301,14 +305,21 @@ func (m *Model) sectionLevel(p, x int32, d Date, ex *explainer) (role, kindSet) 
 // Without words to collect it reads the packed pageHot and stops at the first denied entry,
 // which decides the answer whatever else applies; memo, when not nil, is p's on day d.
 func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool, memo *personMemo) (role, kindSet) {
+	lvl, create, _, _ := m.sectionLevelHits(p, x, d, ex, brief, memo)
+	return lvl, create
+}
+
+// sectionLevelHits is sectionLevelOf with the entries that applied, as bits (hits, when
+// hitsOK: decided without words, not denied, a section of at most 64 entries).
+func (m *Model) sectionLevelHits(p, x int32, d Date, ex *explainer, brief bool, memo *personMemo) (lvl role, create kindSet, hits uint64, hitsOK bool) {
 	if ex != nil || len(m.pageHot) != len(m.pages) {
-		return m.sectionLevelWords(p, x, d, ex, brief)
+		lvl, create = m.sectionLevelWords(p, x, d, ex, brief)
+		return lvl, create, 0, false
 	}
 	H := &m.pageHot[x]
 	a := H.agency
 	rec := m.activeRecord(p, a, d) // p's record in the page's agency, asked by many entries
-	lvl := roleNotSet
-	var create kindSet
+	lvl = roleNotSet
 	for i := range H.entries {
 		e := &H.entries[i]
 		var ok bool
@@ -321,17 +332,18 @@ func (m *Model) sectionLevelOf(p, x int32, d Date, ex *explainer, brief bool, me
 			continue
 		}
 		if e.role == roleDenied {
-			return roleDenied, 0
+			return roleDenied, 0, 0, false
 		}
 		if e.role > lvl {
 			lvl = e.role
 		}
 		create |= e.create
+		hits |= 1 << (uint(i) & 63)
 	}
 	if rec >= 0 && containsID(H.creators, p) { // isCreator, with the record found above
 		lvl = roleFull
 	}
-	return lvl, create & kindRules[H.kind].children
+	return lvl, create & kindRules[H.kind].children, hits, len(H.entries) <= 64
 }
 
 // sectionLevelWords is sectionLevelOf with the words of each step.

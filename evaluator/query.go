@@ -30,16 +30,26 @@ func (m *Model) Who(action, resource, asOf string) ([]Access, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := newRowWords(m)
+	// the people allowed are found first and put in the order of their ids, so that the rows
+	// are made once, in a list of their size, and never moved
+	type hit struct {
+		p int32
+		o outcome
+	}
+	var hits []hit
 	for p := range m.people {
 		q.person = int32(p)
-		o := m.decide(q, nil)
-		if !o.allowed {
-			continue
+		if o := m.decide(q, nil); o.allowed {
+			hits = append(hits, hit{int32(p), o})
 		}
-		out = append(out, w.row(q, o, nil))
 	}
-	slices.SortFunc(out, func(a, b Access) int { return strings.Compare(a.Person, b.Person) })
+	slices.SortFunc(hits, func(a, b hit) int { return strings.Compare(m.people[a.p].src.ID, m.people[b.p].src.ID) })
+	out = make([]Access, len(hits))
+	w := newRowWords(m)
+	for i, h := range hits {
+		q.person = h.p
+		out[i] = w.row(q, h.o, nil)
+	}
 	return out, nil
 }
 

@@ -255,10 +255,12 @@ func (w *rowWords) section(x int32) {
 }
 
 // pageRow is the reason of a row of page x that the entries of its section or the creator
-// rule decided for q.person at level lvl: the decisive entry (the first whose role is lvl)
-// with how the person belongs to it, else the creator, then the other entries that apply.
-// memo, when not nil, is q.person's.
-func (w *rowWords) pageRow(q query, x int32, lvl role, memo *personMemo) string {
+// rule decided for q.person (outcome o, at level lvl): the decisive entry (the first whose
+// role is lvl) with how the person belongs to it, else the creator, then the other entries
+// that apply, as deciding found them (o.hits) or matched again. memo, when not nil, is
+// q.person's.
+func (w *rowWords) pageRow(q query, x int32, o outcome, memo *personMemo) string {
+	lvl := o.level
 	m := w.m
 	P := &m.pages[x]
 	p, d := q.person, q.day
@@ -268,9 +270,12 @@ func (w *rowWords) pageRow(q query, x int32, lvl role, memo *personMemo) string 
 	for i := range P.sec.entries {
 		e := &P.sec.entries[i]
 		var ok bool
-		if memo != nil {
+		switch {
+		case o.hitsOK: // deciding found them already
+			ok = o.hits&(1<<uint(i)) != 0
+		case memo != nil:
 			ok = memo.matches(e.principal, e.ref, x, P.agency, rec)
-		} else {
+		default:
 			ok = m.matchesRec(e, p, x, d, rec)
 		}
 		if !ok {
@@ -333,5 +338,5 @@ func (w *rowWords) row(q query, o outcome, memo *personMemo) Access {
 	}
 	pg := m.pages[q.ref].src
 	return Access{Person: P.src.ID, Name: P.src.Name, Page: pg.ID, Title: pg.Title, Level: levelOf[o.level],
-		Reason: w.pageRow(q, q.ref, o.level, memo)}
+		Reason: w.pageRow(q, q.ref, o, memo)}
 }
