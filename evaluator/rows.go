@@ -98,24 +98,12 @@ func (pm *personMemo) matches(principal principalKind, ref, pg, a, rec int32) bo
 type rowWords struct {
 	m     *Model
 	how   map[howKey]string
-	named map[howKey]string // the principals of the named forms (user:p-1), by kind and ref
 	admin map[int32]string
 	rows  map[string]string // the reasons written so far: rows with the same words share them
 	buf   []byte            // the row being written
 	chunk []byte            // where finished rows are kept; never written again below its length
 	hits  []int             // scratch: the applying entries of the row being written
 }
-
-// principalNames are the plain principals as entries write them (roleNames: the roles).
-var (
-	principalNames = func() map[principalKind]string {
-		out := make(map[principalKind]string, len(principalByName))
-		for name, k := range principalByName {
-			out[k] = name
-		}
-		return out
-	}()
-)
 
 type howKey struct {
 	principal principalKind
@@ -124,7 +112,7 @@ type howKey struct {
 }
 
 func newRowWords(m *Model) *rowWords {
-	return &rowWords{m: m, how: map[howKey]string{}, named: map[howKey]string{}, admin: map[int32]string{}, rows: map[string]string{}}
+	return &rowWords{m: m, how: map[howKey]string{}, admin: map[int32]string{}, rows: map[string]string{}}
 }
 
 // keep returns the row written in buf as a string: the one of an earlier row with the same
@@ -147,21 +135,11 @@ func (w *rowWords) keep() string {
 	return s
 }
 
-// entry writes "the entry <principal> (<role>)" as the entry's JSON has them, the plain
-// principals and the roles from their kinds (the same words: the loader accepts no other).
+// entry writes "the entry <principal> (<role>)" as the entry's JSON has them (the role from
+// its kind: the loader accepts no other word for it).
 func (w *rowWords) entry(e *entryC) {
 	w.buf = append(w.buf, "the entry "...)
-	if name, ok := principalNames[e.principal]; ok {
-		w.buf = append(w.buf, name...)
-	} else {
-		k := howKey{principal: e.principal, key: e.ref}
-		name, ok := w.named[k]
-		if !ok {
-			name = e.text.principal
-			w.named[k] = name
-		}
-		w.buf = append(w.buf, name...)
-	}
+	w.buf = append(w.buf, e.text.principal...)
 	w.buf = append(w.buf, " ("...)
 	w.buf = append(w.buf, roleNames[e.role]...)
 	w.buf = append(w.buf, ')')
