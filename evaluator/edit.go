@@ -154,7 +154,7 @@ func (m *Model) applyEdits(b *batch, ch *changeSet) (*Model, error) { return m.a
 // rules of a loaded one.
 func (m *Model) applyBatch(b *batch, incremental bool, ch *changeSet) (*Model, error) {
 	if m.readOnly() {
-		return nil, &EditError{Code: CodeReadOnly, Index: -1, Message: "this snapshot was opened for reading only, so it cannot be edited here: open it for editing to try or make a change"}
+		return nil, readOnlyError(", so it cannot be edited here: open it for editing to try or make a change")
 	}
 	if b.hasBase && b.base != m.snap.Version {
 		return nil, &EditError{Code: CodeVersionConflict, Index: -1, Path: "base_version",

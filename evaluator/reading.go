@@ -22,6 +22,12 @@ const CodeReadOnly = "read_only"
 // readOnly tells whether the model keeps no document (LoadForReading).
 func (m *Model) readOnly() bool { return m.raw == nil }
 
+// readOnlyError refuses what needs the document on a model loaded with LoadForReading; rest
+// says what the coordinator cannot do here and what to do instead.
+func readOnlyError(rest string) *EditError {
+	return &EditError{Code: CodeReadOnly, Index: -1, Message: "this snapshot was opened for reading only" + rest}
+}
+
 // detach copies every string of the parsed snapshot s, and the words of the entries read,
 // out of the document into an arena of their own, so that nothing read points into it.
 func (r *reader) detach(s *snapshot) {

@@ -52,7 +52,7 @@ var suggestAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // request gets none; a request in error is the error.
 func (m *Model) Suggest(r Request) ([]Suggestion, error) {
 	if m.readOnly() { // each suggestion is tried as an edit
-		return nil, &EditError{Code: CodeReadOnly, Index: -1, Message: "this snapshot was opened for reading only, so no change can be tried on it: open it for editing to ask what would grant an access"}
+		return nil, readOnlyError(", so no change can be tried on it: open it for editing to ask what would grant an access")
 	}
 	d, err := m.Check(r)
 	if err != nil {

@@ -31,7 +31,7 @@ func (m *Model) AgencyView(agency string) ([]byte, error) {
 // adds to the names it found; kept are the ids of the people the document keeps.
 func (m *Model) agencyDocument(agency string, also func(named map[string]bool)) (out []byte, kept map[string]bool, err error) {
 	if m.readOnly() {
-		return nil, nil, &EditError{Code: CodeReadOnly, Index: -1, Message: "this snapshot was opened for reading only: it keeps no document to show"}
+		return nil, nil, readOnlyError(": it keeps no document to show")
 	}
 	raw := m.Snapshot()
 	doc := gjson.ParseBytes(raw)
