@@ -93,8 +93,18 @@ func TestIncrementalEqualsReload(t *testing.T) {
 			if d := cmp.Diff(people, m.changedPeopleAfter(inc, ch)); d != "" {
 				t.Fatalf("%s: changed people differ (-all +known change):\n%s", what, d)
 			}
-			if d := cmp.Diff(m.accessDiff(rel, people), m.accessDiffAfter(inc, people, ch)); d != "" {
+			all := m.accessDiff(rel, people)
+			after, counts := m.accessDiffAfter(inc, people, ch, -1)
+			if d := cmp.Diff(all, after); d != "" {
 				t.Fatalf("%s: access diffs differ (-all +known change):\n%s", what, d)
+			}
+			// a diff cut to its first rows lists those rows and counts every change
+			if d := cmp.Diff(tallyChanges(all), counts, cmp.AllowUnexported(diffCounts{})); d != "" {
+				t.Fatalf("%s: the diff's counts differ (-all +known change):\n%s", what, d)
+			}
+			first, cut := m.accessDiffAfter(inc, people, ch, 2)
+			if d := cmp.Diff(firstChanges(all, 2), first, cmpopts.EquateEmpty()); d != "" || cut != counts {
+				t.Fatalf("%s: the first 2 rows of the diff differ (-all +cut):\n%s", what, d)
 			}
 			if d := cmp.Diff(lintDiff(m.lintAll(), rel.lintAll()), m.lintDiffAfter(inc, ch)); d != "" {
 				t.Fatalf("%s: lint changes differ (-all +known change):\n%s", what, d)

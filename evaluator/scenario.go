@@ -270,7 +270,8 @@ func (m *Model) applyForScenario(st *step) (*Model, []AccessChange, *EditError) 
 	if st.diff == nil {
 		return next, nil, nil
 	}
-	return next, m.accessDiffAfter(next, m.changedPeopleAfter(next, ch), ch), nil
+	diff, _ := m.accessDiffAfter(next, m.changedPeopleAfter(next, ch), ch, -1)
+	return next, diff, nil
 }
 
 func judgeDiff(diff []AccessChange, i int, st *step, at string, res *ScenarioResult) {

@@ -333,7 +333,7 @@ func (s *suggester) try(kind, summary string, actors []SuggestionActor, edits ..
 		return false
 	}
 	batch, _ := json.Marshal(map[string]any{"actor": actors[0].Person, "edits": edits})
-	applied, w := s.m.ApplyWithDiff(batch, suggestAt)
+	applied, w := s.m.applyWithDiff(batch, suggestAt, -1) // every change: the reach counts them all
 	if applied == nil || w == nil || !w.Accepted {
 		return false
 	}

@@ -41,28 +41,45 @@ type LintChange struct {
 // WhatIf is the impact of a batch before anyone applies it (SPEC §6). Error is set, and the
 // rest empty, when the batch would be refused.
 type WhatIf struct {
-	Accepted      bool            `json:"accepted"`
-	Error         *EditError      `json:"error,omitempty"`
-	Version       int64           `json:"version"`
-	Summary       string          `json:"summary"`
-	Access        []AccessChange  `json:"access"`
+	Accepted bool           `json:"accepted"`
+	Error    *EditError     `json:"error,omitempty"`
+	Version  int64          `json:"version"`
+	Summary  string         `json:"summary"`
+	Access   []AccessChange `json:"access"`
+	// AccessTotal counts every (person, page) whose answer changed; Access lists the first
+	// of them (DefaultAccessRows unless asked otherwise), so fewer rows than this say the
+	// list was cut.
+	AccessTotal   int             `json:"access_total"`
 	Functions     []ProfileChange `json:"functions"`
 	Lint          LintChange      `json:"lint"`
 	Notifications []Notification  `json:"notifications"`
 }
 
 // WhatIf applies the batch to a copy and tells who gains and who loses what (SPEC §6). The
-// model is not changed.
+// model is not changed. It lists the first DefaultAccessRows changes of access and counts
+// them all.
 func (m *Model) WhatIf(batchJSON []byte) *WhatIf {
-	w, _, _ := m.whatIf(batchJSON)
+	w, _, _ := m.whatIf(batchJSON, DefaultAccessRows)
+	return w
+}
+
+// WhatIfN is WhatIf listing the first n changes of access (n < 0: every one; 0: none, only
+// their count and summary).
+func (m *Model) WhatIfN(batchJSON []byte, n int) *WhatIf {
+	w, _, _ := m.whatIf(batchJSON, n)
 	return w
 }
 
 // ApplyWithDiff applies the batch once and says what it changed: Apply's outcome and WhatIf's
 // diff from one pass (the edge's single writer answers an edit with both, SPEC §10). A refused
 // batch gives a nil *Applied and the WhatIf that carries the refusal.
+// The diff lists the first DefaultAccessRows changes of access, as WhatIf's does.
 func (m *Model) ApplyWithDiff(batchJSON []byte, at time.Time) (*Applied, *WhatIf) {
-	w, next, b := m.whatIf(batchJSON)
+	return m.applyWithDiff(batchJSON, at, DefaultAccessRows)
+}
+
+func (m *Model) applyWithDiff(batchJSON []byte, at time.Time, n int) (*Applied, *WhatIf) {
+	w, next, b := m.whatIf(batchJSON, n)
 	if !w.Accepted {
 		return nil, w
 	}
@@ -70,8 +87,8 @@ func (m *Model) ApplyWithDiff(batchJSON []byte, at time.Time) (*Applied, *WhatIf
 		Actor: b.actor, Time: at.UTC().Format(time.RFC3339), Edits: json.RawMessage(b.edits.Raw)}}, w
 }
 
-// whatIf is WhatIf, with the model the batch made and the batch as read (nil when refused).
-func (m *Model) whatIf(batchJSON []byte) (*WhatIf, *Model, *batch) {
+// whatIf is WhatIfN, with the model the batch made and the batch as read (nil when refused).
+func (m *Model) whatIf(batchJSON []byte, n int) (*WhatIf, *Model, *batch) {
 	w := &WhatIf{Access: []AccessChange{}, Functions: []ProfileChange{}, Notifications: []Notification{},
 		Lint: LintChange{Added: []Finding{}, Resolved: []Finding{}}}
 	b, err := parseBatch(batchJSON)
@@ -88,11 +105,13 @@ func (m *Model) whatIf(batchJSON []byte) (*WhatIf, *Model, *batch) {
 	}
 	w.Accepted, w.Version = true, next.snap.Version
 	people := m.changedPeopleAfter(next, ch)
-	w.Access = m.accessDiffAfter(next, people, ch)
+	var counts diffCounts
+	w.Access, counts = m.accessDiffAfter(next, people, ch, n)
+	w.AccessTotal = counts.total
 	w.Functions = m.profileDiff(next, people)
 	w.Notifications = notificationsOf(w.Functions, next.snap.Version)
 	w.Lint = m.lintDiffAfter(next, ch)
-	w.Summary = summarize(w)
+	w.Summary = summarize(w, counts)
 	return w, next, b
 }
 
@@ -444,43 +463,24 @@ func lintDiff(before, after []Finding) LintChange {
 	return out
 }
 
-// summarize words a what-if in one line: "3 people gain reader on 41 pages; 1 person loses
-// editor on 2 pages; lint: +1 staff_in_temporary_unit".
-func summarize(w *WhatIf) string {
-	type tally struct{ people, pages map[string]bool }
-	gains, losses := map[Level]*tally{}, map[Level]*tally{}
-	creates := 0
-	count := func(t map[Level]*tally, l Level, c AccessChange) {
-		if t[l] == nil {
-			t[l] = &tally{people: map[string]bool{}, pages: map[string]bool{}}
-		}
-		t[l].people[c.Subject] = true
-		t[l].pages[c.Resource] = true
-	}
-	rank := map[Level]int{LevelDenied: 0, LevelNone: 0, LevelReader: 1, LevelEditor: 2, LevelFull: 3}
-	for _, c := range w.Access {
-		switch b, a := rank[c.Before.Level], rank[c.After.Level]; {
-		case a > b:
-			count(gains, c.After.Level, c)
-		case a < b:
-			count(losses, c.Before.Level, c)
-		default:
-			creates++
-		}
-	}
+// summarize words a what-if in one line, counting every change of access however many rows
+// are listed: "3 people gain reader on 41 pages; 1 person loses editor on 2 pages; lint: +1
+// staff_in_temporary_unit".
+func summarize(w *WhatIf, c diffCounts) string {
 	var parts []string
-	for _, l := range []Level{LevelReader, LevelEditor, LevelFull} {
-		if t := gains[l]; t != nil {
-			parts = append(parts, fmt.Sprintf("%d %s %s on %d %s", len(t.people), plural(len(t.people), "person gains", "people gain"), l, len(t.pages), plural(len(t.pages), "page", "pages")))
+	levels := [4]Level{1: LevelReader, 2: LevelEditor, 3: LevelFull}
+	for r := 1; r <= 3; r++ {
+		if n := c.gains[r]; n[0] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s %s on %d %s", n[0], plural(n[0], "person gains", "people gain"), levels[r], n[1], plural(n[1], "page", "pages")))
 		}
 	}
-	for _, l := range []Level{LevelReader, LevelEditor, LevelFull} {
-		if t := losses[l]; t != nil {
-			parts = append(parts, fmt.Sprintf("%d %s %s on %d %s", len(t.people), plural(len(t.people), "person loses", "people lose"), l, len(t.pages), plural(len(t.pages), "page", "pages")))
+	for r := 1; r <= 3; r++ {
+		if n := c.losses[r]; n[0] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s %s on %d %s", n[0], plural(n[0], "person loses", "people lose"), levels[r], n[1], plural(n[1], "page", "pages")))
 		}
 	}
-	if creates > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s of create rights or deny", creates, plural(creates, "change", "changes")))
+	if c.creates > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s of create rights or deny", c.creates, plural(c.creates, "change", "changes")))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "no page access changes")

@@ -1,7 +1,6 @@
 package evaluator
 
 import (
-	"cmp"
 	"slices"
 	"sort"
 	"strings"
@@ -296,24 +295,32 @@ func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, c
 
 // accessDiffAfter is accessDiff; after a known change it compares the pairs by their places,
 // which are the same in both models.
-func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []AccessChange {
-	if ch.byID() {
-		return m.accessDiffByID(next, people, ch)
-	}
+// It lists the first n rows (n < 0: all) and counts every change.
+func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n int) ([]AccessChange, diffCounts) {
 	if !ch.known() {
-		return m.accessDiffReloaded(next, people)
+		var out []AccessChange
+		if ch.byID() {
+			out = m.accessDiffByID(next, people, ch)
+		} else {
+			out = m.accessDiffReloaded(next, people)
+		}
+		return slices.Clip(firstChanges(out, n)), tallyChanges(out)
 	}
 	type row struct {
 		p, x   int32
 		before cellKey
 		after  cellKey
 	}
-	var rows []row
+	// in the order of the people's ids, then of "page:" and the pages' ids
+	personRank, pageRank := m.idRanks()
+	rows := firstRows[row]{n: n}
+	var tally accessTally[int32]
 	compare := func(p, x int32) {
 		bl, bc := m.cell(p, x)
 		al, ac := next.cell(p, x)
 		if bl != al || bc != ac {
-			rows = append(rows, row{p: p, x: x, before: cellKey{bl, bc}, after: cellKey{al, ac}})
+			tally.add(p, x, bl, al)
+			rows.add(uint64(personRank[p])<<32|uint64(pageRank[x]), row{p: p, x: x, before: cellKey{bl, bc}, after: cellKey{al, ac}})
 		}
 	}
 	// agencies whose staff, pages or groups changed: what their pages say of anyone may have
@@ -326,7 +333,8 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 	}
 	dirty := make(map[int32]bool, len(people))
 	d := m.snap.AsOf
-	for _, id := range people {
+	for i, id := range people {
+		yieldNow(i)
 		p := m.personIdx[id]
 		dirty[p] = true
 		P, N := &m.people[p], &next.people[p]
@@ -347,13 +355,16 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 	// a page's changed side reaches the staff of its agency and the people it names
 	staff := map[int32][]int32{}
 	mark := make([]bool, len(m.people))
-	for _, x := range m.changedPagesAfter(next, ch) {
+	var reached []int32 // one list for every page: a page of a large agency reaches thousands
+	for i, x := range m.changedPagesAfter(next, ch) {
+		yieldNow(i)
 		a := m.pages[x].agency
 		if _, ok := staff[a]; !ok {
 			staff[a] = m.agencyPeople(a)
 		}
-		people := append(m.namedBy(x, nil), next.namedBy(x, nil)...)
-		people = append(people, staff[a]...)
+		reached = next.namedBy(x, m.namedBy(x, reached[:0]))
+		people := append(reached, staff[a]...)
+		reached = people
 		for _, p := range people {
 			if !mark[p] && !dirty[p] {
 				mark[p] = true
@@ -364,18 +375,8 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 			mark[p] = false
 		}
 	}
-	// in the order of the people's ids, then of "page:" and the pages' ids
-	personRank, pageRank := m.idRanks()
-	type place struct {
-		key uint64 // the person's rank, then the page's
-		row int32
-	}
-	order := make([]place, len(rows))
-	for i, r := range rows {
-		order[i] = place{key: uint64(personRank[r.p])<<32 | uint64(pageRank[r.x]), row: int32(i)}
-	}
-	slices.SortFunc(order, func(a, b place) int { return cmp.Compare(a.key, b.key) })
-	out := make([]AccessChange, len(rows))
+	kept := rows.sorted()
+	out := make([]AccessChange, len(kept))
 	cells := map[cellKey]Cell{}
 	cellFor := func(k cellKey) Cell {
 		c, ok := cells[k]
@@ -389,8 +390,8 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 		return c
 	}
 	resource := map[int32]string{}
-	for i, o := range order {
-		r := &rows[o.row]
+	for i := range kept {
+		r := &kept[i].row
 		res, ok := resource[r.x]
 		if !ok {
 			res = "page:" + m.pages[r.x].src.ID
@@ -398,7 +399,7 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet) []A
 		}
 		out[i] = AccessChange{Subject: m.people[r.p].src.ID, Resource: res, Before: cellFor(r.before), After: cellFor(r.after)}
 	}
-	return out
+	return out, tally.counts()
 }
 
 // cellKey is a cell as deciding gives it.

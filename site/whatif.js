@@ -250,6 +250,8 @@ function drawDiff(w) {
     h("h3", {}, "Impact of the batch"),
     h("p", { id: "diff-summary" }, w.summary, h("span", { class: "hint" }, ` (what-if in ${Math.round(state.timings.whatif)} ms)`)),
     h("p", {}, h("span", { class: "gain" }, plural(gains, "gain", "gains")), " · ", h("span", { class: "loss" }, plural(rows.length - gains, "loss", "losses")), ` of page access, for ${plural(by("person").length, "person", "people")} on ${plural(by("page").length, "page", "pages")}`),
+    w.access_total > rows.length ? h("p", { id: "diff-cut", class: "hint" },
+      `This batch changes ${w.access_total.toLocaleString("en-US")} person–page answers: the first ${rows.length.toLocaleString("en-US")} are listed below (by person, then page), and the summary above counts them all.`) : null,
     rows.length ? [accessTable, byEdit(), h("div", { class: "cols" }, h("div", {}, h("h4", {}, "By person"), byPerson), h("div", {}, h("h4", {}, "By page"), byPage))] : null,
     h("h4", {}, "Business function profiles"),
     w.functions.length ? h("ul", { id: "diff-functions" }, w.functions.map((f) => h("li", {}, personLabel(f.person), ": ",

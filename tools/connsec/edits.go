@@ -103,8 +103,9 @@ func writeFileAtomic(name string, data []byte) error {
 
 // runWhatIf is `connsec whatif`: the impact of a batch, a one-line summary first.
 func runWhatIf(args []string, stdout, stderr io.Writer) int {
-	c := newCommand("whatif", "--snapshot IN --batch B [--json]", stdout, stderr)
+	c := newCommand("whatif", "--snapshot IN --batch B [--access-rows N] [--json]", stdout, stderr)
 	batchFile := c.batchFlag()
+	rows := c.fs.Int("access-rows", evaluator.DefaultAccessRows, "how many changes of page access to list (-1: every one); the summary counts them all")
 	if code, ok := c.parse(args, "batch"); !ok {
 		return code
 	}
@@ -112,7 +113,7 @@ func runWhatIf(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	w := m.WhatIf(b)
+	w := m.WhatIfN(b, *rows)
 	if c.json {
 		c.printJSON(w)
 	} else {
@@ -133,6 +134,9 @@ func printWhatIf(w io.Writer, r *evaluator.WhatIf) {
 		for _, c := range r.Access {
 			fmt.Fprintf(w, "  %-10s %-28s %s → %s\n", c.Subject, c.Resource, cellWords(c.Before), cellWords(c.After))
 		}
+	}
+	if more := r.AccessTotal - len(r.Access); more > 0 {
+		fmt.Fprintf(w, "  … and %d more changes of page access (--access-rows -1 lists every one)\n", more)
 	}
 	if len(r.Functions) > 0 {
 		fmt.Fprintln(w, "\nBusiness function profiles:")

@@ -156,6 +156,12 @@ func TestWhatIfAndApply(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "1 person gains reader on") || !strings.Contains(out, "+1 staff_in_temporary_unit") {
 		t.Fatalf("whatif: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// listed to its first row, the rest counted
+	code, cut, errOut := runCLI("whatif", "--snapshot", example, "--batch", batch, "--access-rows", "1")
+	if code != 0 || strings.Count(cut, "page:") != 1 || !strings.Contains(cut, "more changes of page access (--access-rows -1 lists every one)") ||
+		strings.SplitN(cut, "\n", 2)[0] != strings.SplitN(out, "\n", 2)[0] {
+		t.Fatalf("whatif --access-rows 1: exit %d\n%s\n%s", code, cut, errOut)
+	}
 	newSnap := filepath.Join(dir, "new.json")
 	code, out, errOut = runCLI("apply", "--snapshot", example, "--batch", batch, "--out", newSnap)
 	if code != 0 || !strings.Contains(out, "version 1") {

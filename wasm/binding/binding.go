@@ -56,6 +56,9 @@ type args struct {
 	Scenario string              `json:"scenario"`
 	Files    map[string]string   `json:"files"`
 	Requests []evaluator.Request `json:"requests"`
+	// AccessRows is how many rows of a what-if's access diff to list (absent:
+	// evaluator.DefaultAccessRows; -1: all of them).
+	AccessRows *int `json:"access_rows"`
 }
 
 // Call runs one method with its JSON arguments and returns the JSON reply.
@@ -144,6 +147,9 @@ func (s *Session) dispatch(method string, a *args) reply {
 	case "candidates":
 		return answer(m.BuildCandidates(a.Build))
 	case "whatif":
+		if a.AccessRows != nil {
+			return ok(m.WhatIfN(a.Batch, *a.AccessRows))
+		}
 		return ok(m.WhatIf(a.Batch))
 	case "apply":
 		at := time.Now()

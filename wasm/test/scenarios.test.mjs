@@ -56,6 +56,14 @@ test("calls answer with values and never throw", async () => {
   const w = mod.call("whatif", { batch });
   assert.equal(w.result.accepted, true);
   assert.match(w.result.summary, /^1 person gains reader/);
+  assert.equal(w.result.access_total, w.result.access.length);
+  // a diff cut to its first row still counts every change, and its summary is the same
+  const cut = mod.call("whatif", { batch, access_rows: 1 });
+  assert.equal(cut.result.access.length, 1);
+  assert.deepEqual(cut.result.access[0], w.result.access[0]);
+  assert.equal(cut.result.access_total, w.result.access_total);
+  assert.equal(cut.result.summary, w.result.summary);
+  assert.ok(w.result.access_total > 1);
   const applied = mod.call("apply", { batch, time: "2026-11-22T09:00:00Z" });
   assert.equal(applied.result.version, 1);
   assert.equal(mod.call("apply", { batch }).error.code, "version_conflict");
