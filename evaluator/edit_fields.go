@@ -75,7 +75,7 @@ func (e *edit) page(key string) int32 {
 	if e.err != nil {
 		return -1
 	}
-	x, ok := e.m.pageIdx[id]
+	x, ok := e.m.pageIdx.get(id)
 	if !ok {
 		e.failAt(key, CodeUnknownReference, "no page has the id %q", id)
 		return -1

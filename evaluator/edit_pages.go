@@ -87,7 +87,7 @@ func opCreatePage(e *edit) {
 		}
 	} else if e.ok() {
 		var ok bool
-		if parent, ok = e.m.pageIdx[pv.Str]; !ok {
+		if parent, ok = e.m.pageIdx.get(pv.Str); !ok {
 			e.failAt("page.parent", CodeUnknownReference, "no page has the id %s", describe(pv))
 		}
 	}

@@ -197,18 +197,20 @@ func (st *structure) units() {
 	}
 }
 
+// pages gives n pages of its own, with room for one more (a create_page appends without a
+// second copy).
 func (st *structure) pages() {
 	if st.once("pages") {
-		st.n.pages = slices.Clone(st.n.pages)
+		st.n.pages = append(make([]pageC, 0, len(st.n.pages)+1), st.n.pages...)
 		if st.n.pageHot != nil {
-			st.n.pageHot = slices.Clone(st.n.pageHot)
+			st.n.pageHot = append(make([]pageHotC, 0, len(st.n.pageHot)+1), st.n.pageHot...)
 		}
 	}
 }
 
 func (st *structure) pageIdx() {
 	if st.once("pageIdx") {
-		st.n.pageIdx = cloneIdx(st.n.pageIdx)
+		st.n.pageIdx = st.n.pageIdx.clone()
 	}
 }
 
@@ -318,9 +320,6 @@ func (m *Model) withStructure(e *edit) (next *Model, problem *Problem, ok bool) 
 		}
 		return nil, &r.problems[0], true
 	}
-	if st.own["pageIdx"] {
-		n.pageFast = newIDIndex(len(n.pages), func(i int) string { return n.pages[i].src.ID })
-	}
 	if len(fields) == 0 {
 		return &n, nil, true
 	}
@@ -425,7 +424,7 @@ func (st *structure) addPage(a int32, i int, pg page) bool {
 	if i != len(A.Pages) || pg.ID == "" || m.idTaken(pg.ID) {
 		return false
 	}
-	par, ok := n.pageIdx[pg.Parent]
+	par, ok := n.pageIdx.get(pg.Parent)
 	if !ok || n.pages[par].agency != a {
 		return false
 	}
@@ -458,7 +457,7 @@ func (st *structure) addPage(a int32, i int, pg page) bool {
 		}
 	}
 	n.pages[x] = pageC{src: &A.Pages[i], agency: a, parent: -1, deptUnit: -1, metric: -1, task: -1, individual: -1, project: -1, person: -1, secOwner: -1}
-	n.pageIdx[pg.ID] = x
+	n.pageIdx.set(pg.ID, x)
 	n.agencies[a].pages = append(slices.Clip(n.agencies[a].pages), x)
 	n.pages[par].children = slices.Clip(n.pages[par].children)
 	c.compilePage(a, i)
@@ -503,7 +502,7 @@ func (st *structure) removePage(a int32, i int) bool {
 	for j, y := range n.agencies[a].pages {
 		n.pages[y].src = &A.Pages[j]
 	}
-	delete(n.pageIdx, P.src.ID)
+	n.pageIdx.del(P.src.ID)
 	n.pages = slices.Delete(n.pages, int(x), int(x)+1)
 	if n.pageHot != nil {
 		n.pageHot = slices.Delete(n.pageHot, int(x), int(x)+1)
@@ -561,7 +560,7 @@ func (n *Model) remapPages(from int, f func(int32) int32) {
 	}
 	for x := from; x < len(n.pages); x++ {
 		if n.pages[x].src != nil {
-			n.pageIdx[n.pages[x].src.ID] = int32(x)
+			n.pageIdx.set(n.pages[x].src.ID, int32(x))
 		}
 	}
 }

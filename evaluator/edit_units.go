@@ -43,7 +43,7 @@ func (m *Model) idTaken(id string) bool {
 	_, p := m.personIdx[id]
 	_, a := m.agencyIdx[id]
 	_, u := m.unitIdx[id]
-	_, x := m.pageIdx[id]
+	_, x := m.pageIdx.get(id)
 	_, g := m.groupIdx[id]
 	return p || a || u || x || g
 }

@@ -294,7 +294,7 @@ func (c *compiler) compile() {
 	m.agencyIdx = make(map[string]int32, len(s.Agencies))
 	m.unitIdx = make(map[string]int32, nUnits)
 	m.groupIdx = make(map[string]int32, nGroups)
-	m.pageIdx = make(map[string]int32, nPages)
+	m.pageIdx = newIDTable(nPages)
 	m.agencies = make([]agencyC, 0, len(s.Agencies))
 	m.units = make([]unitC, 0, nUnits)
 	m.groups = make([]groupC, 0, nGroups)
@@ -326,7 +326,7 @@ func (c *compiler) compile() {
 		for pi := range a.Pages {
 			p := &a.Pages[pi]
 			if c.claimL(p.ID, lazyPath{base: pagesPath, i: pi, key: "id"}) {
-				m.pageIdx[p.ID] = int32(len(m.pages))
+				m.pageIdx.set(p.ID, int32(len(m.pages)))
 				ac.pages = append(ac.pages, int32(len(m.pages)))
 				m.pages = append(m.pages, pageC{src: p, agency: int32(ai), parent: -1,
 					deptUnit: -1, metric: -1, task: -1, individual: -1, project: -1, person: -1, secOwner: -1})
@@ -353,7 +353,6 @@ func (c *compiler) compile() {
 			m.pageHot[x] = pageHotC{entries: P.sec.entries, creators: P.creators, agency: P.agency, secOwner: P.secOwner, kind: P.kind, perf: P.perf}
 		}
 	}
-	m.pageFast = newIDIndex(len(m.pages), func(i int) string { return m.pages[i].src.ID })
 	m.personFast = newIDIndex(len(m.people), func(i int) string { return m.people[i].src.ID })
 }
 

@@ -37,10 +37,10 @@ type Model struct {
 	groupIdx map[string]int32
 
 	pages   []pageC
-	pageIdx map[string]int32
+	pageIdx idTable
 
-	// pageIdx and personIdx again, for the lookups of every request (idIndex)
-	pageFast, personFast idIndex
+	// personIdx again, for the lookups of every request (idIndex)
+	personFast idIndex
 	// pageHot[x] is what deciding reads of page x, packed (pageHotC)
 	pageHot []pageHotC
 
@@ -356,13 +356,7 @@ func (ix *idIndex) lookup(id string) (int32, bool) {
 }
 
 // pageIndex and personIndex answer as pageIdx and personIdx do.
-func (m *Model) pageIndex(id string) (int32, bool) {
-	if len(id) <= idIndexMax && m.pageFast.slots != nil {
-		return m.pageFast.lookup(id)
-	}
-	x, ok := m.pageIdx[id]
-	return x, ok
-}
+func (m *Model) pageIndex(id string) (int32, bool) { return m.pageIdx.get(id) }
 
 func (m *Model) personIndex(id string) (int32, bool) {
 	if len(id) <= idIndexMax && m.personFast.slots != nil {

@@ -32,7 +32,7 @@ func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
 	at := field(index("agencies", int(ai)), "pages")
 	pg := &ac.src.Pages[pi]
 	pl := lazyPath{base: at, i: pi} // the page's path, written out only where needed
-	x, ok := m.pageIdx[pg.ID]
+	x, ok := m.pageIdx.get(pg.ID)
 	var P *pageC
 	switch {
 	case ok && m.pages[x].src == pg:
@@ -136,7 +136,7 @@ func (c *compiler) pagePeople(P *pageC, pg *page, pl lazyPath) {
 // parentOf is the parent of page pg of agency ai, when it is a page of that agency; it reports
 // the parent otherwise.
 func (c *compiler) parentOf(pg *page, ai int32, pl lazyPath) (int32, bool) {
-	par, ok := c.m.pageIdx[pg.Parent]
+	par, ok := c.m.pageIdx.get(pg.Parent)
 	if !ok {
 		c.unknown(lostPages, pl.at("parent").String(), "no page has the id %q", pg.Parent)
 		return -1, false

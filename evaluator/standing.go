@@ -52,7 +52,7 @@ func (m *Model) AgencyOf(id string) string {
 	if g, found := m.groupIdx[id]; found {
 		return m.agencies[m.groups[g].agency].src.ID
 	}
-	if pg, found := m.pageIdx[id]; found {
+	if pg, found := m.pageIdx.get(id); found {
 		return m.agencies[m.pages[pg].agency].src.ID
 	}
 	return ""

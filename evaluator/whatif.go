@@ -323,7 +323,7 @@ func (m *Model) changeByID(next *Model, person, page string) (AccessChange, bool
 
 func (m *Model) cellByID(person, page string) (role, kindSet) {
 	p, ok := m.personIdx[person]
-	x, ok2 := m.pageIdx[page]
+	x, ok2 := m.pageIdx.get(page)
 	if !ok || !ok2 {
 		return roleNotSet, 0
 	}

@@ -62,7 +62,7 @@ func (m *Model) accessDiffOn(next *Model, people, pages []string) []AccessChange
 		}
 		seen := map[string]bool{}
 		for _, model := range []*Model{m, next} {
-			x, ok := model.pageIdx[page]
+			x, ok := model.pageIdx.get(page)
 			if !ok {
 				continue
 			}
@@ -180,13 +180,13 @@ func (m *Model) changedPagesByID(next *Model) []string {
 	chainsM, chainsN := map[[2]int32]string{}, map[[2]int32]string{}
 	for x := range m.pages {
 		id := m.pages[x].src.ID
-		y, ok := next.pageIdx[id]
+		y, ok := next.pageIdx.get(id)
 		if !ok || !m.samePageByID(next, int32(x), y, chainsM, chainsN) {
 			out = append(out, id)
 		}
 	}
 	for y := range next.pages {
-		if _, ok := m.pageIdx[next.pages[y].src.ID]; !ok {
+		if _, ok := m.pageIdx.get(next.pages[y].src.ID); !ok {
 			out = append(out, next.pages[y].src.ID)
 		}
 	}

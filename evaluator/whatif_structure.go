@@ -42,7 +42,7 @@ func (m *Model) walkSubtree(x int32, f func(y int32)) {
 
 // subtreeIDs adds to out the ids of the pages at or under page id in m.
 func (m *Model) subtreeIDs(id string, out map[string]bool) {
-	if x, ok := m.pageIdx[id]; ok {
+	if x, ok := m.pageIdx.get(id); ok {
 		m.walkSubtree(x, func(y int32) { out[m.pages[y].src.ID] = true })
 	}
 }
@@ -51,7 +51,7 @@ func (m *Model) subtreeIDs(id string, out map[string]bool) {
 func (m *Model) subtreePlaces(ids map[string]bool) map[int32]bool {
 	out := map[int32]bool{}
 	for id := range ids {
-		if x, ok := m.pageIdx[id]; ok {
+		if x, ok := m.pageIdx.get(id); ok {
 			m.walkSubtree(x, func(y int32) { out[y] = true })
 		}
 	}
@@ -84,8 +84,8 @@ func (m *Model) changedPagesByIDAfter(next *Model, ch *changeSet) []string {
 	}
 	var out []string
 	for id := range cands {
-		x, inM := m.pageIdx[id]
-		y, inN := next.pageIdx[id]
+		x, inM := m.pageIdx.get(id)
+		y, inN := next.pageIdx.get(id)
 		if inM != inN || inM && !m.samePageByID(next, x, y, chainsM, chainsN) {
 			out = append(out, id)
 		}
