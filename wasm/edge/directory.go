@@ -2,6 +2,7 @@ package edge
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/connsec/connsec/evaluator"
@@ -9,14 +10,14 @@ import (
 )
 
 // DirectoryIndex is the index a sharded reader routes by (README "The edge"): which agency holds
-// each page and unit, and for each person, in the whole snapshot's order, the agencies where
+// each page, unit and custom group, and for each person, in the whole snapshot's order, the agencies where
 // they have a staff record and the agencies whose shard keeps them (RULES.md §10.3: named by
 // the agency, or kept everywhere as an administrator, a person the site defaults name or a
 // holder of a system-scope function). It holds no security: no entry, no record's dates, no
 // function. The writer makes it from the whole model (Ledger.Directory).
 type DirectoryIndex struct {
 	Agencies []string          // in snapshot order
-	holder   map[string]uint16 // page or unit id → its agency's index
+	holder   map[string]uint16 // page, unit or group id → its agency's index
 	units    [][]string        // each agency's units, in snapshot order
 	people   []dirPerson       // in snapshot order
 	personAt map[string]int32
@@ -74,6 +75,12 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 	})
 	doc.Get("agencies").ForEach(func(_, ag gjson.Result) bool {
 		ai := agencyAt[ag.Get("id").String()]
+		ag.Get("groups.#.id").ForEach(func(_, g gjson.Result) bool {
+			if _, taken := d.holder[g.String()]; !taken {
+				d.holder[g.String()] = ai
+			}
+			return true
+		})
 		named := map[string]bool{}
 		collectIDs(ag, named)
 		ag.Get("staff").ForEach(func(_, rec gjson.Result) bool {
@@ -158,6 +165,29 @@ func (d *DirectoryIndex) agencyOf(resource string) string {
 		}
 	}
 	return ""
+}
+
+// AgencyOf names the agency an agency, unit, custom group or page id belongs to, and "" for
+// any other id, as the whole model's AgencyOf does (who may list who has access, SPEC §10).
+func (d *DirectoryIndex) AgencyOf(id string) string {
+	if a, ok := d.holder[id]; ok {
+		return d.Agencies[a]
+	}
+	if slices.Contains(d.Agencies, id) {
+		return id
+	}
+	return ""
+}
+
+// Standing is who the person is to the API on the snapshot's day (SPEC §10), as the whole
+// model's Standing says: an administrator, the agencies they coordinate and those where they
+// are active staff, each sorted by id; an unknown person is a RequestError.
+func (d *DirectoryIndex) Standing(person string) (evaluator.Standing, error) {
+	p := d.person(person)
+	if p == nil {
+		return evaluator.Standing{}, &evaluator.RequestError{Code: evaluator.CodeUnknownReference, Message: fmt.Sprintf("there is no person %s in this snapshot", person)}
+	}
+	return evaluator.Standing{Administrator: p.admin, Coordinates: d.names(p.coords), StaffOf: d.names(p.staff)}, nil
 }
 
 // keeps tells whether agency a's shard keeps the person.
