@@ -296,15 +296,23 @@ func TestAuthZENOverShardsAnswersAsTheWhole(t *testing.T) {
 	}
 }
 
+// newShardedAPI is the example's API with the AuthZEN routes answered from Shards.
+func newShardedAPI(t *testing.T) *api {
+	a := newAPI(t)
+	a.srv.Close()
+	now := func() time.Time { return clock }
+	a.srv = httptest.NewServer(edge.New(edge.Config{Store: a.store, Shards: &edge.Shards{Source: a.store, Now: now},
+		Secret: secret, SeedAdmin: "p-admin", Now: now, MaxBody: 64 << 10}))
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
 // GET /v1/readers is for administrators and services: it reports the agency models an
 // evaluation loaded and the memory; a coordinator, a worker and an unknown person get 403.
 // Without Shards it reports the whole model's reader, with no agency models.
 func TestReadersRoute(t *testing.T) {
 	a := newAPI(t)
-	sharded := httptest.NewServer(edge.New(edge.Config{Store: a.store, Shards: &edge.Shards{Source: a.store, Now: func() time.Time { return clock }},
-		Secret: secret, Now: func() time.Time { return clock }}))
-	t.Cleanup(sharded.Close)
-	whole := a.srv
+	whole, sharded := a.srv, newShardedAPI(t).srv
 	if r := a.do("GET", "/v1/readers", token(t, "p-admin"), nil); r.status != 200 || r.body["reader"] != "whole" || len(r.body["models"].([]any)) != 0 {
 		t.Fatalf("the whole model's reader: %d %s", r.status, r.raw)
 	}
