@@ -16,16 +16,18 @@ import (
 // holder of a system-scope function). It holds no security: no entry, no record's dates, no
 // function. The writer makes it from the whole model (Ledger.Directory).
 type DirectoryIndex struct {
-	Agencies []string          // in snapshot order
-	holder   map[string]uint16 // page, unit or group id → its agency's index
-	units    [][]string        // each agency's units, in snapshot order
-	people   []dirPerson       // in snapshot order
-	personAt map[string]int32
-	caps     []string // every capability, sorted (Model.Capabilities)
+	Agencies    []string          // in snapshot order
+	agencyNames []string          // each agency's name ("" when it has none)
+	holder      map[string]uint16 // page, unit or group id → its agency's index
+	units       [][]string        // each agency's units, in snapshot order
+	people      []dirPerson       // in snapshot order
+	personAt    map[string]int32
+	caps        []string // every capability, sorted (Model.Capabilities)
 }
 
 type dirPerson struct {
 	id         string
+	name       string   // "" when the snapshot gives none
 	everywhere bool     // kept by every agency's shard
 	records    []uint16 // agencies with a record of any date, in snapshot order
 	kept       []uint16 // agencies whose shard keeps the person (records or named), in snapshot order
@@ -43,6 +45,14 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 		d.personAt[id] = int32(i)
 		d.people = append(d.people, dirPerson{id: id})
 	}
+	names := map[string]string{}
+	doc.Get("people").ForEach(func(_, p gjson.Result) bool {
+		names[p.Get("id").String()] = p.Get("name").String()
+		return true
+	})
+	for i := range d.people {
+		d.people[i].name = names[d.people[i].id]
+	}
 	agencyAt := map[string]uint16{}
 	for i, id := range m.IDs("agency") {
 		if i > 0xffff {
@@ -52,6 +62,7 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 		d.Agencies = append(d.Agencies, id)
 	}
 	d.units = make([][]string, len(d.Agencies))
+	d.agencyNames = make([]string, len(d.Agencies))
 	for _, id := range m.IDs("page") {
 		d.holder[id] = agencyAt[m.AgencyOf(id)]
 	}
@@ -75,6 +86,7 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 	})
 	doc.Get("agencies").ForEach(func(_, ag gjson.Result) bool {
 		ai := agencyAt[ag.Get("id").String()]
+		d.agencyNames[ai] = ag.Get("name").String()
 		ag.Get("groups.#.id").ForEach(func(_, g gjson.Result) bool {
 			if _, taken := d.holder[g.String()]; !taken {
 				d.holder[g.String()] = ai
@@ -234,15 +246,26 @@ func (d *DirectoryIndex) names(list []uint16) []string {
 	return out
 }
 
+// label words a person or an agency as the evaluator's reasons do: the name, then the id.
+func label(name, id string) string {
+	if name == "" {
+		return id
+	}
+	return name + " (" + id + ")"
+}
+
 // Size estimates the index's bytes: its maps and lists, and the ids they hold.
 func (d *DirectoryIndex) Size() int64 {
 	n := int64(0)
+	for _, name := range d.agencyNames {
+		n += int64(len(name)) + 16
+	}
 	for id := range d.holder {
 		n += int64(len(id)) + 16 + 2 + 8 // the string header, the value, the map's slot overhead
 	}
 	for i := range d.people {
 		p := &d.people[i]
-		n += int64(len(p.id))*2 + 16 + 16 + 4 + 8 + 96 + 2*int64(len(p.records)+len(p.kept)+len(p.coords)+len(p.staff))
+		n += int64(len(p.id))*2 + int64(len(p.name)) + 16 + 16 + 16 + 4 + 8 + 96 + 2*int64(len(p.records)+len(p.kept)+len(p.coords)+len(p.staff))
 	}
 	for _, c := range d.caps {
 		n += int64(len(c)) + 16

@@ -13,12 +13,12 @@ import (
 // that does not fit is an error, never a panic.
 //
 //	"connsec.directory/1\n"
-//	agencies: n, then for each: id, its units in snapshot order, its pages and groups sorted
+//	agencies: n, then for each: id, name, its units in snapshot order, its pages and groups sorted
 //	capabilities: n, ids
-//	people: n, then for each in snapshot order: id, flags (1 everywhere, 2 administrator),
+//	people: n, then for each in snapshot order: id, name, flags (1 everywhere, 2 administrator),
 //	        records, kept, coordinates, staff: each n, then agency indexes
 //
-// A number is an unsigned varint; an id is its length, then its bytes.
+// A number is an unsigned varint; an id or a name is its length, then its bytes.
 const directoryMagic = "connsec.directory/1\n"
 
 // MarshalBinary writes the index in the form above; the same index always gives the same bytes.
@@ -41,6 +41,7 @@ func (d *DirectoryIndex) MarshalBinary() ([]byte, error) {
 	num(len(d.Agencies))
 	for a, id := range d.Agencies {
 		str(id)
+		str(d.agencyNames[a])
 		num(len(d.units[a]))
 		for _, u := range d.units[a] {
 			str(u)
@@ -59,6 +60,7 @@ func (d *DirectoryIndex) MarshalBinary() ([]byte, error) {
 	for i := range d.people {
 		p := &d.people[i]
 		str(p.id)
+		str(p.name)
 		flags := 0
 		if p.everywhere {
 			flags |= 1
@@ -140,6 +142,7 @@ func (d *DirectoryIndex) UnmarshalBinary(data []byte) error {
 	}
 	for a := 0; a < n && r.err == nil; a++ {
 		out.Agencies = append(out.Agencies, r.str("an agency id"))
+		out.agencyNames = append(out.agencyNames, r.str("an agency's name"))
 		var units []string
 		for i, k := 0, r.count("the number of units"); i < k && r.err == nil; i++ {
 			u := r.str("a unit id")
@@ -155,7 +158,7 @@ func (d *DirectoryIndex) UnmarshalBinary(data []byte) error {
 		out.caps = append(out.caps, r.str("a capability"))
 	}
 	for i, k := 0, r.count("the number of people"); i < k && r.err == nil; i++ {
-		p := dirPerson{id: r.str("a person id")}
+		p := dirPerson{id: r.str("a person id"), name: r.str("a person's name")}
 		flags := r.num(3, "a person's flags")
 		p.everywhere, p.admin = flags&1 != 0, flags&2 != 0
 		p.records = r.agencies(n, "a person's records")

@@ -292,14 +292,16 @@ func (w *view) standIn(a uint16) string {
 
 // notKept is the answer for a subject agency a's shard does not keep: no record there, named
 // by nothing of it, no system function, not an administrator: allowed nothing there (RULES.md
-// §10.3). Its reason is the directory's, since the shard does not hold the person.
-func notKept(id, agency string, page bool) evaluator.Decision {
-	d := evaluator.Decision{Reasons: []evaluator.Reason{{Kind: "not_in_agency",
-		Message: fmt.Sprintf("%s has no staff record in %s, nothing of %s names them (no entry, group, role, owner or manager), and they hold no business function of system scope, so they have no access to its pages, its units or the agency", id, agency, agency)}}}
+// §10.3), level none on a page. Its one reason, not_in_agency, is the directory's, since the
+// shard does not hold the person to word the whole's.
+func (d *DirectoryIndex) notKept(p *dirPerson, a uint16, page bool) evaluator.Decision {
+	who, agency := label(p.name, p.id), label(d.agencyNames[a], d.Agencies[a])
+	r := evaluator.Reason{Kind: "not_in_agency", Message: fmt.Sprintf("%s has no staff record in %s and nothing there names them (no security entry, group, role, page owner or manager), and they hold no business function of system scope, so they have no access to its pages, its units or the agency itself", who, agency)}
+	dec := evaluator.Decision{Reasons: []evaluator.Reason{r}}
 	if page {
-		d.Level = evaluator.LevelNone
+		dec.Level = evaluator.LevelNone
 	}
-	return d
+	return dec
 }
 
 // Check answers a request as the whole snapshot's Check does (RULES.md §10.3): a page, unit or
@@ -379,7 +381,7 @@ func (w *view) check(r evaluator.Request, brief bool) (evaluator.Decision, error
 	if _, err := m.Allowed(stand); err != nil {
 		return evaluator.Decision{}, err
 	}
-	return notKept(r.Subject, w.dir.Agencies[shards[0]], typ == "page"), nil
+	return w.dir.notKept(p, shards[0], typ == "page"), nil
 }
 
 func (d *DirectoryIndex) agencyIndex(a string) uint16 {
