@@ -50,14 +50,10 @@ func (h *handler) read(ctx context.Context, atLeast Versions, f func(reading, Ve
 type wholeReading struct{ *evaluator.Model }
 
 func (m wholeReading) Resources(subject, action, sort, asOf string) ([]string, error) {
-	out := []string{}
 	if sort == "page" {
-		rows, err := m.What(subject, action, asOf)
-		for _, a := range rows {
-			out = append(out, a.Page)
-		}
-		return out, err
+		return pagesOf(m.What(subject, action, asOf))
 	}
+	out := []string{}
 	for _, id := range m.IDs(sort) {
 		ok, err := m.Allowed(evaluator.Request{Subject: subject, Action: action, Resource: sort + ":" + id, AsOf: asOf})
 		if err != nil {
@@ -72,6 +68,15 @@ func (m wholeReading) Resources(subject, action, sort, asOf string) ([]string, e
 
 func (m wholeReading) Actions(subject, resource, asOf string) ([]string, error) {
 	return actionsOn(m.Check, m.Capabilities(), subject, resource, asOf)
+}
+
+// pagesOf lists the pages of what's rows, in their order.
+func pagesOf(rows []evaluator.Access, err error) ([]string, error) {
+	out := make([]string, 0, len(rows))
+	for _, a := range rows {
+		out = append(out, a.Page)
+	}
+	return out, err
 }
 
 // actionsOn lists every action the subject is allowed on the resource (AuthZEN search of

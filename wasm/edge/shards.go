@@ -500,14 +500,10 @@ func (s *Shards) Resources(ctx context.Context, atLeast Versions, subject, actio
 }
 
 func (w *view) Resources(subject, action, sort, asOf string) ([]string, error) {
-	out := []string{}
 	if sort == "page" {
-		rows, err := w.What(subject, action, asOf)
-		for _, a := range rows {
-			out = append(out, a.Page)
-		}
-		return out, err
+		return pagesOf(w.What(subject, action, asOf))
 	}
+	out := []string{}
 	p := w.dir.person(subject)
 	type cand struct {
 		id     string
