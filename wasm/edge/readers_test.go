@@ -348,3 +348,36 @@ func TestReadersRoute(t *testing.T) {
 		t.Fatalf("no token: %d %s", r.status, r.raw)
 	}
 }
+
+// A reader over Shards that keeps its state for an hour still reads a caller's own write:
+// an evaluation that sends back the token of an accepted batch is answered from the state
+// the batch made, with that token as its version; without the token it may be answered from
+// the state it holds, and says which.
+func TestAuthZENOverShardsReadsItsWrites(t *testing.T) {
+	a := newAPI(t)
+	now := func() time.Time { return clock }
+	a.srv.Close()
+	a.srv = httptest.NewServer(edge.New(edge.Config{Store: a.store, Shards: &edge.Shards{Source: a.store, Fresh: time.Hour, Now: now}, Secret: secret, Now: now}))
+	t.Cleanup(a.srv.Close)
+	svc := token(t, "service:pep")
+	ask := eval("p-1012", "edit", "page", "pg-alb-dep-fc1")
+	if r := a.do("POST", "/access/v1/evaluation", svc, ask); r.status != 200 || r.body["decision"] != false {
+		t.Fatalf("before the move: %d %s", r.status, r.raw)
+	}
+	moved := a.do("POST", "/v1/edits", token(t, "p-1003"), moveIn(0, "u-alb-fc1"))
+	if moved.status != 200 {
+		t.Fatalf("the move: %d %s", moved.status, moved.raw)
+	}
+	tok := moved.body["version"].(string)
+	if r := a.do("POST", "/access/v1/evaluation", svc, ask); r.status != 200 || r.body["decision"] != false || r.body["context"].(map[string]any)["version"] != "d0" {
+		t.Fatalf("without the token, from the state held: %d %s", r.status, r.raw)
+	}
+	ask["context"] = map[string]any{"at_least_version": tok}
+	if r := a.do("POST", "/access/v1/evaluation", svc, ask); r.status != 200 || r.body["decision"] != true || r.body["context"].(map[string]any)["version"] != tok {
+		t.Fatalf("with the move's token %s: %d %s", tok, r.status, r.raw)
+	}
+	batch := map[string]any{"evaluations": []any{eval("p-1012", "edit", "page", "pg-alb-dep-fc1"), eval("p-1012", "read", "page", "pg-alb-org")}}
+	if r := a.do("POST", "/access/v1/evaluations", svc, batch); r.status != 200 || !strings.Contains(string(r.raw), `"version":"`+tok+`"`) || strings.Contains(string(r.raw), `"version":"d0"`) {
+		t.Fatalf("a batch after the token was read: %d %s", r.status, r.raw)
+	}
+}
