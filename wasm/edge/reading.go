@@ -49,6 +49,9 @@ func (h *handler) read(ctx context.Context, atLeast Versions, f func(reading, Ve
 // wholeReading is the whole model as a reading.
 type wholeReading struct{ *evaluator.Model }
 
+// Resources lists the ids of the sort the subject is allowed the action on (AuthZEN search of
+// resources, SPEC §10): pages as What lists them, in snapshot order; every unit, agency or
+// person asked in snapshot order.
 func (m wholeReading) Resources(subject, action, sort, asOf string) ([]string, error) {
 	if sort == "page" {
 		return pagesOf(m.What(subject, action, asOf))
@@ -66,6 +69,7 @@ func (m wholeReading) Resources(subject, action, sort, asOf string) ([]string, e
 	return out, nil
 }
 
+// Actions lists the actions the subject is allowed on the resource (actionsOn).
 func (m wholeReading) Actions(subject, resource, asOf string) ([]string, error) {
 	return actionsOn(m.Check, m.Capabilities(), subject, resource, asOf)
 }

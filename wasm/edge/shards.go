@@ -551,15 +551,20 @@ func (s *Shards) Actions(ctx context.Context, atLeast Versions, subject, resourc
 	return actions, v, err
 }
 
-// A view is a reading of one state (reading.go) for the AuthZEN routes: who a caller is comes
-// from the directory index, every answer from the agency models cut from that state.
+// A view is a reading of one state (reading.go) for the AuthZEN routes (SPEC §10): who a
+// caller is comes from the directory index, every answer from the agency models cut from that
+// state, routed as RULES.md §10.3 says.
 
+// Check is one decision with its reasons, as the whole model's Check.
 func (w *view) Check(r evaluator.Request) (evaluator.Decision, error) { return w.check(r, false) }
 
+// Actions lists the actions the subject is allowed on the resource, as on the whole model.
 func (w *view) Actions(subject, resource, asOf string) ([]string, error) {
 	return actionsOn(w.Check, w.dir.caps, subject, resource, asOf)
 }
 
+// Standing is the person's standing from the directory index (who may ask, SPEC §10).
 func (w *view) Standing(person string) (evaluator.Standing, error) { return w.dir.Standing(person) }
 
+// AgencyOf is the agency of an agency, unit, group or page id, from the directory index.
 func (w *view) AgencyOf(id string) string { return w.dir.AgencyOf(id) }
