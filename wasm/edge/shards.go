@@ -399,6 +399,7 @@ func (s *Shards) Who(ctx context.Context, atLeast Versions, action, resource, as
 	return rows, v, err
 }
 
+// Who is Shards.Who at the view's state.
 func (w *view) Who(action, resource, asOf string) ([]evaluator.Access, error) {
 	typ, id, _ := strings.Cut(resource, ":")
 	var shards []uint16
@@ -453,6 +454,7 @@ func (s *Shards) What(ctx context.Context, atLeast Versions, person, action, asO
 	return rows, v, err
 }
 
+// What is Shards.What at the view's state.
 func (w *view) What(person, action, asOf string) ([]evaluator.Access, error) {
 	p := w.dir.person(person)
 	kept := []uint16{}
@@ -499,6 +501,7 @@ func (s *Shards) Resources(ctx context.Context, atLeast Versions, subject, actio
 	return ids, v, err
 }
 
+// Resources is Shards.Resources at the view's state.
 func (w *view) Resources(subject, action, sort, asOf string) ([]string, error) {
 	if sort == "page" {
 		return pagesOf(w.What(subject, action, asOf))
