@@ -142,7 +142,7 @@ func (q *evaluationRequest) atLeast() (Versions, error) {
 
 // mayAsk: a service may ask about anyone; a person about themselves; an administrator about
 // anyone; a coordinator about the staff of the agencies they coordinate.
-func mayAsk(m *evaluator.Model, c Caller, subject string) error {
+func mayAsk(m whoIs, c Caller, subject string) error {
 	if c.Service != "" || c.Person == subject {
 		return nil
 	}
@@ -162,20 +162,37 @@ func mayAsk(m *evaluator.Model, c Caller, subject string) error {
 	return fail(http.StatusForbidden, codeForbidden, "%s may ask only about themselves; administrators ask about anyone and coordinators about the staff of their agency", c.Person)
 }
 
-// evaluate answers one evaluation on m, the state of v.
-func evaluate(m *evaluator.Model, v Versions, c Caller, q *evaluationRequest) (evaluationResponse, error) {
+// evaluate answers one evaluation on rd, the state of v.
+func evaluate(rd reading, v Versions, c Caller, q *evaluationRequest) (evaluationResponse, error) {
 	r, err := q.request()
 	if err != nil {
 		return evaluationResponse{}, err
 	}
-	if err := mayAsk(m, c, r.Subject); err != nil {
+	if err := mayAsk(rd, c, r.Subject); err != nil {
 		return evaluationResponse{}, err
 	}
-	d, err := m.Check(r)
+	d, err := rd.Check(r)
 	if err != nil {
 		return evaluationResponse{}, err
 	}
 	return evaluationResponse{Decision: d.Allowed, Context: evaluationContext{Level: d.Level, Reasons: d.Reasons, Version: v.String()}}, nil
+}
+
+// one answers a single evaluation.
+func (h *handler) one(w http.ResponseWriter, r *http.Request, c Caller, q *evaluationRequest) error {
+	atLeast, err := q.atLeast()
+	if err != nil {
+		return err
+	}
+	var res evaluationResponse
+	if err := h.read(r.Context(), atLeast, func(rd reading, v Versions) (err error) {
+		res, err = evaluate(rd, v, c, q)
+		return err
+	}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 func (h *handler) evaluation(w http.ResponseWriter, r *http.Request, c Caller) error {
@@ -183,20 +200,7 @@ func (h *handler) evaluation(w http.ResponseWriter, r *http.Request, c Caller) e
 	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
 		return err
 	}
-	atLeast, err := q.atLeast()
-	if err != nil {
-		return err
-	}
-	m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
-	if err != nil {
-		return err
-	}
-	res, err := evaluate(m, v, c, &q)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
+	return h.one(w, r, c, &q)
 }
 
 type evaluationsRequest struct {
@@ -207,9 +211,11 @@ type evaluationsRequest struct {
 	} `json:"options"`
 }
 
-// evaluations answers each item in request order; the top-level subject, action, resource and
-// context are the defaults of every item, and an item's own entity replaces its default whole. deny_on_first_deny and permit_on_first_permit stop
-// after the first deny or permit (an item in error counts as a deny).
+// evaluations answers each item in request order, every item from one state; the top-level
+// subject, action, resource and context are the defaults of every item, and an item's own
+// entity replaces its default whole. deny_on_first_deny and permit_on_first_permit stop after
+// the first deny or permit (an item in error counts as a deny). A failure of the service
+// fails the whole answer.
 func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) error {
 	var q evaluationsRequest
 	if err := decode(r, h.cfg.MaxBody, &q); err != nil {
@@ -224,20 +230,7 @@ func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) 
 	}
 	items := q.Evaluations
 	if len(items) == 0 { // AuthZEN 1.0 §7.1: no evaluations[] is one evaluation, answered as one
-		atLeast, err := q.atLeast()
-		if err != nil {
-			return err
-		}
-		m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
-		if err != nil {
-			return err
-		}
-		res, err := evaluate(m, v, c, &q.evaluationRequest)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, res)
-		return nil
+		return h.one(w, r, c, &q.evaluationRequest)
 	}
 	atLeast, err := q.atLeast()
 	if err != nil {
@@ -263,21 +256,26 @@ func (h *handler) evaluations(w http.ResponseWriter, r *http.Request, c Caller) 
 		}
 		atLeast = atLeast.Newest(more)
 	}
-	m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
-	if err != nil {
+	var out []evaluationResponse
+	if err := h.read(r.Context(), atLeast, func(rd reading, v Versions) error {
+		out = make([]evaluationResponse, 0, len(items))
+		for i := range items {
+			res, err := evaluate(rd, v, c, &items[i])
+			if err != nil && fault(err) {
+				return err
+			}
+			if err != nil {
+				he := asHTTPError(err)
+				res = evaluationResponse{Context: evaluationContext{Version: v.String(), Error: &itemError{Status: he.status, Code: he.Code, Message: he.Message}}}
+			}
+			out = append(out, res)
+			if (semantic == "deny_on_first_deny" && !res.Decision) || (semantic == "permit_on_first_permit" && res.Decision) {
+				break
+			}
+		}
+		return nil
+	}); err != nil {
 		return err
-	}
-	out := make([]evaluationResponse, 0, len(items))
-	for i := range items {
-		res, err := evaluate(m, v, c, &items[i])
-		if err != nil {
-			he := asHTTPError(err)
-			res = evaluationResponse{Context: evaluationContext{Version: v.String(), Error: &itemError{Status: he.status, Code: he.Code, Message: he.Message}}}
-		}
-		out = append(out, res)
-		if (semantic == "deny_on_first_deny" && !res.Decision) || (semantic == "permit_on_first_permit" && res.Decision) {
-			break
-		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"evaluations": out})
 	return nil

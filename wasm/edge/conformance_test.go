@@ -56,8 +56,13 @@ func loadConformance(t *testing.T) []conformanceCase {
 	return doc.Cases
 }
 
+// The corpus is run on both readers: the whole model, and Shards.
 func TestConformance(t *testing.T) {
-	a := newAPI(t)
+	t.Run("whole", func(t *testing.T) { conformance(t, newAPI(t)) })
+	t.Run("shards", func(t *testing.T) { conformance(t, newShardedAPI(t)) })
+}
+
+func conformance(t *testing.T, a *api) {
 	tokens := map[string]string{"": token(t, "service:pep"), "service": token(t, "service:pep"), "none": ""}
 	tokens["invalid"], _ = edge.Token([]byte("another-secret-of-16-bytes-plus"), "service:pep", clock.Add(-time.Minute), time.Hour)
 	for _, c := range loadConformance(t) {

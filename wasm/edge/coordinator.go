@@ -363,7 +363,7 @@ func (h *handler) notifications(w http.ResponseWriter, r *http.Request, c Caller
 	return nil
 }
 
-func staffOf(m *evaluator.Model, person string, agencies []string) bool {
+func staffOf(m whoIs, person string, agencies []string) bool {
 	st, err := m.Standing(person)
 	if err != nil {
 		return false

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/connsec/connsec/evaluator"
@@ -9,22 +10,24 @@ import (
 )
 
 // DirectoryIndex is the index a sharded reader routes by (README "The edge"): which agency holds
-// each page and unit, and for each person, in the whole snapshot's order, the agencies where
+// each page, unit and custom group, and for each person, in the whole snapshot's order, the agencies where
 // they have a staff record and the agencies whose shard keeps them (RULES.md §10.3: named by
 // the agency, or kept everywhere as an administrator, a person the site defaults name or a
 // holder of a system-scope function). It holds no security: no entry, no record's dates, no
 // function. The writer makes it from the whole model (Ledger.Directory).
 type DirectoryIndex struct {
-	Agencies []string          // in snapshot order
-	holder   map[string]uint16 // page or unit id → its agency's index
-	units    [][]string        // each agency's units, in snapshot order
-	people   []dirPerson       // in snapshot order
-	personAt map[string]int32
-	caps     []string // every capability, sorted (Model.Capabilities)
+	Agencies    []string          // in snapshot order
+	agencyNames []string          // each agency's name ("" when it has none)
+	holder      map[string]uint16 // page, unit or group id → its agency's index
+	units       [][]string        // each agency's units, in snapshot order
+	people      []dirPerson       // in snapshot order
+	personAt    map[string]int32
+	caps        []string // every capability, sorted (Model.Capabilities)
 }
 
 type dirPerson struct {
 	id         string
+	name       string   // "" when the snapshot gives none
 	everywhere bool     // kept by every agency's shard
 	records    []uint16 // agencies with a record of any date, in snapshot order
 	kept       []uint16 // agencies whose shard keeps the person (records or named), in snapshot order
@@ -42,6 +45,14 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 		d.personAt[id] = int32(i)
 		d.people = append(d.people, dirPerson{id: id})
 	}
+	names := map[string]string{}
+	doc.Get("people").ForEach(func(_, p gjson.Result) bool {
+		names[p.Get("id").String()] = p.Get("name").String()
+		return true
+	})
+	for i := range d.people {
+		d.people[i].name = names[d.people[i].id]
+	}
 	agencyAt := map[string]uint16{}
 	for i, id := range m.IDs("agency") {
 		if i > 0xffff {
@@ -51,6 +62,7 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 		d.Agencies = append(d.Agencies, id)
 	}
 	d.units = make([][]string, len(d.Agencies))
+	d.agencyNames = make([]string, len(d.Agencies))
 	for _, id := range m.IDs("page") {
 		d.holder[id] = agencyAt[m.AgencyOf(id)]
 	}
@@ -74,6 +86,13 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 	})
 	doc.Get("agencies").ForEach(func(_, ag gjson.Result) bool {
 		ai := agencyAt[ag.Get("id").String()]
+		d.agencyNames[ai] = ag.Get("name").String()
+		ag.Get("groups.#.id").ForEach(func(_, g gjson.Result) bool {
+			if _, taken := d.holder[g.String()]; !taken {
+				d.holder[g.String()] = ai
+			}
+			return true
+		})
 		named := map[string]bool{}
 		collectIDs(ag, named)
 		ag.Get("staff").ForEach(func(_, rec gjson.Result) bool {
@@ -160,6 +179,29 @@ func (d *DirectoryIndex) agencyOf(resource string) string {
 	return ""
 }
 
+// AgencyOf names the agency an agency, unit, custom group or page id belongs to, and "" for
+// any other id, as the whole model's AgencyOf does (who may list who has access, SPEC §10).
+func (d *DirectoryIndex) AgencyOf(id string) string {
+	if a, ok := d.holder[id]; ok {
+		return d.Agencies[a]
+	}
+	if slices.Contains(d.Agencies, id) {
+		return id
+	}
+	return ""
+}
+
+// Standing is who the person is to the API on the snapshot's day (SPEC §10), as the whole
+// model's Standing says: an administrator, the agencies they coordinate and those where they
+// are active staff, each sorted by id; an unknown person is a RequestError.
+func (d *DirectoryIndex) Standing(person string) (evaluator.Standing, error) {
+	p := d.person(person)
+	if p == nil {
+		return evaluator.Standing{}, &evaluator.RequestError{Code: evaluator.CodeUnknownReference, Message: fmt.Sprintf("there is no person %s in this snapshot", person)}
+	}
+	return evaluator.Standing{Administrator: p.admin, Coordinates: d.names(p.coords), StaffOf: d.names(p.staff)}, nil
+}
+
 // keeps tells whether agency a's shard keeps the person.
 func (d *DirectoryIndex) keeps(p *dirPerson, a uint16) bool {
 	return p.everywhere || contains16(p.kept, a)
@@ -204,15 +246,26 @@ func (d *DirectoryIndex) names(list []uint16) []string {
 	return out
 }
 
+// label words a person or an agency as the evaluator's reasons do: the name, then the id.
+func label(name, id string) string {
+	if name == "" {
+		return id
+	}
+	return name + " (" + id + ")"
+}
+
 // Size estimates the index's bytes: its maps and lists, and the ids they hold.
 func (d *DirectoryIndex) Size() int64 {
 	n := int64(0)
+	for _, name := range d.agencyNames {
+		n += int64(len(name)) + 16
+	}
 	for id := range d.holder {
 		n += int64(len(id)) + 16 + 2 + 8 // the string header, the value, the map's slot overhead
 	}
 	for i := range d.people {
 		p := &d.people[i]
-		n += int64(len(p.id))*2 + 16 + 16 + 4 + 8 + 96 + 2*int64(len(p.records)+len(p.kept)+len(p.coords)+len(p.staff))
+		n += int64(len(p.id))*2 + int64(len(p.name)) + 16 + 16 + 16 + 4 + 8 + 96 + 2*int64(len(p.records)+len(p.kept)+len(p.coords)+len(p.staff))
 	}
 	for _, c := range d.caps {
 		n += int64(len(c)) + 16

@@ -11,8 +11,9 @@ import (
 	"github.com/connsec/connsec/wasm/edge"
 )
 
-// FuzzRequests sends any body to every route that reads one: the API never panics, answers
-// in the shapes openapi.json describes, and a refused request changes nothing.
+// FuzzRequests sends any body to every route that reads one, on a handler over the whole model
+// and on one over Shards: the API never panics, answers in the shapes openapi.json describes
+// with the same status from either reader, and a refused request changes nothing.
 func FuzzRequests(f *testing.F) {
 	data, err := os.ReadFile("../../fixtures/example/snapshot.json")
 	if err != nil {
@@ -34,24 +35,34 @@ func FuzzRequests(f *testing.F) {
 	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	tok, _ := edge.Token(secret, "p-1003", clock, time.Hour)
 	f.Fuzz(func(t *testing.T, route int, body string) {
-		store, _ := edge.NewMemoryStore(data, func() time.Time { return clock })
-		h := edge.New(edge.Config{Store: store, Secret: secret, Now: func() time.Time { return clock }})
 		path := routes[(route%len(routes)+len(routes))%len(routes)]
-		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code == http.StatusInternalServerError {
-			t.Fatalf("%s %q: 500 %s", path, body, w.Body)
+		status := map[string]int{}
+		for _, reader := range []string{"whole", "shards"} { // the AuthZEN routes read the Store's model, or Shards
+			store, _ := edge.NewMemoryStore(data, func() time.Time { return clock })
+			cfg := edge.Config{Store: store, Secret: secret, Now: func() time.Time { return clock }}
+			if reader == "shards" {
+				cfg.Shards = &edge.Shards{Source: store}
+			}
+			req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			w := httptest.NewRecorder()
+			edge.New(cfg).ServeHTTP(w, req)
+			status[reader] = w.Code
+			if w.Code == http.StatusInternalServerError {
+				t.Fatalf("%s %q (%s): 500 %s", path, body, reader, w.Body)
+			}
+			if !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+				t.Fatalf("%s %q (%s): answered %q", path, body, reader, w.Header().Get("Content-Type"))
+			}
+			if err := conforms(http.MethodPost, path, w.Code, w.Header(), w.Body.Bytes()); err != nil {
+				t.Fatalf("%s %q (%s): %v", path, body, reader, err)
+			}
+			if v, _ := store.Versions(); w.Code != http.StatusOK && v.String() != "d0" {
+				t.Fatalf("%s %q (%s): refused (%d) but the state moved to %s", path, body, reader, w.Code, v)
+			}
 		}
-		if !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
-			t.Fatalf("%s %q: answered %q", path, body, w.Header().Get("Content-Type"))
-		}
-		if err := conforms(http.MethodPost, path, w.Code, w.Header(), w.Body.Bytes()); err != nil {
-			t.Fatalf("%s %q: %v", path, body, err)
-		}
-		if v, _ := store.Versions(); w.Code != http.StatusOK && v.String() != "d0" {
-			t.Fatalf("%s %q: refused (%d) but the state moved to %s", path, body, w.Code, v)
+		if status["whole"] != status["shards"] {
+			t.Fatalf("%s %q: the whole model answered %d, Shards %d", path, body, status["whole"], status["shards"])
 		}
 	})
 }

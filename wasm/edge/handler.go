@@ -1,7 +1,8 @@
 // Package edge is connsec's HTTP API (SPEC §10): the OpenID AuthZEN 1.0 evaluation and search
 // endpoints and the coordinator API, as an ordinary http.Handler. The Cloudflare worker
 // (wasm/worker) serves it, and so do the native server and the tests. It translates HTTP and
-// decides nothing itself: every answer comes from package evaluator, through a Store.
+// decides nothing itself: every answer comes from package evaluator, through a Store (or, for
+// the AuthZEN routes, through Shards).
 package edge
 
 import (
@@ -15,7 +16,10 @@ import (
 
 // Config is what the handler needs.
 type Config struct {
-	Store  Store
+	Store Store
+	// Shards, when set, answers the AuthZEN routes (evaluations and searches) from per-agency
+	// read models (README "The edge"); the coordinator routes read Store either way.
+	Shards *Shards
 	Secret []byte // HS256 signing secret of development tokens (16 bytes or more); refused when Tokens.Issuer is set
 	Tokens TokenConfig
 	// SeedAdmin is the one person who may seed an empty store (PUT /v1/snapshot), and must be
@@ -72,6 +76,7 @@ func New(cfg Config) http.Handler {
 	h.mux.HandleFunc("GET /v1/report", h.authed(h.report))
 	h.mux.HandleFunc("GET /v1/profile/{person}", h.authed(h.profile))
 	h.mux.HandleFunc("GET /v1/me", h.authed(h.me))
+	h.mux.HandleFunc("GET /v1/readers", h.authed(h.readers))
 	h.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		writeBody(w, http.StatusOK, "application/json", openAPI)
 	})

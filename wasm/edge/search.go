@@ -81,7 +81,7 @@ func (q *searchRequest) window(total int, version string) (from, to int, next st
 
 // find lists every match of a search; nil (with no error) when the request names a type or
 // id this snapshot does not have.
-type find func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error)
+type find func(rd reading, c Caller, q *searchRequest) ([]any, error)
 
 func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, f find) error {
 	var q searchRequest
@@ -95,27 +95,28 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request, c Caller, f fin
 			return err
 		}
 	}
-	m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
-	if err != nil {
+	var all []any
+	var at Versions
+	if err := h.read(r.Context(), atLeast, func(rd reading, v Versions) (err error) {
+		at = v
+		all, err = f(rd, c, &q)
+		var re *evaluator.RequestError
+		if errors.As(err, &re) && re.Code == evaluator.CodeUnknownReference {
+			all, err = nil, nil // an unknown id matches nothing
+		}
 		return err
-	}
-	all, err := f(m, c, &q)
-	var re *evaluator.RequestError
-	if errors.As(err, &re) && re.Code == evaluator.CodeUnknownReference {
-		all, err = nil, nil // an unknown id matches nothing
-	}
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	if all == nil {
 		all = []any{}
 	}
-	from, to, next, err := q.window(len(all), v.String())
+	from, to, next, err := q.window(len(all), at.String())
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, searchResponse{Page: searchPage{NextToken: next, Count: to - from, Total: len(all)},
-		Results: all[from:to], Context: map[string]string{"version": v.String()}})
+		Results: all[from:to], Context: map[string]string{"version": at.String()}})
 	return nil
 }
 
@@ -166,14 +167,14 @@ func needsAction(a *actionName) error {
 
 // searchSubject: every person allowed the action on the resource (evaluator.Who).
 func (h *handler) searchSubject(w http.ResponseWriter, r *http.Request, c Caller) error {
-	return h.search(w, r, c, func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error) {
+	return h.search(w, r, c, func(rd reading, c Caller, q *searchRequest) ([]any, error) {
 		if known, err := q.shape(false, true, true); err != nil || !known {
 			return nil, err
 		}
-		if err := mayList(m, c, q.Resource); err != nil {
+		if err := mayList(rd, c, q.Resource); err != nil {
 			return nil, err
 		}
-		rows, err := m.Who(q.Action.Name, q.Resource.Type+":"+q.Resource.ID, asOf(q))
+		rows, err := rd.Who(q.Action.Name, q.Resource.Type+":"+q.Resource.ID, asOf(q))
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +188,7 @@ func (h *handler) searchSubject(w http.ResponseWriter, r *http.Request, c Caller
 
 // mayList: who may list everyone allowed on a resource: a service, an administrator, or a
 // coordinator of the resource's agency.
-func mayList(m *evaluator.Model, c Caller, res *entity) error {
+func mayList(m whoIs, c Caller, res *entity) error {
 	if c.Service != "" {
 		return nil
 	}
@@ -209,32 +210,20 @@ func mayList(m *evaluator.Model, c Caller, res *entity) error {
 
 // searchResource: every resource of the type on which the subject is allowed the action.
 func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Caller) error {
-	return h.search(w, r, c, func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error) {
+	return h.search(w, r, c, func(rd reading, c Caller, q *searchRequest) ([]any, error) {
 		if known, err := q.shape(true, true, false); err != nil || !known {
 			return nil, err
 		}
-		if err := mayAsk(m, c, q.Subject.ID); err != nil {
+		if err := mayAsk(rd, c, q.Subject.ID); err != nil {
 			return nil, err
 		}
-		out := []any{}
-		if q.Resource.Type == "page" {
-			rows, err := m.What(q.Subject.ID, q.Action.Name, asOf(q))
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range rows {
-				out = append(out, entity{Type: "page", ID: a.Page})
-			}
-			return out, nil
+		ids, err := rd.Resources(q.Subject.ID, q.Action.Name, q.Resource.Type, asOf(q))
+		if err != nil {
+			return nil, err
 		}
-		for _, id := range m.IDs(q.Resource.Type) {
-			ok, err := m.Allowed(evaluator.Request{Subject: q.Subject.ID, Action: q.Action.Name, Resource: q.Resource.Type + ":" + id, AsOf: asOf(q)})
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out = append(out, entity{Type: q.Resource.Type, ID: id})
-			}
+		out := make([]any, len(ids))
+		for i, id := range ids {
+			out[i] = entity{Type: q.Resource.Type, ID: id}
 		}
 		return out, nil
 	})
@@ -244,33 +233,20 @@ func (h *handler) searchResource(w http.ResponseWriter, r *http.Request, c Calle
 // manage_security and create:<kind> on a page; the capabilities of the business functions on
 // a unit, agency or person.
 func (h *handler) searchAction(w http.ResponseWriter, r *http.Request, c Caller) error {
-	return h.search(w, r, c, func(m *evaluator.Model, c Caller, q *searchRequest) ([]any, error) {
+	return h.search(w, r, c, func(rd reading, c Caller, q *searchRequest) ([]any, error) {
 		if known, err := q.shape(true, false, true); err != nil || !known {
 			return nil, err
 		}
-		if err := mayAsk(m, c, q.Subject.ID); err != nil {
+		if err := mayAsk(rd, c, q.Subject.ID); err != nil {
 			return nil, err
 		}
-		req := evaluator.Request{Subject: q.Subject.ID, Resource: q.Resource.Type + ":" + q.Resource.ID, AsOf: asOf(q)}
-		candidates := m.Capabilities()
-		if q.Resource.Type == "page" {
-			candidates = []string{"read", "edit", "manage_security"}
+		names, err := rd.Actions(q.Subject.ID, q.Resource.Type+":"+q.Resource.ID, asOf(q))
+		if err != nil {
+			return nil, err
 		}
-		out := []any{}
-		for _, a := range candidates {
-			req.Action = a
-			d, err := m.Check(req)
-			if err != nil {
-				return nil, err
-			}
-			if d.Allowed {
-				out = append(out, actionName{Name: a})
-			}
-			if a == "read" {
-				for _, k := range d.Create {
-					out = append(out, actionName{Name: "create:" + k})
-				}
-			}
+		out := make([]any, len(names))
+		for i, a := range names {
+			out[i] = actionName{Name: a}
 		}
 		return out, nil
 	})

@@ -35,6 +35,9 @@ type Shards struct {
 	Budget int64            // bytes of agency models kept; 0: DefaultShardBudget
 	// Factor estimates a model's bytes from its document's length; 0: DefaultShardFactor.
 	Factor float64
+	// Loaded is called after a model was loaded and the budget kept (the worker tunes its
+	// collector to what is live); nil: nothing.
+	Loaded func()
 
 	mu      sync.Mutex
 	dir     *DirectoryIndex
@@ -59,9 +62,10 @@ const DefaultShardFactor = 8.0
 type agencyModel struct {
 	agency string
 	m      *evaluator.Model
-	v      Versions // the state its document was cut from
-	doc    int      // the document's bytes
-	size   int64    // estimated heap bytes
+	v      Versions  // the state its document was cut from
+	doc    int       // the document's bytes
+	size   int64     // estimated heap bytes
+	used   time.Time // when an answer last read it
 }
 
 // errMoved: a writer moved on while a request gathered its shards; it starts again.
@@ -137,6 +141,7 @@ func (w *view) model(a string) (*evaluator.Model, error) {
 		am := e.Value.(*agencyModel)
 		if am.v.String() == w.v.String() {
 			s.lru.MoveToFront(e)
+			am.used = s.now()
 			s.mu.Unlock()
 			return am.m, nil
 		}
@@ -154,24 +159,33 @@ func (w *view) model(a string) (*evaluator.Model, error) {
 	n := len(doc)
 	m, err := evaluator.LoadForReading(doc)
 	if err != nil {
-		return nil, fmt.Errorf("the shard of %s at %s does not load: %w", a, v, err)
+		return nil, fail(http.StatusInternalServerError, codeFailed, "the writers' shard of %s at %s does not load (%v); the service cannot answer about it until it does", a, v, err)
 	}
+	s.keep(&agencyModel{agency: a, m: m, v: v, doc: n, size: size, used: s.now()})
+	if s.Loaded != nil {
+		s.Loaded()
+	}
+	return m, nil
+}
+
+// keep holds a model just loaded, evicting the least recently used past the budget; the
+// model just loaded stays while it answers.
+func (s *Shards) keep(am *agencyModel) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.models[a]; ok { // loaded meanwhile by another request
+	if e, ok := s.models[am.agency]; ok { // loaded meanwhile by another request
 		s.drop(e)
 	}
 	if s.models == nil {
 		s.models = map[string]*list.Element{}
 	}
-	s.models[a] = s.lru.PushFront(&agencyModel{agency: a, m: m, v: v, doc: n, size: size})
-	s.used += size
+	s.models[am.agency] = s.lru.PushFront(am)
+	s.used += am.size
 	s.loads++
-	for s.used > s.budget() && s.lru.Len() > 1 { // the model just loaded stays while it answers
+	for s.used > s.budget() && s.lru.Len() > 1 {
 		s.drop(s.lru.Back())
 		s.evicted++
 	}
-	return m, nil
 }
 
 func (s *Shards) drop(e *list.Element) {
@@ -194,9 +208,11 @@ func (s *Shards) factor() float64 {
 	return s.Factor
 }
 
-// ShardStats is what GET /v1/readers reports: the models held, most recently used first, with
-// their estimated sizes, the budget, and the module's memory.
+// ShardStats is what GET /v1/readers reports: how the AuthZEN routes read ("shards", or
+// "whole" when they read the whole model), the models held, most recently used first, with
+// their estimated sizes and last use, the budget, and the module's memory.
 type ShardStats struct {
+	Reader    string       `json:"reader"`
 	State     string       `json:"version"`
 	Budget    int64        `json:"budget_bytes"`
 	Used      int64        `json:"used_bytes"`
@@ -212,6 +228,7 @@ type ModelStats struct {
 	Version  string `json:"version"`
 	DocBytes int    `json:"document_bytes"`
 	Bytes    int64  `json:"estimated_bytes"`
+	LastUsed string `json:"last_used"` // RFC 3339, UTC
 }
 
 // MemoryStats is the Go runtime's view of the module's memory; in WebAssembly, Sys is what
@@ -223,20 +240,25 @@ type MemoryStats struct {
 	NumGC     uint32 `json:"gc_cycles"`
 }
 
-// Stats reports the models held and the memory.
-func (s *Shards) Stats() ShardStats {
+// memoryStats reads the runtime's memory statistics (they stop the world for a moment).
+func memoryStats() MemoryStats {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
+	return MemoryStats{HeapAlloc: ms.HeapAlloc, HeapInuse: ms.HeapInuse, Sys: ms.Sys, NumGC: ms.NumGC}
+}
+
+// Stats reports the models held and the memory.
+func (s *Shards) Stats() ShardStats {
+	mem := memoryStats()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := ShardStats{State: s.state.String(), Budget: s.budget(), Used: s.used, Loads: s.loads, Evictions: s.evicted, Models: []ModelStats{},
-		Memory: MemoryStats{HeapAlloc: ms.HeapAlloc, HeapInuse: ms.HeapInuse, Sys: ms.Sys, NumGC: ms.NumGC}}
+	st := ShardStats{Reader: "shards", State: s.state.String(), Budget: s.budget(), Used: s.used, Loads: s.loads, Evictions: s.evicted, Models: []ModelStats{}, Memory: mem}
 	if s.dir != nil {
 		st.Directory = s.dir.Size()
 	}
 	for e := s.lru.Front(); e != nil; e = e.Next() {
 		am := e.Value.(*agencyModel)
-		st.Models = append(st.Models, ModelStats{Agency: am.agency, Version: am.v.String(), DocBytes: am.doc, Bytes: am.size})
+		st.Models = append(st.Models, ModelStats{Agency: am.agency, Version: am.v.String(), DocBytes: am.doc, Bytes: am.size, LastUsed: am.used.UTC().Format(time.RFC3339)})
 	}
 	return st
 }
@@ -270,14 +292,16 @@ func (w *view) standIn(a uint16) string {
 
 // notKept is the answer for a subject agency a's shard does not keep: no record there, named
 // by nothing of it, no system function, not an administrator: allowed nothing there (RULES.md
-// §10.3). Its reason is the directory's, since the shard does not hold the person.
-func notKept(id, agency string, page bool) evaluator.Decision {
-	d := evaluator.Decision{Reasons: []evaluator.Reason{{Kind: "not_in_agency",
-		Message: fmt.Sprintf("%s has no staff record in %s, nothing of %s names them (no entry, group, role, owner or manager), and they hold no business function of system scope, so they have no access to its pages, its units or the agency", id, agency, agency)}}}
+// §10.3), level none on a page. Its one reason, not_in_agency, is the directory's, since the
+// shard does not hold the person to word the whole's.
+func (d *DirectoryIndex) notKept(p *dirPerson, a uint16, page bool) evaluator.Decision {
+	who, agency := label(p.name, p.id), label(d.agencyNames[a], d.Agencies[a])
+	r := evaluator.Reason{Kind: "not_in_agency", Message: fmt.Sprintf("%s has no staff record in %s and nothing there names them (no security entry, group, role, page owner or manager), and they hold no business function of system scope, so they have no access to its pages, its units or the agency itself", who, agency)}
+	dec := evaluator.Decision{Reasons: []evaluator.Reason{r}}
 	if page {
-		d.Level = evaluator.LevelNone
+		dec.Level = evaluator.LevelNone
 	}
-	return d
+	return dec
 }
 
 // Check answers a request as the whole snapshot's Check does (RULES.md §10.3): a page, unit or
@@ -357,7 +381,7 @@ func (w *view) check(r evaluator.Request, brief bool) (evaluator.Decision, error
 	if _, err := m.Allowed(stand); err != nil {
 		return evaluator.Decision{}, err
 	}
-	return notKept(r.Subject, w.dir.Agencies[shards[0]], typ == "page"), nil
+	return w.dir.notKept(p, shards[0], typ == "page"), nil
 }
 
 func (d *DirectoryIndex) agencyIndex(a string) uint16 {
@@ -369,13 +393,14 @@ func (d *DirectoryIndex) agencyIndex(a string) uint16 {
 // person target from the shards of the agencies where they have records, merged.
 func (s *Shards) Who(ctx context.Context, atLeast Versions, action, resource, asOf string) (rows []evaluator.Access, v Versions, err error) {
 	v, err = s.at(ctx, atLeast, func(w *view) error {
-		rows, err = w.who(action, resource, asOf)
+		rows, err = w.Who(action, resource, asOf)
 		return err
 	})
 	return rows, v, err
 }
 
-func (w *view) who(action, resource, asOf string) ([]evaluator.Access, error) {
+// Who is Shards.Who at the view's state.
+func (w *view) Who(action, resource, asOf string) ([]evaluator.Access, error) {
 	typ, id, _ := strings.Cut(resource, ":")
 	var shards []uint16
 	if typ == "person" {
@@ -423,13 +448,14 @@ func (w *view) who(action, resource, asOf string) ([]evaluator.Access, error) {
 // order: the rows of each agency whose shard keeps them, agency after agency.
 func (s *Shards) What(ctx context.Context, atLeast Versions, person, action, asOf string) (rows []evaluator.Access, v Versions, err error) {
 	v, err = s.at(ctx, atLeast, func(w *view) error {
-		rows, err = w.what(person, action, asOf)
+		rows, err = w.What(person, action, asOf)
 		return err
 	})
 	return rows, v, err
 }
 
-func (w *view) what(person, action, asOf string) ([]evaluator.Access, error) {
+// What is Shards.What at the view's state.
+func (w *view) What(person, action, asOf string) ([]evaluator.Access, error) {
 	p := w.dir.person(person)
 	kept := []uint16{}
 	if p != nil {
@@ -469,21 +495,18 @@ func (w *view) what(person, action, asOf string) ([]evaluator.Access, error) {
 // keep the subject, the one place they can be allowed.
 func (s *Shards) Resources(ctx context.Context, atLeast Versions, subject, action, sort, asOf string) (ids []string, v Versions, err error) {
 	v, err = s.at(ctx, atLeast, func(w *view) error {
-		ids, err = w.resources(subject, action, sort, asOf)
+		ids, err = w.Resources(subject, action, sort, asOf)
 		return err
 	})
 	return ids, v, err
 }
 
-func (w *view) resources(subject, action, sort, asOf string) ([]string, error) {
-	out := []string{}
+// Resources is Shards.Resources at the view's state.
+func (w *view) Resources(subject, action, sort, asOf string) ([]string, error) {
 	if sort == "page" {
-		rows, err := w.what(subject, action, asOf)
-		for _, a := range rows {
-			out = append(out, a.Page)
-		}
-		return out, err
+		return pagesOf(w.What(subject, action, asOf))
 	}
+	out := []string{}
 	p := w.dir.person(subject)
 	type cand struct {
 		id     string
@@ -525,26 +548,26 @@ func (w *view) resources(subject, action, sort, asOf string) ([]string, error) {
 // the catalog on a unit, agency or person.
 func (s *Shards) Actions(ctx context.Context, atLeast Versions, subject, resource, asOf string) (actions []string, v Versions, err error) {
 	v, err = s.at(ctx, atLeast, func(w *view) error {
-		actions = []string{}
-		candidates := w.dir.caps
-		if strings.HasPrefix(resource, "page:") {
-			candidates = []string{"read", "edit", "manage_security"}
-		}
-		for _, a := range candidates {
-			d, err := w.check(evaluator.Request{Subject: subject, Action: a, Resource: resource, AsOf: asOf}, false)
-			if err != nil {
-				return err
-			}
-			if d.Allowed {
-				actions = append(actions, a)
-			}
-			if a == "read" {
-				for _, k := range d.Create {
-					actions = append(actions, "create:"+k)
-				}
-			}
-		}
-		return nil
+		actions, err = w.Actions(subject, resource, asOf)
+		return err
 	})
 	return actions, v, err
 }
+
+// A view is a reading of one state (reading.go) for the AuthZEN routes (SPEC §10): who a
+// caller is comes from the directory index, every answer from the agency models cut from that
+// state, routed as RULES.md §10.3 says.
+
+// Check is one decision with its reasons, as the whole model's Check.
+func (w *view) Check(r evaluator.Request) (evaluator.Decision, error) { return w.check(r, false) }
+
+// Actions lists the actions the subject is allowed on the resource, as on the whole model.
+func (w *view) Actions(subject, resource, asOf string) ([]string, error) {
+	return actionsOn(w.Check, w.dir.caps, subject, resource, asOf)
+}
+
+// Standing is the person's standing from the directory index (who may ask, SPEC §10).
+func (w *view) Standing(person string) (evaluator.Standing, error) { return w.dir.Standing(person) }
+
+// AgencyOf is the agency of an agency, unit, group or page id, from the directory index.
+func (w *view) AgencyOf(id string) string { return w.dir.AgencyOf(id) }

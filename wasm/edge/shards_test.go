@@ -44,6 +44,7 @@ func stateSnapshot(t testing.TB) []byte {
 type shardedDiff struct {
 	t        *testing.T
 	whole    *evaluator.Model
+	ledger   *edge.Ledger
 	shards   *edge.Shards
 	rng      *rand.Rand
 	data     []byte
@@ -70,7 +71,7 @@ func newShardedDiff(t *testing.T, data []byte, budget int64) *shardedDiff {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &shardedDiff{t: t, whole: whole, data: data, rng: rand.New(rand.NewPCG(5, 8)), asked: map[string]int{},
+	d := &shardedDiff{t: t, whole: whole, ledger: ledger, data: data, rng: rand.New(rand.NewPCG(5, 8)), asked: map[string]int{},
 		shards: &edge.Shards{Source: ledger, Fresh: time.Hour, Budget: budget},
 		people: whole.IDs("person"), pages: whole.IDs("page"), units: whole.IDs("unit"), agencies: whole.IDs("agency"),
 		caps: append(whole.Capabilities(), "nothing.view")}

@@ -1,13 +1,16 @@
 //go:build !(js && wasm)
 
 // Natively the worker is an ordinary net/http server over an in-memory store: the same
-// handler, for trying the API without workerd. It listens on 127.0.0.1:$PORT (default 9900)
-// only, unless CONNSEC_ADDR names another address (":9900" for every interface).
-// CONNSEC_SNAPSHOT names the snapshot (default: the example); tokens are configured as in the
-// worker (edge.TokensFromEnv; CONNSEC_JWT_SECRET for development tokens).
+// handler, for trying the API without workerd. Its AuthZEN routes answer from per-agency read
+// models over the store's Ledger (edge.Shards), as the worker's isolates do; the coordinator
+// routes read the Ledger's whole model. It listens on 127.0.0.1:$PORT (default 9900) only,
+// unless CONNSEC_ADDR names another address (":9900" for every interface). CONNSEC_SNAPSHOT
+// names the snapshot (default: the example); tokens are configured as in the worker
+// (edge.TokensFromEnv; CONNSEC_JWT_SECRET for development tokens).
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,36 +21,45 @@ import (
 )
 
 func main() {
-	path := os.Getenv("CONNSEC_SNAPSHOT")
+	h, err := server(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "connsec worker:", err)
+		os.Exit(2)
+	}
+	addr := listenAddr(os.Getenv("CONNSEC_ADDR"), os.Getenv("PORT"))
+	fmt.Fprintln(os.Stderr, "connsec worker: listening on http://"+addr)
+	if err := http.ListenAndServe(addr, h); err != nil {
+		fmt.Fprintln(os.Stderr, "connsec worker:", err)
+		os.Exit(1)
+	}
+}
+
+// server is the API over the snapshot CONNSEC_SNAPSHOT names, with the tokens the environment
+// configures.
+func server(getenv func(string) string) (http.Handler, error) {
+	path := getenv("CONNSEC_SNAPSHOT")
 	if path == "" {
 		path = "fixtures/example/snapshot.json"
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "connsec worker:", err)
-		os.Exit(2)
+		return nil, err
 	}
 	store, err := edge.NewMemoryStore(data, time.Now)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "connsec worker:", path+":", err)
-		os.Exit(2)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	tokens, err := edge.TokensFromEnv(os.Getenv)
+	tokens, err := edge.TokensFromEnv(getenv)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "connsec worker:", err)
-		os.Exit(2)
+		return nil, err
 	}
-	secret := os.Getenv("CONNSEC_JWT_SECRET")
+	secret := getenv("CONNSEC_JWT_SECRET")
 	if len(secret) < 16 && tokens.JWKSURL == "" && len(tokens.JWKS) == 0 {
-		fmt.Fprintln(os.Stderr, "connsec worker: set CONNSEC_JWKS_URL or CONNSEC_JWKS (with CONNSEC_ISSUER), or for local development CONNSEC_JWT_SECRET (16 characters or more)")
-		os.Exit(2)
+		return nil, errors.New("set CONNSEC_JWKS_URL or CONNSEC_JWKS (with CONNSEC_ISSUER), or for local development CONNSEC_JWT_SECRET (16 characters or more)")
 	}
-	addr := listenAddr(os.Getenv("CONNSEC_ADDR"), os.Getenv("PORT"))
-	fmt.Fprintln(os.Stderr, "connsec worker: listening on http://"+addr)
-	if err := http.ListenAndServe(addr, edge.New(edge.Config{Store: store, Secret: []byte(secret), Tokens: tokens})); err != nil {
-		fmt.Fprintln(os.Stderr, "connsec worker:", err)
-		os.Exit(1)
-	}
+	// Fresh 0: the Ledger is in this process, so every request reads its newest state.
+	shards := &edge.Shards{Source: store}
+	return edge.New(edge.Config{Store: store, Shards: shards, Secret: []byte(secret), Tokens: tokens}), nil
 }
 
 // listenAddr is where the native server listens: CONNSEC_ADDR when set, else the loopback

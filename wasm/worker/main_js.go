@@ -2,8 +2,9 @@
 
 // Command worker is connsec at the edge (SPEC §10, README "Architecture"): one Go module that
 // a Cloudflare Worker runs in two roles, each serving the API (package edge) through
-// syumai/workers from one long-lived instance. In the worker's isolates it answers from a
-// read model cached per isolate. In the Ledger Durable Object it is the single writer: edits
+// syumai/workers from one long-lived instance. In the worker's isolates it answers the AuthZEN
+// routes from the agency read models it keeps (edge.Shards) and the coordinator routes from a
+// read model of the whole state, each cached per isolate. In the Ledger Durable Object it is the single writer: edits
 // and seeds are routed there, judged by edge.Ledger and recorded in the journal of the shard
 // each acts on, in the object's storage.
 package main
@@ -25,6 +26,7 @@ func main() {
 	tuneGC() // until a model is loaded the heap is small
 
 	var store edge.Store = &edge.Reader{Source: ledgerSource{}, Fresh: freshFor, Now: time.Now, Loaded: tuneGC}
+	shards := &edge.Shards{Source: ledgerSource{}, Fresh: freshFor, Now: time.Now, Budget: shardBudget, Loaded: tuneGC}
 	if runtime.Get("role").String() == "ledger" {
 		ledger, err := edge.RestoreLedger(sqlJournals{js: runtime.Get("journal")}, time.Now)
 		if err != nil {
@@ -45,12 +47,13 @@ func main() {
 			}
 			return js.Null()
 		}))
-		store = seedTuned{ledger}
+		exposeShards(binding, ledger)
+		store, shards = seedTuned{ledger}, nil // the Ledger answers edits and seeds, not evaluations
 	}
 	// A token configuration that cannot be used is answered on every request (edge.New).
 	tokens, _ := edge.TokensFromEnv(cloudflare.Getenv)
 	tokens.Fetch = fetchKeySet
-	h := edge.New(edge.Config{Store: store, Secret: []byte(cloudflare.Getenv("CONNSEC_JWT_SECRET")),
+	h := edge.New(edge.Config{Store: store, Shards: shards, Secret: []byte(cloudflare.Getenv("CONNSEC_JWT_SECRET")),
 		Tokens: tokens, SeedAdmin: cloudflare.Getenv("CONNSEC_SEED_ADMIN")})
 	// The instance lives as long as its isolate and serves request after request; see
 	// keepAlive for why every answer is handed over whole.

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -77,16 +78,9 @@ func (s ledgerSource) After(ctx context.Context, seq int64) ([]edge.LogEntry, er
 }
 
 func (s ledgerSource) State(ctx context.Context) ([]byte, edge.Versions, error) {
-	res, body, err := s.ledger(ctx, "/snapshot")
-	if err != nil {
-		return nil, edge.Versions{}, err
-	}
-	if res.StatusCode == http.StatusNotFound {
+	body, v, err := s.versioned(ctx, "/snapshot")
+	if errors.Is(err, edge.ErrNotSeeded) {
 		return nil, edge.Versions{}, nil
 	}
-	if res.StatusCode != http.StatusOK {
-		return nil, edge.Versions{}, fmt.Errorf("the edit ledger failed (%d)", res.StatusCode)
-	}
-	v, err := edge.ParseVersions(res.Header.Get("X-Connsec-Versions"))
 	return body, v, err
 }

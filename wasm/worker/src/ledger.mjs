@@ -3,10 +3,16 @@
 // seeds) with edge.Ledger, which routes each batch to the shard it acts on and decides what
 // is stored and when; this class gives it SQLite storage (the journal below: each shard's
 // append-only log and the answers it keeps by Idempotency-Key, and checkpoints of the whole
-// state) and answers the readers' questions (/version, /snapshot, /log).
+// state) and answers the readers' questions (/version, /snapshot, /log; /directory and
+// /agency?id= for the readers' agency models).
 import { startGo } from "./go.mjs";
 
 const PART = 1 << 20; // checkpoint bytes per row (a row holds about 2 MB)
+
+// carried is the Response of an answer Go made: {status, type, versions, body}.
+function carried(a) {
+  return new Response(a.body, { status: a.status, headers: { "content-type": a.type, "x-connsec-versions": a.versions } });
+}
 
 export class Ledger {
   constructor(state, env) {
@@ -91,6 +97,11 @@ export class Ledger {
         }
         case "GET /log":
           return new Response(this.after(url.searchParams.get("after") || 0), { headers: { "content-type": "application/json" } });
+        // the readers' shards (edge.Shards): Go answers status, type, versions and body
+        case "GET /directory":
+          return carried(this.go.ledgerDirectory());
+        case "GET /agency":
+          return carried(this.go.ledgerAgency(url.searchParams.get("id") ?? ""));
       }
       return await this.go.handleRequest(request);
     } catch (e) {

@@ -1,6 +1,7 @@
-// The edge figures of issue 6, measured in one run (`make bench-edge`): check latency through
-// workerd for a 500-staff agency and for the 5,000-staff / 50,000-page snapshot against a
-// plain JavaScript worker's floor, accepted edits per second, and the worker's wasm size.
+// The edge figures of issue 6, measured in one run (`make bench-edge`): the worker's wasm size,
+// the reader isolate's memory on 40 agencies (READERS_ONLY=1 stops there), check latency
+// through workerd for a 500-staff agency and for the 5,000-staff / 50,000-page snapshot
+// against a plain JavaScript worker's floor, and accepted edits per second.
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
@@ -91,8 +92,41 @@ async function editFigures(clients, per, keyedOnly = false) {
   });
 }
 
+// The reader isolate's memory (GET /v1/readers) on 40 agencies: fresh, after evaluations on
+// pages of 10 of them (the agency models it loads, within its budget), and after a coordinator
+// route made it load the whole model as well.
+async function readerFigures(snapshotPath) {
+  return withWorker(snapshotPath, async (w, snap) => {
+    const admin = { authorization: `Bearer ${token(secret, snap.administrators[0])}` };
+    const mb = (n) => (n / (1 << 20)).toFixed(1);
+    const readers = async (label) => {
+      const r = await (await fetch(w.url + "/v1/readers", { headers: admin })).json();
+      console.log(`  ${label}: ${r.models.length} agency models held (${mb(r.used_bytes)} MB estimated, ${r.loads} loads, ${r.evictions} evictions), directory ${mb(r.directory_bytes)} MB; Go heap ${mb(r.memory.heap_alloc_bytes)} MB, WebAssembly memory taken ${mb(r.memory.sys_bytes)} MB`);
+    };
+    console.log(`reader isolate memory, ${snap.agencies.length} agencies (GET /v1/readers):`);
+    await readers("fresh");
+    const headers = { authorization: `Bearer ${token(secret, "service:bench")}`, "content-type": "application/json" };
+    for (const a of snap.agencies.slice(0, 10)) {
+      const body = JSON.stringify({ subject: { type: "user", id: a.staff[0].person }, action: { name: "read" }, resource: { type: "page", id: a.pages[1].id } });
+      await (await fetch(w.url + "/access/v1/evaluation", { method: "POST", body, headers })).text();
+    }
+    await readers("after evaluations on 10 agencies");
+    await (await fetch(w.url + "/v1/lint?agency=" + snap.agencies[0].id, { headers: admin })).text();
+    await readers("after a coordinator route loaded the whole model too");
+  });
+}
+
 const wasm = await readFile(path.join(workerDir, "build/app.wasm"));
 console.log(`worker wasm: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} gzip`);
+
+const tmp = await mkdtemp(path.join(os.tmpdir(), "connsec-gen-"));
+const gen = (name, ...args) => {
+  const out = path.join(tmp, name);
+  execFileSync("go", ["run", "./tools/connsec", "gen", ...args, "--out", out], { cwd: root });
+  return out;
+};
+await readerFigures(gen("agencies40.json", "--agencies", "40", "--staff", "4000", "--pages", "40000", "--seed", "3"));
+if (process.env.READERS_ONLY) { await rm(tmp, { recursive: true, force: true }); process.exit(0); }
 
 const floorOf = async (config) => {
   const fw = await startWrangler({ port: 8794, cwd: path.join(workerDir, "test/floor"), config });
@@ -103,12 +137,6 @@ console.log(`plain JavaScript worker, bare (floor): p50 ${bare.p50.toFixed(2)} m
 const floor = await floorOf("wrangler.jsonc");
 console.log(`plain JavaScript worker with the same static assets (floor): p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms`);
 
-const tmp = await mkdtemp(path.join(os.tmpdir(), "connsec-gen-"));
-const gen = (name, ...args) => {
-  const out = path.join(tmp, name);
-  execFileSync("go", ["run", "./tools/connsec", "gen", ...args, "--out", out], { cwd: root });
-  return out;
-};
 const small = await checkFigures("500-staff agency (1 agency, 500 staff, 5,000 pages)", gen("agency500.json", "--agencies", "1", "--staff", "500", "--pages", "5000"));
 console.log(`  ratio to the floor with assets: p50 ${(small.p50 / floor.p50).toFixed(2)}×, p99 ${(small.p99 / floor.p99).toFixed(2)}×; to the bare floor: p50 ${(small.p50 / bare.p50).toFixed(2)}×`);
 if (!process.env.SKIP_LARGE) {
