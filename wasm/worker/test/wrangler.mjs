@@ -11,9 +11,11 @@ export const root = path.resolve(workerDir, "../..");
 const quiet = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", NO_COLOR: "1" };
 
 // startWrangler runs wrangler dev on 127.0.0.1:port with its state in persistTo, and resolves
-// once the worker answers.
+// once the worker answers. Its inspector listens on port + 10000, not on wrangler's fixed 9229,
+// so that two test runs on one machine (each on its own port) do not stop each other.
 export async function startWrangler({ port = 8787, persistTo, config = "wrangler.jsonc", cwd = workerDir, log = false, vars = {} } = {}) {
-  const args = ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--config", config, "--show-interactive-dev-session=false"];
+  const args = ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(port + 10000),
+    "--config", config, "--show-interactive-dev-session=false"];
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, { cwd, env: { ...process.env, ...quiet }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
