@@ -47,6 +47,9 @@ type LogEntry struct {
 	ShardVersion  int64                    `json:"shard_version"`
 	Notifications []evaluator.Notification `json:"notifications"`
 	Agencies      [][]string               `json:"agencies"`
+	// Claim names the directory's claim the batch was accepted under (Writers: a batch that
+	// changes what other shards read); a restart confirms a claim its shard's journal holds.
+	Claim string `json:"claim,omitempty"`
 }
 
 // Accepted is the body of a 200 answer to POST /v1/edits: the consistency token of the new
