@@ -24,16 +24,28 @@ var clock = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 type api struct {
 	t     *testing.T
 	srv   *httptest.Server
-	store *edge.Ledger
+	store writerStore
+}
+
+// writerStore is a store that writes: the Ledger, or the Writers of their own shards.
+type writerStore interface {
+	edge.Store
+	Versions() (edge.Versions, bool)
 }
 
 func newAPI(t *testing.T) *api {
+	t.Helper()
+	return newAPIOver(t, edge.NewMemoryStore)
+}
+
+// newAPIOver serves the example from the store newStore makes.
+func newAPIOver[S writerStore](t *testing.T, newStore func([]byte, func() time.Time) (S, error)) *api {
 	t.Helper()
 	data, err := os.ReadFile("../../fixtures/example/snapshot.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := edge.NewMemoryStore(data, func() time.Time { return clock })
+	store, err := newStore(data, func() time.Time { return clock })
 	if err != nil {
 		t.Fatal(err)
 	}

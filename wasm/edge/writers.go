@@ -43,6 +43,18 @@ type Writers struct {
 	wholeAt Versions
 }
 
+// NewMemoryWriters are writers over memory journals holding snapshot (nil: empty until
+// seeded).
+func NewMemoryWriters(snapshot []byte, now func() time.Time) (*Writers, error) {
+	w := NewWriters(NewMemoryJournals(), now)
+	if snapshot != nil {
+		if _, err := w.Seed(context.Background(), snapshot); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
 // stateJournal is a Journal that keeps its shard's newest state (Record.State).
 type stateJournal interface {
 	Journal

@@ -274,3 +274,220 @@ func TestWritersAnswerAsTheWholeModel(t *testing.T) {
 		t.Errorf("only %d batches were accepted; refused: %v", accepted, refused)
 	}
 }
+
+// activeIn lists the agencies where person has a record active on the example's day.
+func activeIn(t *testing.T, w *Writers, person string) []string {
+	t.Helper()
+	doc, _, err := w.Whole()
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf := gjson.GetBytes(doc, "as_of").String()
+	var out []string
+	gjson.GetBytes(doc, "agencies").ForEach(func(_, a gjson.Result) bool {
+		a.Get("staff").ForEach(func(_, r gjson.Result) bool {
+			end := r.Get("end")
+			if r.Get("person").String() == person && r.Get("start").String() <= asOf && (end.Type == gjson.Null || end.String() > asOf) {
+				out = append(out, a.Get("id").String())
+			}
+			return true
+		})
+		return true
+	})
+	return out
+}
+
+func submitted(t *testing.T, w *Writers, batch, key string) Answer {
+	t.Helper()
+	a, err := w.Submit(context.Background(), []byte(batch), key)
+	if err != nil {
+		t.Fatalf("%s: %v", batch, err)
+	}
+	return a
+}
+
+const (
+	endAtAlbany     = `{"actor": "p-1003", "edits": [{"op": "end_date_staff", "agency": "ag-alb", "person": "p-1012"}]}`
+	reinstateAlbany = `{"actor": "p-1003", "edits": [{"op": "reinstate_staff", "agency": "ag-alb", "person": "p-1012"}]}`
+	hireAtStAnnes   = `{"actor": "p-2003", "edits": [{"op": "add_staff", "agency": "ag-sta", "person": "p-1012"}]}`
+	newAtAlbany     = `{"actor": "p-1003", "edits": [{"op": "add_staff", "agency": "ag-alb", "person": "p-race", "name": "Sam Race", "nt_account": "srace"}]}`
+	newAtStAnnes    = `{"actor": "p-2003", "edits": [{"op": "add_staff", "agency": "ag-sta", "person": "p-race", "name": "Sam Race", "nt_account": "srace"}]}`
+)
+
+// Two coordinators of two agencies take on the same person at the same moment, 100 times:
+// a new person both add (who is created once), and a worker Albany ended whom Albany
+// reinstates while St. Anne's adds them. Exactly one wins each time; the other is refused
+// active_elsewhere, and the person is active in one agency.
+func TestWritersTwoAgenciesHireOnePerson(t *testing.T) {
+	snapshot := exampleSnapshot(t)
+	wins := map[string]int{}
+	for i := range 100 {
+		w := seededWriters(t, NewMemoryJournals(), snapshot)
+		person, batches := "p-race", [2]string{newAtAlbany, newAtStAnnes}
+		if i%2 == 1 {
+			if a := submitted(t, w, endAtAlbany, ""); a.Status != 200 {
+				t.Fatalf("end-dating at Albany: %s", a.Body)
+			}
+			person, batches = "p-1012", [2]string{reinstateAlbany, hireAtStAnnes}
+		}
+		var answers [2]Answer
+		start := make(chan struct{})
+		done := make(chan int)
+		for k := range 2 {
+			go func() {
+				<-start
+				a, err := w.Submit(context.Background(), []byte(batches[k]), "")
+				if err != nil {
+					t.Error(err)
+				}
+				answers[k] = a
+				done <- k
+			}()
+		}
+		close(start)
+		<-done
+		<-done
+		won := -1
+		for k, a := range answers {
+			switch o := outcomeOf(t, a); {
+			case o.Status == 200 && won < 0:
+				won = k
+			case o.Status != 422 || o.Code != "active_elsewhere":
+				t.Fatalf("round %d: %s answered %d %s", i, batches[k], a.Status, a.Body)
+			}
+		}
+		if won < 0 {
+			t.Fatalf("round %d: neither won: %s / %s", i, answers[0].Body, answers[1].Body)
+		}
+		wins[[]string{"Albany", "St. Anne's"}[won]]++
+		if got := activeIn(t, w, person); len(got) != 1 {
+			t.Fatalf("round %d: %s is active in %v", i, person, got)
+		}
+		if doc, _, _ := w.Whole(); gjson.GetBytes(doc, `people.#(id=="p-race")#.id`).String() != map[bool]string{true: `["p-race"]`, false: `[]`}[person == "p-race"] {
+			t.Fatalf("round %d: the people are %s", i, gjson.GetBytes(doc, `people.#.id`))
+		}
+	}
+	t.Logf("wins: %v", wins)
+}
+
+// flaky is memory journals whose shards fail on demand: a shard given n fails after n more
+// records (0: at once; -1 or unset: never).
+type flaky struct {
+	Journals
+	after map[Shard]int
+}
+
+func (f *flaky) Journal(s Shard) Journal {
+	return flakyJournal{stateJournal: f.Journals.Journal(s).(stateJournal), shard: s, of: f}
+}
+
+type flakyJournal struct {
+	stateJournal
+	shard Shard
+	of    *flaky
+}
+
+func (j flakyJournal) Record(r Record) error {
+	n, set := j.of.after[j.shard]
+	if set && n == 0 {
+		return fmt.Errorf("the process stopped before %s recorded", j.shard)
+	}
+	if set && n > 0 {
+		j.of.after[j.shard] = n - 1
+	}
+	return j.stateJournal.Record(r)
+}
+
+var stAnnes = Shard{Agency: "ag-sta"}
+
+// restart starts writers again from the journals, as a process that stopped would.
+func restart(t *testing.T, j *flaky) *Writers {
+	t.Helper()
+	j.after = map[Shard]int{}
+	w, err := RestoreWriters(j, writersClock)
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	if len(w.dir.pending) != 0 || len(w.dir.locks) != 0 {
+		t.Fatalf("a restart left claims pending: %v", w.dir.pending)
+	}
+	return w
+}
+
+// The process stops between the directory's step and the agency's: the claim was reserved,
+// St. Anne's journal did not record the batch, and the release did not reach the directory
+// either. After a restart the claim is released (the person is active nowhere, and Albany
+// may reinstate them); or, without one, the next batch settles it. The retry under the same
+// Idempotency-Key is then applied once.
+func TestWritersStopBeforeTheAgencyRecords(t *testing.T) {
+	for _, restarts := range []bool{true, false} {
+		j := &flaky{Journals: NewMemoryJournals(), after: map[Shard]int{}}
+		w := seededWriters(t, j, exampleSnapshot(t))
+		submitted(t, w, endAtAlbany, "")
+		j.after[Directory], j.after[stAnnes] = 1, 0 // the reserve is stored, nothing after it
+		if a, err := w.Submit(context.Background(), []byte(hireAtStAnnes), "hire-1"); err == nil {
+			t.Fatalf("the batch was answered though St. Anne's could not record it: %s", a.Body)
+		}
+		if restarts {
+			w = restart(t, j)
+		} else {
+			j.after = map[Shard]int{}
+		}
+		if got := activeIn(t, w, "p-1012"); len(got) != 0 {
+			t.Fatalf("after the stop, p-1012 is active in %v", got)
+		}
+		first := submitted(t, w, hireAtStAnnes, "hire-1")
+		again := submitted(t, w, hireAtStAnnes, "hire-1")
+		if first.Status != 200 || string(again.Body) != string(first.Body) || outcomeOf(t, first).ShardVersion != 1.0 {
+			t.Fatalf("the retries: %s / %s", first.Body, again.Body)
+		}
+		if a := submitted(t, w, reinstateAlbany, ""); outcomeOf(t, a).Code != "active_elsewhere" {
+			t.Fatalf("Albany reinstates a worker St. Anne's took on: %s", a.Body)
+		}
+		if got := activeIn(t, w, "p-1012"); !slices.Equal(got, []string{"ag-sta"}) {
+			t.Fatalf("p-1012 is active in %v", got)
+		}
+	}
+}
+
+// The process stops after the agency recorded the batch and before the directory confirmed
+// the claim (or while it confirmed: the confirmation was not stored). The batch was answered
+// (it is durable); the claim stays in force, so the person cannot be taken on elsewhere nor
+// their Person ID disabled; a restart (or the next batch that meets the claim) confirms it
+// from St. Anne's journal, and the retry under the same key gets the first answer.
+func TestWritersStopBeforeTheClaimIsConfirmed(t *testing.T) {
+	for _, restarts := range []bool{true, false} {
+		j := &flaky{Journals: NewMemoryJournals(), after: map[Shard]int{}}
+		w := seededWriters(t, j, exampleSnapshot(t))
+		submitted(t, w, endAtAlbany, "")
+		j.after[Directory] = 1 // the reserve is stored, the confirmation is not
+		first := submitted(t, w, hireAtStAnnes, "hire-1")
+		if first.Status != 200 {
+			t.Fatalf("the hire: %s", first.Body)
+		}
+		if len(w.dir.pending) != 1 {
+			t.Fatalf("the claim is not pending: %v", w.dir.pending)
+		}
+		if restarts {
+			w = restart(t, j)
+		} else {
+			j.after = map[Shard]int{}
+		}
+		if a := submitted(t, w, reinstateAlbany, ""); outcomeOf(t, a).Code != "active_elsewhere" {
+			t.Fatalf("Albany reinstates a worker St. Anne's took on: %s", a.Body)
+		}
+		disable := `{"actor": "p-admin", "edits": [{"op": "set_person_id", "person": "p-1012", "status": "disabled"}]}`
+		if a := submitted(t, w, disable, ""); outcomeOf(t, a).Code != "staff_still_active" {
+			t.Fatalf("the Person ID of active staff is disabled: %s", a.Body)
+		}
+		if again := submitted(t, w, hireAtStAnnes, "hire-1"); string(again.Body) != string(first.Body) {
+			t.Fatalf("the retry: %s, first %s", again.Body, first.Body)
+		}
+		if v, _ := w.Versions(); v.String() != "d0~ag-alb.1~ag-sta.1" {
+			t.Fatalf("the state is %s", v)
+		}
+		if got := activeIn(t, w, "p-1012"); !slices.Equal(got, []string{"ag-sta"}) {
+			t.Fatalf("p-1012 is active in %v", got)
+		}
+	}
+}
