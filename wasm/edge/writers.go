@@ -167,8 +167,13 @@ func (w *Writers) start(seed []byte) error {
 		return err
 	}
 	d.version.Store(version)
+	if es, err := dj.Entries(0); err == nil && len(es) > 0 {
+		w.judged.Store(max(w.judged.Load(), es[len(es)-1].Version))
+	}
 	for _, c := range st.Claims {
-		c.done = make(chan struct{})
+		// the agency's state lacks the claim's batch unless its journal holds it: then the
+		// claim is confirmed, else released back to what the directory holds now
+		c.done, c.prev = make(chan struct{}), d.held[c.Agency]
 		d.pending[c.Agency] = c
 		for _, k := range c.Keys {
 			d.locks[k] = c

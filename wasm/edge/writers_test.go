@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connsec/connsec/evaluator"
 	"github.com/tidwall/gjson"
 )
 
@@ -410,6 +411,14 @@ func restart(t *testing.T, j *flaky) *Writers {
 	}
 	if len(w.dir.pending) != 0 || len(w.dir.locks) != 0 {
 		t.Fatalf("a restart left claims pending: %v", w.dir.pending)
+	}
+	// the directory's own document (every agency as it holds them) loads
+	doc, err := w.dir.compose("", nil, nil)
+	if err == nil {
+		_, err = evaluator.Load(doc)
+	}
+	if err != nil {
+		t.Fatalf("after the restart the directory's document: %v", err)
 	}
 	return w
 }
