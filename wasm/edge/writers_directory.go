@@ -22,7 +22,8 @@ import (
 
 // A claim is the directory's hold on what one agency batch changes that other shards read: the
 // keys it changes (people whose records change, ids that appear or go, the logins of people it
-// creates). From its reservation on, the directory holds the agency as the batch leaves it, so
+// creates; the agency's own id when only what the directory reads changed, its coordinators or
+// roles). From its reservation on, the directory holds the agency as the batch leaves it, so
 // every other writer judges as if the batch were applied; its keys are locked until the agency
 // confirms it (its journal recorded the batch) or releases it (it could not). A restart
 // confirms a pending claim whose batch the agency's journal holds, and releases the others.

@@ -99,11 +99,12 @@ type batchMaker struct {
 	units    map[string][]string
 	agencies []string
 	coord    map[string]string
+	made     map[string][]string // coordinators the batches established
 	n        int
 }
 
 func newBatchMaker(seed uint64, doc []byte) *batchMaker {
-	b := &batchMaker{r: rand.New(rand.NewPCG(seed, 7)), pages: map[string][]string{}, units: map[string][]string{}, coord: map[string]string{}}
+	b := &batchMaker{r: rand.New(rand.NewPCG(seed, 7)), pages: map[string][]string{}, units: map[string][]string{}, coord: map[string]string{}, made: map[string][]string{}}
 	gjson.GetBytes(doc, "people").ForEach(func(_, p gjson.Result) bool {
 		b.people = append(b.people, p.Get("id").String())
 		b.logins = append(b.logins, p.Get("nt_account").String())
@@ -137,7 +138,9 @@ func (b *batchMaker) newID(agency, prefix string) string {
 
 func (b *batchMaker) edit(agency string) map[string]any {
 	person := b.pick(b.people)
-	switch b.r.IntN(12) {
+	switch b.r.IntN(13) {
+	case 12:
+		return map[string]any{"op": "establish_coordinator", "agency": agency, "person": person, "role": "backup"}
 	case 0, 1:
 		return map[string]any{"op": "add_staff", "agency": agency, "person": person}
 	case 2:
@@ -177,6 +180,8 @@ func (b *batchMaker) batch() (map[string]any, string) {
 	case 0, 1, 2:
 		actor = b.coord[agency]
 	case 3:
+		actor = b.pick(b.coordinators(agency))
+	case 4:
 		actor = b.pick(b.people)
 	}
 	var edits []any
@@ -198,6 +203,11 @@ func (b *batchMaker) batch() (map[string]any, string) {
 	return map[string]any{"actor": actor, "edits": edits}, key
 }
 
+// coordinators are the coordinators of agency (as the maker made them: it keeps no state).
+func (b *batchMaker) coordinators(agency string) []string {
+	return append([]string{b.coord[agency]}, b.made[agency]...)
+}
+
 // learn takes what an accepted batch created into the maker's lists.
 func (b *batchMaker) learn(batch map[string]any) {
 	for _, e := range batch["edits"].([]any) {
@@ -207,6 +217,8 @@ func (b *batchMaker) learn(batch map[string]any) {
 			if id := e["person"].(string); !slices.Contains(b.people, id) {
 				b.people, b.logins = append(b.people, id), append(b.logins, e["nt_account"].(string))
 			}
+		case "establish_coordinator":
+			b.made[e["agency"].(string)] = append(b.made[e["agency"].(string)], e["person"].(string))
 		case "create_unit":
 			b.units[e["agency"].(string)] = append(b.units[e["agency"].(string)], e["unit"].(map[string]any)["id"].(string))
 		case "create_page":
@@ -497,6 +509,28 @@ func TestWritersStopBeforeTheClaimIsConfirmed(t *testing.T) {
 		}
 		if got := activeIn(t, w, "p-1012"); !slices.Equal(got, []string{"ag-sta"}) {
 			t.Fatalf("p-1012 is active in %v", got)
+		}
+	}
+}
+
+// The directory judges a Person ID change on every agency as it is: a coordinator Albany
+// has just established may disable the Person ID of a worker Albany ended, as in the whole
+// state (the directory holds Albany's coordinators, though that batch claimed no person).
+func TestWritersDirectoryHoldsTheNewCoordinator(t *testing.T) {
+	l, err := NewMemoryStore(exampleSnapshot(t), writersClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := seededWriters(t, NewMemoryJournals(), exampleSnapshot(t))
+	for _, batch := range []string{
+		endAtAlbany,
+		`{"actor": "p-1003", "edits": [{"op": "establish_coordinator", "agency": "ag-alb", "person": "p-1011", "role": "backup"}]}`,
+		`{"actor": "p-1011", "edits": [{"op": "set_person_id", "person": "p-1012", "status": "disabled"}]}`,
+	} {
+		want, _ := l.Submit(context.Background(), []byte(batch), "")
+		got := submitted(t, w, batch, "")
+		if want.Status != 200 || !reflect.DeepEqual(outcomeOf(t, want), outcomeOf(t, got)) {
+			t.Fatalf("%s:\nwhole:   %s\nsharded: %s", batch, want.Body, got.Body)
 		}
 	}
 }
