@@ -310,7 +310,10 @@ func TestBadBodies(t *testing.T) {
 }
 
 func TestEditsAreOrderedOnceAndIdempotent(t *testing.T) {
-	a := newAPI(t)
+	bothWriters(t, testEditsAreOrderedOnceAndIdempotent)
+}
+
+func testEditsAreOrderedOnceAndIdempotent(t *testing.T, a *api) {
 	coord := token(t, "p-1003")
 	move := func(base int, unit string) map[string]any {
 		return map[string]any{"base_version": base, "edits": []any{map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": unit}}}
@@ -361,8 +364,9 @@ func TestEditsAreOrderedOnceAndIdempotent(t *testing.T) {
 // conflict is not remembered under the key, so the rebased batch keeps it): each agency's
 // version ends equal to its accepted batches, each shard's log is contiguous, and a retried
 // key is applied once.
-func TestConcurrentEditsLoseNothing(t *testing.T) {
-	a := newAPI(t)
+func TestConcurrentEditsLoseNothing(t *testing.T) { bothWriters(t, testConcurrentEditsLoseNothing) }
+
+func testConcurrentEditsLoseNothing(t *testing.T, a *api) {
 	coords := []string{"p-1003", "p-1005", "p-2003", "p-2004"}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -416,8 +420,9 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 }
 
 // The edge's own rules for a pushed batch and its key.
-func TestPushRules(t *testing.T) {
-	a := newAPI(t)
+func TestPushRules(t *testing.T) { bothWriters(t, testPushRules) }
+
+func testPushRules(t *testing.T, a *api) {
 	coord := token(t, "p-1003")
 	move := map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": "u-alb-fc1"}
 	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}); r.status != 400 || !strings.Contains(string(r.raw), "base_version") {

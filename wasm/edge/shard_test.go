@@ -151,10 +151,13 @@ func testIdempotencyPerShard(t *testing.T, a *api) {
 // consistency token names a newer state makes it catch up first. So the token of an accepted
 // batch reads that batch on a reader that had cached the state before it, and on a fresh one.
 func TestReadYourWritesOnAnotherReader(t *testing.T) {
-	a := newAPI(t)
+	bothWriters(t, testReadYourWritesOnAnotherReader)
+}
+
+func testReadYourWritesOnAnotherReader(t *testing.T, a *api) {
 	now := func() time.Time { return clock }
 	reader := func() *api {
-		srv := httptest.NewServer(edge.New(edge.Config{Store: &edge.Reader{Source: a.store.(*edge.Ledger), Fresh: time.Hour, Now: now}, Secret: secret, Now: now}))
+		srv := httptest.NewServer(edge.New(edge.Config{Store: &edge.Reader{Source: a.store.(edge.Source), Fresh: time.Hour, Now: now}, Secret: secret, Now: now}))
 		t.Cleanup(srv.Close)
 		return &api{t: t, srv: srv}
 	}

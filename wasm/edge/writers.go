@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -38,9 +39,11 @@ type Writers struct {
 	agencies map[string]*agencyWriter
 	judged   atomic.Int64 // the order batches were accepted in (their LogEntry's Version)
 
-	wholeMu sync.Mutex
-	whole   *evaluator.Model
-	wholeAt Versions
+	wholeMu  sync.Mutex
+	whole    *evaluator.Model
+	wholeAt  Versions
+	dirIndex *DirectoryIndex // the directory index of whole, made when a reader first asks
+	dirAt    *evaluator.Model
 }
 
 // NewMemoryWriters are writers over memory journals holding snapshot (nil: empty until
@@ -448,6 +451,11 @@ func (w *Writers) Whole() ([]byte, Versions, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	doc, err := d.compose("", nil, full)
+	if err == nil {
+		// its version counts the batches accepted (as the Ledger's whole document's does), so
+		// a reader replays the log after it (Source.After)
+		doc, err = sjson.SetBytes(doc, "version", w.judged.Load())
+	}
 	return doc, v, err
 }
 
@@ -468,4 +476,60 @@ func (w *Writers) Log(_ context.Context, since Versions) ([]LogEntry, error) {
 	}
 	slices.SortFunc(out, func(a, b LogEntry) int { return cmp.Compare(a.Version, b.Version) })
 	return out, nil
+}
+
+// Newest, After and State make the Writers the Source of readers (reader.go); Directory and
+// AgencyShard their ShardSource (shards.go). Natively they read the whole state composed from
+// every shard's newest state.
+func (w *Writers) Newest(context.Context) (Versions, bool, error) {
+	v, seeded := w.Versions()
+	return v, seeded, nil
+}
+
+func (w *Writers) After(ctx context.Context, seq int64) ([]LogEntry, error) {
+	all, err := w.Log(ctx, Versions{})
+	if err != nil {
+		return nil, err
+	}
+	out := []LogEntry{}
+	for _, e := range all {
+		if e.Version > seq {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (w *Writers) State(context.Context) ([]byte, Versions, error) {
+	doc, v, err := w.Whole()
+	if errors.Is(err, ErrNotSeeded) {
+		return nil, Versions{}, nil
+	}
+	return doc, v, err
+}
+
+func (w *Writers) Directory(ctx context.Context) (*DirectoryIndex, Versions, error) {
+	m, v, err := w.Model(ctx, Versions{})
+	if err != nil {
+		return nil, Versions{}, err
+	}
+	w.wholeMu.Lock()
+	defer w.wholeMu.Unlock()
+	if w.dirAt != m {
+		d, err := NewDirectory(m)
+		if err != nil {
+			return nil, Versions{}, err
+		}
+		w.dirIndex, w.dirAt = d, m
+	}
+	return w.dirIndex, v, nil
+}
+
+func (w *Writers) AgencyShard(ctx context.Context, agency string) ([]byte, Versions, error) {
+	m, v, err := w.Model(ctx, Versions{})
+	if err != nil {
+		return nil, Versions{}, err
+	}
+	doc, err := m.AgencyShard(agency)
+	return doc, v, err
 }
