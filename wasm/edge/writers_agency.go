@@ -75,7 +75,7 @@ func (a *agencyWriter) submit(batch []byte, key string) (Answer, error) {
 			}
 			return *refused, nil
 		}
-		full, thin, people, c, err := a.claimFor(next)
+		full, thin, people, c, err := a.claimFor(next, entry.Edits)
 		if err != nil {
 			return Answer{}, err
 		}
@@ -152,7 +152,7 @@ func (a *agencyWriter) refresh(read []string) error {
 
 // claimFor reads what an accepted batch left: the agency object, its thin form, the people it
 // created, and the claim it needs when it changed what other shards read (nil: none).
-func (a *agencyWriter) claimFor(next *evaluator.Model) ([]byte, agencyThin, [][]byte, *claim, error) {
+func (a *agencyWriter) claimFor(next *evaluator.Model, edits []byte) ([]byte, agencyThin, [][]byte, *claim, error) {
 	doc := next.Snapshot()
 	var full []byte
 	gjson.GetBytes(doc, "agencies").ForEach(func(_, x gjson.Result) bool {
@@ -178,14 +178,16 @@ func (a *agencyWriter) claimFor(next *evaluator.Model) ([]byte, agencyThin, [][]
 	keys := changedKeys(a.thin, thin)
 	var people [][]byte
 	var ids []string
-	gjson.GetBytes(doc, "people").ForEach(func(k, p gjson.Result) bool {
-		if int(k.Int()) >= a.cutPeople {
-			people = append(people, []byte(p.Raw))
-			ids = append(ids, p.Get("id").String())
-			keys = append(keys, p.Get("id").String(), loginKey(p.Get("nt_account").String()))
-		}
-		return true
-	})
+	count := a.cutPeople
+	if bytes.Contains(edits, []byte(`"add_staff"`)) { // the one op that creates people
+		count = int(gjson.GetBytes(doc, "people.#").Int())
+	}
+	for i := a.cutPeople; i < count; i++ {
+		p := gjson.GetBytes(doc, fmt.Sprintf("people.%d", i))
+		people = append(people, []byte(p.Raw))
+		ids = append(ids, p.Get("id").String())
+		keys = append(keys, p.Get("id").String(), loginKey(p.Get("nt_account").String()))
+	}
 	if len(keys) == 0 && !bytes.Equal(thin.thin, a.thin.thin) {
 		// what only the directory reads changed (coordinators, org roles, the organization
 		// page): it is held as the batch leaves it under a claim of the agency's own key

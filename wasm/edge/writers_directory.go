@@ -329,17 +329,26 @@ func (d *directoryWriter) persist() error {
 }
 
 func (d *directoryWriter) record(r Record, top []byte, order []string) error {
-	st := dirState{Top: top, Order: order, Claims: []*claim{}}
+	claims := []*claim{}
 	for _, a := range order {
 		if c := d.pending[a]; c != nil {
-			st.Claims = append(st.Claims, c)
+			claims = append(claims, c)
 		}
 	}
-	raw, err := json.Marshal(st)
+	agencies, err := json.Marshal(order)
 	if err != nil {
 		return err
 	}
-	r.State = raw
+	pending, err := json.Marshal(claims)
+	if err != nil {
+		return err
+	}
+	// dirState written out by hand: the top level is a document already, which json.Marshal
+	// would read through again on every claim
+	st := make([]byte, 0, len(top)+len(agencies)+len(pending)+32)
+	st = append(append(append(st, `{"top":`...), top...), `,"agencies":`...)
+	st = append(append(append(append(st, agencies...), `,"claims":`...), pending...), '}')
+	r.State = st
 	if err := d.journal.Record(r); err != nil {
 		return fmt.Errorf("the directory could not store its state: %w", err)
 	}

@@ -1,6 +1,7 @@
 //go:build !(js && wasm)
 
-// Natively the worker is an ordinary net/http server over an in-memory store: the same
+// Natively the worker is an ordinary net/http server over in-memory writers of their own
+// shards (edge.Writers: an agency's batches are judged beside every other agency's): the same
 // handler, for trying the API without workerd. It listens on 127.0.0.1:$PORT (default 9900)
 // only, unless CONNSEC_ADDR names another address (":9900" for every interface).
 // CONNSEC_SNAPSHOT names the snapshot (default: the example); tokens are configured as in the
@@ -27,7 +28,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "connsec worker:", err)
 		os.Exit(2)
 	}
-	store, err := edge.NewMemoryStore(data, time.Now)
+	store, err := edge.NewMemoryWriters(data, time.Now)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "connsec worker:", path+":", err)
 		os.Exit(2)
