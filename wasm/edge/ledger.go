@@ -295,13 +295,19 @@ func (l *Ledger) Submit(_ context.Context, batch []byte, key string) (Answer, er
 func (l *Ledger) Log(_ context.Context, since Versions) ([]LogEntry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	shards, err := l.journals.Shards()
+	return journalLog(l.journals, since)
+}
+
+// journalLog lists the batches of every shard of journals that since does not hold, in the
+// order of their Version (the order they were judged).
+func journalLog(journals Journals, since Versions) ([]LogEntry, error) {
+	shards, err := journals.Shards()
 	if err != nil {
 		return nil, err
 	}
 	out := []LogEntry{}
 	for _, s := range shards {
-		more, err := l.journals.Journal(s).Entries(since.Of(s))
+		more, err := journals.Journal(s).Entries(since.Of(s))
 		if err != nil {
 			return nil, err
 		}
@@ -309,6 +315,17 @@ func (l *Ledger) Log(_ context.Context, since Versions) ([]LogEntry, error) {
 	}
 	slices.SortFunc(out, func(a, b LogEntry) int { return cmp.Compare(a.Version, b.Version) })
 	return out, nil
+}
+
+// entriesAfter keeps the entries after the whole state's version seq.
+func entriesAfter(all []LogEntry, seq int64) []LogEntry {
+	out := []LogEntry{}
+	for _, e := range all {
+		if e.Version > seq {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Seed sets the first snapshot of an empty ledger, kept as its first checkpoint: every shard

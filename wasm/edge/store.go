@@ -13,7 +13,8 @@ import (
 )
 
 // Store is where the handler reads models and sends edits (SPEC §10, README "Architecture").
-// Every shard has one writer; natively and in the worker the Ledger is the writer of them all.
+// Every shard has one writer: natively each has its own (Writers); in the worker the Ledger is
+// the writer of them all.
 type Store interface {
 	// Model returns a model of the state atLeast names or newer (the zero Versions: the newest
 	// the store has at hand, which a read model may have cached for a moment), with the

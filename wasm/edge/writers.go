@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -462,20 +461,7 @@ func (w *Writers) Whole() ([]byte, Versions, error) {
 // Log lists the accepted batches of every shard that since does not hold, in the order they
 // were accepted.
 func (w *Writers) Log(_ context.Context, since Versions) ([]LogEntry, error) {
-	shards, err := w.journals.Shards()
-	if err != nil {
-		return nil, err
-	}
-	out := []LogEntry{}
-	for _, s := range shards {
-		more, err := w.journals.Journal(s).Entries(since.Of(s))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, more...)
-	}
-	slices.SortFunc(out, func(a, b LogEntry) int { return cmp.Compare(a.Version, b.Version) })
-	return out, nil
+	return journalLog(w.journals, since)
 }
 
 // Newest, After and State make the Writers the Source of readers (reader.go); Directory and
@@ -488,16 +474,7 @@ func (w *Writers) Newest(context.Context) (Versions, bool, error) {
 
 func (w *Writers) After(ctx context.Context, seq int64) ([]LogEntry, error) {
 	all, err := w.Log(ctx, Versions{})
-	if err != nil {
-		return nil, err
-	}
-	out := []LogEntry{}
-	for _, e := range all {
-		if e.Version > seq {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return entriesAfter(all, seq), err
 }
 
 func (w *Writers) State(context.Context) ([]byte, Versions, error) {

@@ -253,42 +253,43 @@ func (d *directoryWriter) reserve(c *claim, base int64, read []string, after age
 
 // confirm: the agency's journal holds c's batch; its keys are free again.
 func (d *directoryWriter) confirm(c *claim) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.pending[c.Agency] != c {
-		return nil
-	}
-	delete(d.pending, c.Agency)
-	if err := d.persist(); err != nil {
-		d.pending[c.Agency] = c
-		return err
-	}
-	d.unlock(c)
-	return nil
+	return d.end(c, func() (func(), error) { return func() {}, nil })
 }
 
-// release: c's batch was not recorded; the directory holds the agency as before it.
+// release: c's batch was not recorded; the directory holds the agency as before it, without
+// the people the batch would have created.
 func (d *directoryWriter) release(c *claim) error {
+	return d.end(c, func() (func(), error) {
+		top, err := withoutPeople(d.top, c.People)
+		if err != nil {
+			return nil, err
+		}
+		prevTop, prevHeld := d.top, d.held[c.Agency]
+		d.top = top
+		d.hold(c.Agency, c.prev)
+		d.touch("", c.Keys)
+		return func() { d.top = prevTop; d.hold(c.Agency, prevHeld) }, nil
+	})
+}
+
+// end settles claim c (if still pending): change makes what the directory holds what it is
+// after c (and gives what undoes it), which is stored before c's keys are free again.
+func (d *directoryWriter) end(c *claim, change func() (undo func(), err error)) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.pending[c.Agency] != c {
 		return nil
 	}
-	top, err := withoutPeople(d.top, c.People)
+	undo, err := change()
 	if err != nil {
 		return err
 	}
-	prevTop, prevHeld := d.top, d.held[c.Agency]
-	d.top = top
-	d.hold(c.Agency, c.prev)
 	delete(d.pending, c.Agency)
 	if err := d.persist(); err != nil {
-		d.top = prevTop
-		d.hold(c.Agency, prevHeld)
+		undo()
 		d.pending[c.Agency] = c
 		return err
 	}
-	d.touch("", c.Keys)
 	d.unlock(c)
 	return nil
 }
