@@ -36,7 +36,9 @@ type Writers struct {
 	mu       sync.Mutex
 	dir      *directoryWriter // nil until seeded
 	agencies map[string]*agencyWriter
-	judged   atomic.Int64 // the order batches were accepted in (their LogEntry's Version)
+	// judged counts the accepted batches in the order of the state (their LogEntry's Version);
+	// it moves only under the directory's mutex, where each batch is admitted
+	judged atomic.Int64
 
 	wholeMu  sync.Mutex
 	whole    *evaluator.Model
@@ -169,6 +171,7 @@ func (w *Writers) start(seed []byte) error {
 		return err
 	}
 	d.version.Store(version)
+	d.judged = &w.judged
 	if es, err := dj.Entries(0); err == nil && len(es) > 0 {
 		w.judged.Store(max(w.judged.Load(), es[len(es)-1].Version))
 	}
@@ -250,9 +253,10 @@ func judgedBatch(batch []byte, s Shard, at int64, named bool, versions func() Ve
 	return judged, nil, err
 }
 
-// accepted words an accepted batch's answer and completes its log entry.
-func (w *Writers) accepted(s Shard, entry *LogEntry, version int64, summary string) Answer {
-	entry.Version = w.judged.Add(1)
+// accepted words an accepted batch's answer and completes its log entry: order is its place
+// in the order of the state, version the shard's new version.
+func (w *Writers) accepted(s Shard, entry *LogEntry, order, version int64, summary string) Answer {
+	entry.Version = order
 	entry.Shard, entry.ShardVersion = s.String(), version
 	for i := range entry.Notifications {
 		entry.Notifications[i].Version = version
@@ -302,7 +306,7 @@ func (w *Writers) submitDirectory(batch []byte, key string, named bool) (Answer,
 	} else {
 		r.Version = d.version.Load() + 1
 		r.Entry = entry
-		a = w.accepted(Directory, entry, r.Version, summary)
+		a = w.accepted(Directory, entry, w.judged.Add(1), r.Version, summary)
 		if top, order, born, err = w.directoryAfter(next); err != nil {
 			return Answer{}, err
 		}

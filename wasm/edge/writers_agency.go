@@ -25,12 +25,12 @@ type agencyWriter struct {
 	version int64
 	pub     atomic.Pointer[published] // state and version, for readers
 
-	thin       agencyThin       // thinOf(state), nil until first needed
+	thin       agencyThin       // thinOf(state), once thinKnown
+	thinKnown  bool             // (read when first needed)
 	cut        *evaluator.Model // the writer's cut of the state (nil: compose it again)
 	cutSeq     int64            // the directory's seq the cut was composed at
 	cutPeople  int              // how many people the cut holds
-	thinIsNow  bool
-	claimCount int64
+	claimCount int64            // claims made, for their ids
 }
 
 // published is an agency's state as readers take it.
@@ -62,7 +62,11 @@ func (a *agencyWriter) submit(batch []byte, key string) (Answer, error) {
 	}
 	read := readKeys(judged)
 	d := a.w.dir
-	for {
+	for attempt := 0; ; attempt++ {
+		if attempt == maxJudged {
+			return answerOf(http.StatusServiceUnavailable, map[string]any{"error": Problem{Code: codeBusy,
+				Message: fmt.Sprintf("agency %s's batch was judged %d times while other agencies changed what it reads; send it again", a.id, maxJudged)}}), nil
+		}
 		if err := a.refresh(read); err != nil {
 			return busyAnswer(err)
 		}
@@ -79,26 +83,34 @@ func (a *agencyWriter) submit(batch []byte, key string) (Answer, error) {
 		if err != nil {
 			return Answer{}, err
 		}
+		// the batch's place in the order of the state: where the directory admits it (no
+		// claim) or reserves its claim, both after it checked that nothing the batch read moved
+		var order int64
 		if c != nil {
-			err := d.reserve(c, a.cutSeq, read, thin, people)
-			var busy busyError
-			switch {
-			case errors.Is(err, errStale):
-				a.cut = nil
-				continue
-			case errors.As(err, &busy):
-				if err := a.w.waitSettled(busy.c); err != nil {
-					return busyAnswer(err)
-				}
-				a.cut = nil
-				continue
-			case err != nil:
-				return Answer{}, fmt.Errorf("the edit could not be stored, so it was not made: %w", err)
+			err = d.reserve(c, a.cutSeq, read, thin, people)
+			order = c.Order
+		} else {
+			order, err = d.admit(a.id, a.cutSeq, read)
+		}
+		var busy busyError
+		switch {
+		case errors.Is(err, errStale):
+			a.cut = nil
+			continue
+		case errors.As(err, &busy):
+			if err := a.w.waitSettled(busy.c); err != nil {
+				return busyAnswer(err)
 			}
+			a.cut = nil
+			continue
+		case err != nil:
+			return Answer{}, fmt.Errorf("the edit could not be stored, so it was not made: %w", err)
+		}
+		if c != nil {
 			entry.Claim = c.ID
 		}
 		version := a.version + 1
-		ans := a.w.accepted(s, entry, version, summary)
+		ans := a.w.accepted(s, entry, order, version, summary)
 		r := Record{Entry: entry, Version: version, State: full}
 		if remembered(key, ans) {
 			r.Key, r.Hash, r.Answer = key, hash, &ans
@@ -117,6 +129,10 @@ func (a *agencyWriter) submit(batch []byte, key string) (Answer, error) {
 		return ans, nil
 	}
 }
+
+// maxJudged is how many times a batch is judged again on a newer cut before it is refused as
+// busy (each time another writer changed what it read first).
+const maxJudged = 20
 
 // busyAnswer words a batch refused after waiting for another agency's claim.
 func busyAnswer(err error) (Answer, error) {
@@ -169,11 +185,11 @@ func (a *agencyWriter) claimFor(next *evaluator.Model, edits []byte) ([]byte, ag
 	if err != nil {
 		return nil, agencyThin{}, nil, nil, err
 	}
-	if !a.thinIsNow {
+	if !a.thinKnown {
 		if a.thin, err = thinOf(a.state); err != nil {
 			return nil, agencyThin{}, nil, nil, err
 		}
-		a.thinIsNow = true
+		a.thinKnown = true
 	}
 	keys := changedKeys(a.thin, thin)
 	var people [][]byte

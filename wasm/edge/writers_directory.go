@@ -31,6 +31,7 @@ type claim struct {
 	ID      string   `json:"id"`
 	Agency  string   `json:"agency"`
 	Version int64    `json:"version"` // the agency's version the batch makes
+	Order   int64    `json:"order"`   // the batch's place in the order of the state
 	Keys    []string `json:"keys"`
 	People  []string `json:"people"` // the people the batch creates
 
@@ -68,6 +69,7 @@ type directoryWriter struct {
 	changedBy map[string]string // key → the agency (or "directory") that changed it last
 	locks     map[string]*claim // key → the pending claim that changes it
 	pending   map[string]*claim // agency → its pending claim (at most one: its writer waits)
+	judged    *atomic.Int64     // Writers.judged, moved under mu
 }
 
 // anyKey is read by every agency batch and changed by every directory batch: the catalog,
@@ -202,7 +204,7 @@ func (d *directoryWriter) check(a string, base int64, keys []string) error {
 	return nil
 }
 
-// fresh is check under the directory's mutex.
+// fresh is check under the directory's mutex (a cut that passes it is kept to judge on).
 func (d *directoryWriter) fresh(a string, base int64, keys []string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -248,7 +250,20 @@ func (d *directoryWriter) reserve(c *claim, base int64, read []string, after age
 		d.locks[k] = c
 	}
 	d.touch(c.Agency, c.Keys)
+	c.Order = d.judged.Add(1)
 	return nil
+}
+
+// admit gives an accepted batch of agency a that claims nothing its place in the order of the
+// state, once nothing it read (keys read, on a cut at seq base) moved since: the batch is
+// judged as of now.
+func (d *directoryWriter) admit(a string, base int64, read []string) (int64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.check(a, base, read); err != nil {
+		return 0, err
+	}
+	return d.judged.Add(1), nil
 }
 
 // confirm: the agency's journal holds c's batch; its keys are free again.

@@ -534,3 +534,74 @@ func TestWritersDirectoryHoldsTheNewCoordinator(t *testing.T) {
 		}
 	}
 }
+
+// Under concurrency the writers' answers are those of one order of the batches: random
+// batches sent at once by coordinators of both agencies and by administrators (the
+// directory's batches too) are accepted or refused; the log of the accepted ones, in the order
+// of their Version, applies again to the seed one by one, each accepted, and gives the state
+// the writers hold. So none was lost, applied twice or half applied, and none was judged on a
+// state that had moved on.
+func TestWritersAtOnceAreSerializable(t *testing.T) {
+	snapshot := exampleSnapshot(t)
+	ctx := context.Background()
+	for seed := range uint64(4) {
+		w := seededWriters(t, NewMemoryJournals(), snapshot)
+		accepted := make(chan int, 1000)
+		done := make(chan struct{})
+		for g := range 4 {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				b := newBatchMaker(seed*10+uint64(g), snapshot)
+				for range 40 {
+					batch, _ := b.batch()
+					raw, _ := json.Marshal(batch)
+					a, err := w.Submit(ctx, raw, "")
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if a.Status == 200 {
+						b.learn(batch)
+						accepted <- 1
+					}
+				}
+			}()
+		}
+		for range 4 {
+			<-done
+		}
+		close(accepted)
+		n := 0
+		for range accepted {
+			n++
+		}
+		log, err := w.Log(ctx, Versions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log) != n {
+			t.Fatalf("seed %d: %d batches were accepted, the log holds %d", seed, n, len(log))
+		}
+		m, err := evaluator.Load(snapshot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range log {
+			if e.Version != int64(i+1) {
+				t.Fatalf("seed %d: entry %d has the place %d", seed, i, e.Version)
+			}
+			batch, at := e.Replay()
+			applied, err := m.Apply(batch, at)
+			if err != nil {
+				t.Fatalf("seed %d: entry %d (%s, version %d of %s) does not apply in that order: %v", seed, i, batch, e.ShardVersion, e.Shard, err)
+			}
+			m = applied.Model
+		}
+		doc, _, err := w.Whole()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameState(t, m.Snapshot(), doc)
+		t.Logf("seed %d: %d batches accepted at once", seed, n)
+	}
+}
