@@ -27,8 +27,8 @@ import (
 // and failure: a person is never active in two agencies, a Person ID is never disabled while
 // one of their records is active, and no accepted batch is lost, applied twice or half applied.
 //
-// Writers serve Store (Model, Log and Seed compose or read every shard) beside the Ledger,
-// which stays the native server's and the worker's store.
+// Writers serve Store, Source and ShardSource (the reads compose the whole state from every
+// shard's newest state): they are the native server's store; the worker's is still the Ledger.
 type Writers struct {
 	journals Journals
 	now      func() time.Time
