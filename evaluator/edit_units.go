@@ -45,7 +45,7 @@ func (m *Model) idTaken(id string) bool {
 	_, u := m.unitIdx[id]
 	_, x := m.pageIdx.get(id)
 	_, g := m.groupIdx[id]
-	return p || a || u || x || g
+	return p || a || u || x || g || m.snap.idsElsewhere[id]
 }
 
 // object reads a required object field.

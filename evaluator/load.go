@@ -338,6 +338,7 @@ func (c *compiler) compile() {
 		c.compileAgency(int32(ai))
 	}
 	c.compileElsewhere()
+	c.compileIDsElsewhere()
 	c.compileSiteDefaults()
 	c.checkReportsToCycles()
 	c.compilePages()

@@ -429,7 +429,7 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		r.add(CodeInvalidSnapshot, "", "a snapshot is a JSON object, not %s", typeName(doc))
 		return s
 	}
-	var format, version, asOf, admins, builds, functions, people, siteDefaults, agencies, elsewhere gjson.Result
+	var format, version, asOf, admins, builds, functions, people, siteDefaults, agencies, elsewhere, idsElsewhere gjson.Result
 	doc.ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "format":
@@ -452,6 +452,8 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 			keepFirst(&agencies, v)
 		case "records_elsewhere":
 			keepFirst(&elsewhere, v)
+		case "ids_elsewhere":
+			keepFirst(&idsElsewhere, v)
 		}
 		return true
 	})
@@ -534,6 +536,7 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		s.Agencies = append(s.Agencies, a)
 	})
 	s.Elsewhere = r.parseElsewhere(elsewhere)
+	s.IDsElsewhere = r.ids(idsElsewhere, "ids_elsewhere")
 	return s
 }
 

@@ -215,3 +215,20 @@ func (rec *elsewhereC) agencyLabel() string {
 	}
 	return rec.agencyName + " (" + rec.agency + ")"
 }
+
+// compileIDsElsewhere indexes ids_elsewhere: the ids of a writer's cut that other shards hold
+// (pages of other agencies, README "The edge"). Each is taken (SPEC §1), so none may also be
+// an id of this document.
+func (c *compiler) compileIDsElsewhere() {
+	s := c.m.snap
+	if len(s.IDsElsewhere) == 0 {
+		return
+	}
+	s.idsElsewhere = make(map[string]bool, len(s.IDsElsewhere))
+	for i, id := range s.IDsElsewhere {
+		if _, held := c.owners[id]; held {
+			c.add(CodeDuplicateID, index("ids_elsewhere", i), "the id %q is held in this document and listed in ids_elsewhere; an id is held in one shard", id)
+		}
+		s.idsElsewhere[id] = true
+	}
+}

@@ -500,3 +500,35 @@ func firstDifference(a, b []evaluator.Access) string {
 	}
 	return ""
 }
+
+// ids_elsewhere (a writer's cut, RULES.md §10.3) lists ids other shards hold: no edit may give
+// one of them to something new, and none may also be held in the document.
+func TestIDsElsewhereAreTaken(t *testing.T) {
+	_, data := loadExample(t)
+	doc, _ := sjson.SetRawBytes(data, "ids_elsewhere", []byte(`["pg-far-away", "u-far-away"]`))
+	m, err := evaluator.Load(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ag := gjson.GetBytes(data, "agencies.0.id").String()
+	org := gjson.GetBytes(data, "agencies.0.pages.0.id").String()
+	for _, c := range []struct{ edit, path string }{
+		{`{"op": "create_page", "page": {"id": "pg-far-away", "kind": "item", "parent": "` + org + `", "title": "Taken"}}`, "edits[0].page.id"},
+		{`{"op": "create_unit", "agency": "` + ag + `", "unit": {"id": "u-far-away", "name": "Taken"}}`, "edits[0].unit.id"},
+	} {
+		_, err := m.Apply([]byte(`{"actor": "p-admin", "edits": [`+c.edit+`]}`), time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
+		var re *evaluator.EditError
+		if !errors.As(err, &re) || re.Code != evaluator.CodeDuplicateID || re.Path != c.path {
+			t.Errorf("%s: %v", c.edit, err)
+		}
+	}
+	if _, err := m.Apply([]byte(`{"actor": "p-admin", "edits": [{"op": "create_unit", "agency": "`+ag+`", "unit": {"id": "u-near", "name": "Free"}}]}`), time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)); err != nil {
+		t.Errorf("a free id: %v", err)
+	}
+	held, _ := sjson.SetRawBytes(data, "ids_elsewhere", []byte(`["`+org+`"]`))
+	_, err = evaluator.Load(held)
+	var se *evaluator.SnapshotError
+	if !errors.As(err, &se) || se.Problems[0].Code != evaluator.CodeDuplicateID || se.Problems[0].Path != "ids_elsewhere[0]" {
+		t.Errorf("an id held here and elsewhere: %v", err)
+	}
+}

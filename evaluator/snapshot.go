@@ -111,6 +111,10 @@ type snapshot struct {
 	SiteDefaults   map[string]*siteTemplate // department, individual
 	Agencies       []agency
 	Elsewhere      []recordElsewhere // an agency shard's records_elsewhere (shard.go)
+	// IDsElsewhere are ids held in other shards' documents (a writer's cut, README "The
+	// edge"): taken, so no edit may give them to something new (SPEC §1).
+	IDsElsewhere []string
+	idsElsewhere map[string]bool
 }
 
 var projectRoleNames = []string{"sponsor", "leader", "member", "consultant"}

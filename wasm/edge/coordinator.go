@@ -225,7 +225,7 @@ func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error
 		return err
 	}
 	var out *evaluator.WhatIf
-	s, named, err := shardOf(m, batch)
+	s, named, err := shardOf(m.AgencyOf, batch)
 	base, hasBase := int64(0), false
 	if err == nil && named {
 		base, hasBase, err = baseVersion(batch, s)

@@ -24,16 +24,29 @@ var clock = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 type api struct {
 	t     *testing.T
 	srv   *httptest.Server
-	store *edge.Ledger
+	store writerStore
+}
+
+// writerStore is a store that writes: the Ledger, or the Writers of their own shards.
+type writerStore interface {
+	edge.Store
+	edge.ShardSource
+	Versions() (edge.Versions, bool)
 }
 
 func newAPI(t *testing.T) *api {
+	t.Helper()
+	return newAPIOver(t, edge.NewMemoryStore)
+}
+
+// newAPIOver serves the example from the store newStore makes.
+func newAPIOver[S writerStore](t *testing.T, newStore func([]byte, func() time.Time) (S, error)) *api {
 	t.Helper()
 	data, err := os.ReadFile("../../fixtures/example/snapshot.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := edge.NewMemoryStore(data, func() time.Time { return clock })
+	store, err := newStore(data, func() time.Time { return clock })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +311,10 @@ func TestBadBodies(t *testing.T) {
 }
 
 func TestEditsAreOrderedOnceAndIdempotent(t *testing.T) {
-	a := newAPI(t)
+	bothWriters(t, testEditsAreOrderedOnceAndIdempotent)
+}
+
+func testEditsAreOrderedOnceAndIdempotent(t *testing.T, a *api) {
 	coord := token(t, "p-1003")
 	move := func(base int, unit string) map[string]any {
 		return map[string]any{"base_version": base, "edits": []any{map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": unit}}}
@@ -349,8 +365,9 @@ func TestEditsAreOrderedOnceAndIdempotent(t *testing.T) {
 // conflict is not remembered under the key, so the rebased batch keeps it): each agency's
 // version ends equal to its accepted batches, each shard's log is contiguous, and a retried
 // key is applied once.
-func TestConcurrentEditsLoseNothing(t *testing.T) {
-	a := newAPI(t)
+func TestConcurrentEditsLoseNothing(t *testing.T) { bothWriters(t, testConcurrentEditsLoseNothing) }
+
+func testConcurrentEditsLoseNothing(t *testing.T, a *api) {
 	coords := []string{"p-1003", "p-1005", "p-2003", "p-2004"}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -404,8 +421,9 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 }
 
 // The edge's own rules for a pushed batch and its key.
-func TestPushRules(t *testing.T) {
-	a := newAPI(t)
+func TestPushRules(t *testing.T) { bothWriters(t, testPushRules) }
+
+func testPushRules(t *testing.T, a *api) {
 	coord := token(t, "p-1003")
 	move := map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": "u-alb-fc1"}
 	if r := a.do("POST", "/v1/edits", coord, map[string]any{"edits": []any{move}}); r.status != 400 || !strings.Contains(string(r.raw), "base_version") {

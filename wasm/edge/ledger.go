@@ -51,6 +51,10 @@ type Record struct {
 	Hash    string    `json:"hash,omitempty"`   // the hash of the batch the key is bound to
 	Answer  *Answer   `json:"answer,omitempty"` // what was answered
 	Version int64     `json:"version"`          // the shard's version after it
+	// State is the shard's whole state after it, kept by the writers of their own shard
+	// (Writers): an agency object, or the directory's document and claims. The Ledger keeps
+	// none (nil).
+	State json.RawMessage `json:"state,omitempty"`
 }
 
 // Checkpoint is the whole state at a moment: its document (whose version counts every batch)
@@ -220,7 +224,7 @@ func (l *Ledger) Submit(_ context.Context, batch []byte, key string) (Answer, er
 	if l.model == nil {
 		return Answer{}, ErrNotSeeded
 	}
-	s, named, err := shardOf(l.model, batch)
+	s, named, err := shardOf(l.model.AgencyOf, batch)
 	if err != nil {
 		he := asHTTPError(err)
 		return answerOf(he.status, map[string]any{"error": he.Problem}), nil
@@ -291,13 +295,19 @@ func (l *Ledger) Submit(_ context.Context, batch []byte, key string) (Answer, er
 func (l *Ledger) Log(_ context.Context, since Versions) ([]LogEntry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	shards, err := l.journals.Shards()
+	return journalLog(l.journals, since)
+}
+
+// journalLog lists the batches of every shard of journals that since does not hold, in the
+// order of their Version (the order they were judged).
+func journalLog(journals Journals, since Versions) ([]LogEntry, error) {
+	shards, err := journals.Shards()
 	if err != nil {
 		return nil, err
 	}
 	out := []LogEntry{}
 	for _, s := range shards {
-		more, err := l.journals.Journal(s).Entries(since.Of(s))
+		more, err := journals.Journal(s).Entries(since.Of(s))
 		if err != nil {
 			return nil, err
 		}
@@ -305,6 +315,17 @@ func (l *Ledger) Log(_ context.Context, since Versions) ([]LogEntry, error) {
 	}
 	slices.SortFunc(out, func(a, b LogEntry) int { return cmp.Compare(a.Version, b.Version) })
 	return out, nil
+}
+
+// entriesAfter keeps the entries after the whole state's version seq.
+func entriesAfter(all []LogEntry, seq int64) []LogEntry {
+	out := []LogEntry{}
+	for _, e := range all {
+		if e.Version > seq {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Seed sets the first snapshot of an empty ledger, kept as its first checkpoint: every shard
@@ -344,10 +365,14 @@ func (l *Ledger) Versions() (Versions, bool) {
 	return l.versions, l.model != nil
 }
 
-// memoryJournal keeps everything in memory (and loses it with the process).
+// memoryJournal keeps everything in memory (and loses it with the process). It may be read
+// while its writer records (Writers.Log).
 type memoryJournal struct {
-	log     []LogEntry
-	answers map[string]keptAnswer
+	mu           sync.Mutex
+	log          []LogEntry
+	answers      map[string]keptAnswer
+	state        json.RawMessage
+	stateVersion int64
 }
 
 type keptAnswer struct {
@@ -356,21 +381,36 @@ type keptAnswer struct {
 }
 
 func (j *memoryJournal) Kept(key string) (string, Answer, bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	a, found := j.answers[key]
 	return a.hash, a.Answer, found, nil
 }
 
 func (j *memoryJournal) Record(r Record) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	if r.Entry != nil {
 		j.log = append(j.log, *r.Entry)
 	}
 	if r.Key != "" {
 		j.answers[r.Key] = keptAnswer{r.Hash, *r.Answer}
 	}
+	if r.State != nil {
+		j.state, j.stateVersion = r.State, r.Version
+	}
 	return nil
 }
 
+func (j *memoryJournal) State() (json.RawMessage, int64, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.state, j.stateVersion, nil
+}
+
 func (j *memoryJournal) Entries(since int64) ([]LogEntry, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	out := []LogEntry{}
 	for _, e := range j.log {
 		if e.ShardVersion > since {
@@ -406,7 +446,10 @@ func (m *memoryJournals) Shards() ([]Shard, error) {
 	defer m.mu.Unlock()
 	out := []Shard{}
 	for s, j := range m.shards {
-		if len(j.log) > 0 {
+		j.mu.Lock()
+		logged := len(j.log) > 0
+		j.mu.Unlock()
+		if logged {
 			out = append(out, s)
 		}
 	}

@@ -140,16 +140,7 @@ func (l *Ledger) Newest(context.Context) (Versions, bool, error) {
 
 func (l *Ledger) After(ctx context.Context, seq int64) ([]LogEntry, error) {
 	all, err := l.Log(ctx, Versions{})
-	if err != nil {
-		return nil, err
-	}
-	out := []LogEntry{}
-	for _, e := range all {
-		if e.Version > seq {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return entriesAfter(all, seq), err
 }
 
 func (l *Ledger) State(context.Context) ([]byte, Versions, error) {

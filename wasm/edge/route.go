@@ -15,19 +15,20 @@ var directoryOps = map[string]bool{"import_build": true, "set_site_defaults": tr
 
 // shardOf is the one shard a batch acts on (SPEC §10.1): the agency every agency edit names
 // (by its agency, or by the page it acts on or creates under), or the directory for its own
-// edits. An edit whose agency or page m does not know names no shard: the batch is judged as
+// edits; agencyOf names the agency of an agency or page id ("" for one it does not know).
+// An edit whose agency or page agencyOf does not know names no shard: the batch is judged as
 // it is and refused there for what it names. A batch of only such edits names no shard
 // (named is false): it is judged as it is, without a version to conflict with, and its answer
 // is kept in the directory's journal. A batch that names two shards is refused as cross_agency, at the first edit that
 // names another shard than the edits before it.
-func shardOf(m *evaluator.Model, batch []byte) (s Shard, named bool, err error) {
+func shardOf(agencyOf func(id string) string, batch []byte) (s Shard, named bool, err error) {
 	var got Shard
 	first := -1
 	created := map[string]string{} // pages the batch creates, with their agency
 	var refused error
 	gjson.GetBytes(batch, "edits").ForEach(func(k, edit gjson.Result) bool {
 		i := int(k.Int())
-		s, named := editShard(m, edit, created)
+		s, named := editShard(agencyOf, edit, created)
 		if !named {
 			return true
 		}
@@ -53,12 +54,12 @@ func shardOf(m *evaluator.Model, batch []byte) (s Shard, named bool, err error) 
 }
 
 // editShard is the shard one edit acts on, when m knows what it names.
-func editShard(m *evaluator.Model, edit gjson.Result, created map[string]string) (Shard, bool) {
+func editShard(agencyOf func(id string) string, edit gjson.Result, created map[string]string) (Shard, bool) {
 	if directoryOps[edit.Get("op").String()] {
 		return Directory, true
 	}
 	known := func(agency string) (Shard, bool) {
-		if agency != "" && m.AgencyOf(agency) == agency {
+		if agency != "" && agencyOf(agency) == agency {
 			return Shard{Agency: agency}, true
 		}
 		return Shard{}, false
@@ -71,7 +72,7 @@ func editShard(m *evaluator.Model, edit gjson.Result, created map[string]string)
 		parent := page.Get("parent").String()
 		agency := created[parent]
 		if agency == "" {
-			agency = m.AgencyOf(parent)
+			agency = agencyOf(parent)
 		}
 		if id := page.Get("id").String(); id != "" && agency != "" {
 			created[id] = agency
@@ -82,7 +83,7 @@ func editShard(m *evaluator.Model, edit gjson.Result, created map[string]string)
 		if agency := created[page.Str]; agency != "" {
 			return known(agency)
 		}
-		return known(m.AgencyOf(page.Str))
+		return known(agencyOf(page.Str))
 	}
 	return Shard{}, false
 }

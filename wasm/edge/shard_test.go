@@ -18,12 +18,22 @@ func staEdit(base any) map[string]any {
 	return map[string]any{"base_version": base, "edits": []any{map[string]any{"op": "set_reports_to", "agency": "ag-sta", "person": "p-2003", "managers": []string{}}}}
 }
 
+// bothWriters runs a test over the whole-model Ledger and over the Writers of their own
+// shards: they answer alike.
+func bothWriters(t *testing.T, test func(*testing.T, *api)) {
+	t.Run("ledger", func(t *testing.T) { test(t, newAPIOver(t, edge.NewMemoryStore)) })
+	t.Run("writers", func(t *testing.T) { test(t, newAPIOver(t, edge.NewMemoryWriters)) })
+}
+
 // Coordinators of two agencies who read their snapshots at the same time both push on the
 // version they read, at the same time, and both are accepted: each agency's version counts
 // its own batches. A second coordinator of the same agency on the old version gets 409 with
 // that agency's current version; rebased on it, the batch is accepted.
 func TestTwoAgenciesPushOnTheVersionsTheyRead(t *testing.T) {
-	a := newAPI(t)
+	bothWriters(t, testTwoAgenciesPushOnTheVersionsTheyRead)
+}
+
+func testTwoAgenciesPushOnTheVersionsTheyRead(t *testing.T, a *api) {
 	albTok, staTok := token(t, "p-1003"), token(t, "p-2003")
 	var albView, staView reply
 	var wg sync.WaitGroup
@@ -82,8 +92,9 @@ func TestTwoAgenciesPushOnTheVersionsTheyRead(t *testing.T) {
 // A batch acts on one shard: edits of two agencies, or of an agency and the directory, are
 // refused as cross_agency at the first edit of another shard; the directory's edits count
 // on the directory's version.
-func TestABatchActsOnOneShard(t *testing.T) {
-	a := newAPI(t)
+func TestABatchActsOnOneShard(t *testing.T) { bothWriters(t, testABatchActsOnOneShard) }
+
+func testABatchActsOnOneShard(t *testing.T, a *api) {
 	admin := token(t, "p-admin")
 	two := map[string]any{"base_version": 0, "edits": []any{
 		map[string]any{"op": "move_staff", "agency": "ag-alb", "person": "p-1012", "unit": "u-alb-fc1"},
@@ -115,8 +126,9 @@ func TestABatchActsOnOneShard(t *testing.T) {
 
 // Idempotency is per shard: a retry gets its first answer from the shard it acts on, and a
 // key used on one agency does not bind the same caller's key on another.
-func TestIdempotencyPerShard(t *testing.T) {
-	a := newAPI(t)
+func TestIdempotencyPerShard(t *testing.T) { bothWriters(t, testIdempotencyPerShard) }
+
+func testIdempotencyPerShard(t *testing.T, a *api) {
 	admin := token(t, "p-admin")
 	first := a.do("POST", "/v1/edits", admin, moveIn(0, "u-alb-fc1"), "Idempotency-Key", "k")
 	other := a.do("POST", "/v1/edits", admin, staEdit(0), "Idempotency-Key", "k")
@@ -139,10 +151,13 @@ func TestIdempotencyPerShard(t *testing.T) {
 // consistency token names a newer state makes it catch up first. So the token of an accepted
 // batch reads that batch on a reader that had cached the state before it, and on a fresh one.
 func TestReadYourWritesOnAnotherReader(t *testing.T) {
-	a := newAPI(t)
+	bothWriters(t, testReadYourWritesOnAnotherReader)
+}
+
+func testReadYourWritesOnAnotherReader(t *testing.T, a *api) {
 	now := func() time.Time { return clock }
 	reader := func() *api {
-		srv := httptest.NewServer(edge.New(edge.Config{Store: &edge.Reader{Source: a.store, Fresh: time.Hour, Now: now}, Secret: secret, Now: now}))
+		srv := httptest.NewServer(edge.New(edge.Config{Store: &edge.Reader{Source: a.store.(edge.Source), Fresh: time.Hour, Now: now}, Secret: secret, Now: now}))
 		t.Cleanup(srv.Close)
 		return &api{t: t, srv: srv}
 	}

@@ -13,7 +13,8 @@ import (
 )
 
 // Store is where the handler reads models and sends edits (SPEC §10, README "Architecture").
-// Every shard has one writer; natively and in the worker the Ledger is the writer of them all.
+// Every shard has one writer: natively each has its own (Writers); in the worker the Ledger is
+// the writer of them all.
 type Store interface {
 	// Model returns a model of the state atLeast names or newer (the zero Versions: the newest
 	// the store has at hand, which a read model may have cached for a moment), with the
@@ -47,6 +48,9 @@ type LogEntry struct {
 	ShardVersion  int64                    `json:"shard_version"`
 	Notifications []evaluator.Notification `json:"notifications"`
 	Agencies      [][]string               `json:"agencies"`
+	// Claim names the directory's claim the batch was accepted under (Writers: a batch that
+	// changes what other shards read); a restart confirms a claim its shard's journal holds.
+	Claim string `json:"claim,omitempty"`
 }
 
 // Accepted is the body of a 200 answer to POST /v1/edits: the consistency token of the new

@@ -1,12 +1,13 @@
 //go:build !(js && wasm)
 
-// Natively the worker is an ordinary net/http server over an in-memory store: the same
+// Natively the worker is an ordinary net/http server over in-memory writers of their own
+// shards (edge.Writers: an agency's batches are judged beside every other agency's): the same
 // handler, for trying the API without workerd. Its AuthZEN routes answer from per-agency read
-// models over the store's Ledger (edge.Shards), as the worker's isolates do; the coordinator
-// routes read the Ledger's whole model. It listens on 127.0.0.1:$PORT (default 9900) only,
-// unless CONNSEC_ADDR names another address (":9900" for every interface). CONNSEC_SNAPSHOT
-// names the snapshot (default: the example); tokens are configured as in the worker
-// (edge.TokensFromEnv; CONNSEC_JWT_SECRET for development tokens).
+// models over the writers (edge.Shards), as the worker's isolates do; the coordinator routes
+// read the writers' whole state. It listens on 127.0.0.1:$PORT (default 9900) only, unless
+// CONNSEC_ADDR names another address (":9900" for every interface). CONNSEC_SNAPSHOT names the
+// snapshot (default: the example); tokens are configured as in the worker (edge.TokensFromEnv;
+// CONNSEC_JWT_SECRET for development tokens).
 package main
 
 import (
@@ -45,7 +46,7 @@ func server(getenv func(string) string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := edge.NewMemoryStore(data, time.Now)
+	store, err := edge.NewMemoryWriters(data, time.Now)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -57,7 +58,7 @@ func server(getenv func(string) string) (http.Handler, error) {
 	if len(secret) < 16 && tokens.JWKSURL == "" && len(tokens.JWKS) == 0 {
 		return nil, errors.New("set CONNSEC_JWKS_URL or CONNSEC_JWKS (with CONNSEC_ISSUER), or for local development CONNSEC_JWT_SECRET (16 characters or more)")
 	}
-	// Fresh 0: the Ledger is in this process, so every request reads its newest state.
+	// Fresh 0: the writers are in this process, so every request reads their newest state.
 	shards := &edge.Shards{Source: store}
 	return edge.New(edge.Config{Store: store, Shards: shards, Secret: []byte(secret), Tokens: tokens}), nil
 }
