@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -306,4 +307,51 @@ func kindOfPage(a gjson.Result, id string) string {
 		return true
 	})
 	return k
+}
+
+// TestDeleteUnitBeforeNamedUnits: deleting a unit that units named by entries come after
+// moves those entries' units down in place of loading the document again (a section named
+// by a page's own security and by a default section, shared by the pages it governs), and
+// leaves the model a load of its document gives.
+func TestDeleteUnitBeforeNamedUnits(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/example/snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := `{"actor": "p-admin", "edits": [
+	  {"op": "create_unit", "agency": "ag-alb", "unit": {"id": "u-alb-gone", "name": "Going Unit"}},
+	  {"op": "create_unit", "agency": "ag-alb", "unit": {"id": "u-alb-kept", "name": "Kept Unit"}},
+	  {"op": "set_security", "page": "pg-alb-org", "entries": [{"principal": "everyone", "role": "reader"}, {"principal": "unit:u-alb-kept", "role": "editor"}]},
+	  {"op": "set_default_security", "page": "pg-alb-prj-kin", "kind": "project_metric", "entries": [{"principal": "unit:u-alb-kept", "role": "full"}]}]}`
+	applied, err := m.Apply([]byte(setup), time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = applied.Model
+	b, err := parseBatch([]byte(`{"actor": "p-admin", "edits": [{"op": "delete_unit", "agency": "ag-alb", "unit": "u-alb-gone"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := &changeSet{}
+	inc, err := m.applyBatch(b, true, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ch.byID() {
+		t.Fatal("the unit was deleted by loading the document again, not in place")
+	}
+	rel, err := m.applyBatch(b, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareModels(t, "delete_unit before a named unit", inc, rel)
+	// the model deleted from is as it was
+	if _, ok := m.unitIdx["u-alb-gone"]; !ok {
+		t.Fatal("the model the unit was deleted from lost it")
+	}
+	compareModels(t, "the model before", m, applied.Model)
 }

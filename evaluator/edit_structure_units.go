@@ -1,0 +1,224 @@
+package evaluator
+
+import (
+	"maps"
+	"slices"
+)
+
+// removeUnit removes units[i] of agency a, once nothing names it but the records this edit
+// rewrites (fields). The units after it move one place down, and so do the entries that name
+// them (unitEntries).
+func (st *structure) removeUnit(a int32, i int, fields map[segKey][]byte) bool {
+	n := st.n
+	u := n.agencies[a].units[i]
+	if n.units[u].deptPage >= 0 {
+		return false
+	}
+	for x := range n.pages {
+		if n.pages[x].deptUnit == u {
+			return false
+		}
+	}
+	named := func(s *sectionC) bool {
+		for j := range s.entries {
+			if s.entries[j].principal == pUnit && s.entries[j].ref == u {
+				return true
+			}
+		}
+		return false
+	}
+	for x := range n.pages {
+		P := &n.pages[x]
+		if P.own != nil && named(P.own) {
+			return false
+		}
+		for _, d := range P.defaults {
+			if named(d.sec) {
+				return false
+			}
+		}
+	}
+	for _, t := range n.siteDefaults {
+		if named(&t.security) {
+			return false
+		}
+		for _, d := range t.defaults {
+			if named(d.sec) {
+				return false
+			}
+		}
+	}
+	for b := range n.agencies {
+		for r := range n.agencies[b].records {
+			rec := &n.agencies[b].records[r]
+			uses := rec.unit == u
+			for _, o := range rec.outs {
+				uses = uses || o.unit == u
+			}
+			if uses && fields[segKey{sort: segRecord, agency: int32(b), i: int32(r)}] == nil {
+				return false
+			}
+		}
+	}
+	st.agencies()
+	st.units()
+	st.unitIdx()
+	st.unitEntries(u)
+	A := &st.snap.Agencies[a]
+	A.Units = slices.Delete(slices.Clone(A.Units), i, i+1)
+	if len(A.Units) == 0 {
+		A.Units = nil
+	}
+	delete(n.unitIdx, n.units[u].src.ID)
+	n.units = slices.Delete(n.units, int(u), int(u)+1)
+	f := func(v int32) int32 {
+		switch {
+		case v == u:
+			return -1
+		case v > u:
+			return v - 1
+		}
+		return v
+	}
+	for b := range n.agencies {
+		B := &n.agencies[b]
+		var list []int32
+		for _, v := range B.units {
+			if v != u {
+				list = append(list, f(v))
+			}
+		}
+		B.units = list
+		recs := slices.Clone(B.records)
+		for r := range recs {
+			rec := &recs[r]
+			rec.unit = max(f(rec.unit), -1)
+			if len(rec.outs) > 0 {
+				outs := make([]outC, 0, len(rec.outs))
+				for _, o := range rec.outs {
+					if o.unit != u {
+						o.unit = f(o.unit)
+						outs = append(outs, o)
+					}
+				}
+				if len(outs) == 0 {
+					outs = nil
+				}
+				rec.outs = outs
+			}
+		}
+		B.records = recs
+	}
+	for j, v := range n.agencies[a].units {
+		n.units[v].src = &A.Units[j]
+	}
+	if u < int32(len(n.units)) {
+		st.pages()
+		for x := range n.pages {
+			if P := &n.pages[x]; P.deptUnit > u {
+				P.deptUnit--
+			}
+		}
+		for v := int(u); v < len(n.units); v++ {
+			n.unitIdx[n.units[v].src.ID] = int32(v)
+		}
+	}
+	return true
+}
+
+// unitEntries makes every section with an entry naming a unit after u name it one place
+// lower, as removing u moves it: such a section is copied (every page and template that
+// shares it takes the copy) and the others are kept as they are.
+func (st *structure) unitEntries(u int32) {
+	n := st.n
+	moved := map[*sectionC]*sectionC{}
+	later := func(e *entryC) bool { return e.principal == pUnit && e.ref > u }
+	if !n.namesUnitAfter(u) {
+		return // the usual case for the newest unit: nothing to copy
+	}
+	section := func(s *sectionC) *sectionC {
+		if s == nil {
+			return nil
+		}
+		if c, ok := moved[s]; ok {
+			return c
+		}
+		c := s
+		if slices.ContainsFunc(s.entries, func(e entryC) bool { return later(&e) }) {
+			c = &sectionC{entries: slices.Clone(s.entries)}
+			for j := range c.entries {
+				if later(&c.entries[j]) {
+					c.entries[j].ref--
+				}
+			}
+		}
+		moved[s] = c
+		return c
+	}
+	defaults := func(list []defaultC) []defaultC {
+		var out []defaultC
+		for j, d := range list {
+			if c := section(d.sec); c != d.sec {
+				if out == nil {
+					out = slices.Clone(list)
+				}
+				out[j].sec = c
+			}
+		}
+		if out == nil {
+			return list
+		}
+		return out
+	}
+	// templates first: a page whose section is a template's takes the template's copy
+	var templates map[kind]*templateC
+	for k, t := range n.siteDefaults {
+		sec := section(&t.security)
+		defs := defaults(t.defaults)
+		if sec == &t.security && (len(defs) == 0 || &defs[0] == &t.defaults[0]) {
+			continue // nothing of this template moved
+		}
+		if templates == nil {
+			templates = maps.Clone(n.siteDefaults)
+		}
+		c := &templateC{security: *sec, defaults: defs}
+		moved[&t.security] = &c.security
+		templates[k] = c
+	}
+	if templates != nil {
+		n.siteDefaults = templates
+	}
+	st.pages()
+	for x := range n.pages {
+		P := &n.pages[x]
+		P.own = section(P.own)
+		P.defaults = defaults(P.defaults)
+		if sec := section(P.sec); sec != P.sec {
+			P.sec = sec
+			if n.pageHot != nil {
+				n.pageHot[x].entries = sec.entries
+			}
+		}
+	}
+}
+
+// namesUnitAfter says whether an entry of a page or template names a unit after u.
+func (m *Model) namesUnitAfter(u int32) bool {
+	later := func(s *sectionC) bool {
+		return s != nil && slices.ContainsFunc(s.entries, func(e entryC) bool { return e.principal == pUnit && e.ref > u })
+	}
+	laterIn := func(list []defaultC) bool {
+		return slices.ContainsFunc(list, func(d defaultC) bool { return later(d.sec) })
+	}
+	for _, t := range m.siteDefaults {
+		if later(&t.security) || laterIn(t.defaults) {
+			return true
+		}
+	}
+	for x := range m.pages {
+		if P := &m.pages[x]; later(P.own) || laterIn(P.defaults) || later(P.sec) {
+			return true
+		}
+	}
+	return false
+}
