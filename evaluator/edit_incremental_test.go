@@ -314,14 +314,7 @@ func kindOfPage(a gjson.Result, id string) string {
 // by a page's own security and by a default section, shared by the pages it governs), and
 // leaves the model a load of its document gives.
 func TestDeleteUnitBeforeNamedUnits(t *testing.T) {
-	data, err := os.ReadFile("../fixtures/example/snapshot.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := Load(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := loadExample(t)
 	setup := `{"actor": "p-admin", "edits": [
 	  {"op": "create_unit", "agency": "ag-alb", "unit": {"id": "u-alb-gone", "name": "Going Unit"}},
 	  {"op": "create_unit", "agency": "ag-alb", "unit": {"id": "u-alb-kept", "name": "Kept Unit"}},
