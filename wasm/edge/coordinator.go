@@ -54,7 +54,8 @@ func (h *handler) model(r *http.Request) (*evaluator.Model, Versions, error) {
 	return h.cfg.Store.Model(r.Context(), atLeast)
 }
 
-// snapshot: the whole document for an administrator; a coordinator's own agency (the view of
+// snapshot: the whole document for an administrator (streamed from the writers' pieces by
+// export when the handler reads Shards, SPEC §10); a coordinator's own agency (the view of
 // ?agency= when they coordinate several). The ETag is the consistency token. A document's
 // version counts the batches applied to it (SPEC §10.2): the whole document's, every batch;
 // an agency's view, that agency's batches, the base_version of a batch made on it.
