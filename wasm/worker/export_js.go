@@ -30,14 +30,7 @@ func exposeExport(binding js.Value, ledger *edge.Ledger) {
 			return refusal(err)
 		}
 		head, err := ledger.ExportHead(context.Background(), v)
-		if err != nil {
-			return refusal(err)
-		}
-		raw, err := head.MarshalBinary()
-		if err != nil {
-			return refusal(err)
-		}
-		return carried(http.StatusOK, "application/octet-stream", v, raw)
+		return carriedBinary(v, head, err)
 	}))
 	binding.Set("ledgerExportAgency", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		v, err := at(args, 1)

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding"
 	"errors"
 	"fmt"
 	"net/http"
@@ -32,14 +33,7 @@ const shardBudget = 32 << 20
 func exposeShards(binding js.Value, ledger *edge.Ledger) {
 	binding.Set("ledgerDirectory", js.FuncOf(func(js.Value, []js.Value) any {
 		d, v, err := ledger.Directory(context.Background())
-		if err != nil {
-			return refusal(err)
-		}
-		raw, err := d.MarshalBinary()
-		if err != nil {
-			return refusal(err)
-		}
-		return carried(http.StatusOK, "application/octet-stream", v, raw)
+		return carriedBinary(v, d, err)
 	}))
 	binding.Set("ledgerAgency", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) == 0 || args[0].Type() != js.TypeString {
@@ -59,6 +53,18 @@ func carried(status int, typ string, v edge.Versions, body []byte) any {
 	arr := js.Global().Get("Uint8Array").New(len(body))
 	js.CopyBytesToJS(arr, body)
 	return map[string]any{"status": status, "type": typ, "versions": v.String(), "body": arr}
+}
+
+// carriedBinary carries m in its binary form, or the error that kept it from being made.
+func carriedBinary(v edge.Versions, m encoding.BinaryMarshaler, err error) any {
+	if err != nil {
+		return refusal(err)
+	}
+	raw, err := m.MarshalBinary()
+	if err != nil {
+		return refusal(err)
+	}
+	return carried(http.StatusOK, "application/octet-stream", v, raw)
 }
 
 // refusal carries an error: 404 before a seed, 409 for an export's state no longer kept, 422
