@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -81,7 +83,8 @@ type exportCut struct {
 // is all head.
 func cutExport(doc []byte, versions string) (*exportCut, error) {
 	c := &exportCut{versions: versions, doc: doc, head: &ExportHead{}, index: map[string]int{}}
-	list := gjson.GetBytes(doc, "agencies")
+	// read in place: a writer's document is never changed, and the results are parts of it
+	list := gjson.Get(unsafe.String(unsafe.SliceData(doc), len(doc)), "agencies")
 	if !list.IsArray() {
 		c.head.Open = doc
 		return c, nil
@@ -98,7 +101,7 @@ func cutExport(doc []byte, versions string) (*exportCut, error) {
 			bad = fmt.Errorf("an agency of the writer's document does not lie where it was read (offset %d)", start)
 			return false
 		}
-		id := ag.Get("id").String()
+		id := strings.Clone(ag.Get("id").String())
 		c.head.Agencies = append(c.head.Agencies, ExportPiece{Agency: id, Gap: doc[at:start], Bytes: int64(end - start)})
 		c.index[id] = len(c.starts)
 		c.starts = append(c.starts, start)

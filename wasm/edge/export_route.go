@@ -15,7 +15,7 @@ import (
 // agency's view); an administrator is sent the whole document, which is never loaded here.
 //
 // The document is written as it is read: the head's first bytes, then each agency's object
-// as its shard sends it, flushed chunk by chunk, then the head's last bytes. Every piece is
+// as its shard sends it, flushed every exportChunk bytes, then the head's last bytes. Every piece is
 // read at the state of the directory index that decided who may ask, whose token is the
 // ETag and X-Connsec-Versions (SPEC §10.2); when the writer has moved past that state before
 // the head was read, the export starts again at the newest (Shards.at). Content-Length is the
@@ -60,8 +60,8 @@ func (h *handler) export(w http.ResponseWriter, r *http.Request, c Caller) (bool
 	hd.Set("Content-Type", "application/json")
 	hd.Set("Content-Length", strconv.FormatInt(head.Length(), 10))
 	w.WriteHeader(http.StatusOK)
-	out := flushing{w, http.NewResponseController(w)}
-	if _, err := out.Write(head.Open); err != nil {
+	out := &flushing{w: w, rc: http.NewResponseController(w)}
+	if _, err := out.Write(head.Open); err != nil || out.flush() != nil {
 		return true, nil
 	}
 	for _, p := range head.Agencies {
@@ -82,21 +82,33 @@ func (h *handler) export(w http.ResponseWriter, r *http.Request, c Caller) (bool
 	return true, nil
 }
 
-// flushing writes each chunk through to the caller as it comes, so that the reader holds one
-// chunk of the export at a time.
+// exportChunk is how many bytes of an export a reader gathers before it flushes them to the
+// caller: what it holds of the export besides the head and the piece's chunk being read.
+const exportChunk = 256 << 10
+
+// flushing writes the export through to the caller as it comes, flushing every exportChunk
+// bytes, so that the reader holds one chunk of it at a time.
 type flushing struct {
-	w  io.Writer
-	rc *http.ResponseController
+	w    io.Writer
+	rc   *http.ResponseController
+	held int // bytes written since the last flush
 }
 
-func (f flushing) Write(p []byte) (int, error) {
+func (f *flushing) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
-	if err == nil {
-		if ferr := f.rc.Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
-			err = ferr
-		}
+	if f.held += n; err == nil && f.held >= exportChunk {
+		err = f.flush()
 	}
 	return n, err
+}
+
+// flush sends what was written; a writer that cannot flush sends it when it can.
+func (f *flushing) flush() error {
+	f.held = 0
+	if err := f.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
 }
 
 // atLeastOf is the consistency token a coordinator route's ?at_least_version= (or
