@@ -33,8 +33,10 @@ before(async () => {
   admin = doc.administrators[0];
   native = await startNative({ dir, snapshot, secret, port: nativePort });
   w = await startWrangler({ port, persistTo: path.join(dir, "state"), vars: { CONNSEC_JWT_SECRET: secret, CONNSEC_SEED_ADMIN: admin } });
+  const t0 = performance.now();
   const seeded = await fetch(w.url + "/v1/snapshot", { method: "PUT", headers: { authorization: `Bearer ${token(secret, admin)}` }, body: bytes });
   assert.equal(seeded.status, 200, await seeded.text());
+  console.log(`# seeded ${mb(bytes.length)} MB in ${(performance.now() - t0).toFixed(0)} ms`);
 });
 
 after(async () => {
