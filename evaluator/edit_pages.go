@@ -310,9 +310,11 @@ func opCreateAgency(e *edit) {
 		return
 	}
 	agency := ag.Raw
-	for key, empty := range map[string]string{"coordinators": "[]", "org_editors": "[]", "org_leaders": "[]", "groups": "[]", "units": "[]", "staff": "[]"} {
+	// in the order of a snapshot's agency (SPEC §2), never a map's: the same batch must write
+	// the same bytes wherever and whenever it is applied (a replay, another writer)
+	for _, key := range []string{"coordinators", "org_editors", "org_leaders", "groups", "units", "staff"} {
 		if !ag.Get(key).Exists() {
-			agency, _ = sjson.SetRaw(agency, key, empty)
+			agency, _ = sjson.SetRaw(agency, key, "[]")
 		}
 	}
 	page, _ := sjson.Set(org.Raw, "kind", "organization")

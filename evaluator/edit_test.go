@@ -145,3 +145,22 @@ func TestEditsSeeEarlierEdits(t *testing.T) {
 		t.Errorf("the new worker reads the organization page: %+v %v", d, err)
 	}
 }
+
+// The same batch writes the same bytes each time it is applied (a replay after a restart,
+// another writer): create_agency adds the lists a new agency starts with in one order.
+func TestCreateAgencyWritesTheSameBytes(t *testing.T) {
+	m, _ := loadExample(t)
+	batch := []byte(`{"actor": "p-admin", "edits": [{"op": "create_agency", "agency": {"id": "ag-new", "name": "Northside Family Services"}, "org_page": {"id": "pg-new-org", "title": "Northside Family Services"}}]}`)
+	var first []byte
+	for i := 0; i < 20; i++ {
+		applied, err := m.Apply(batch, testTime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := applied.Model.Snapshot(); first == nil {
+			first = got
+		} else if !bytes.Equal(got, first) {
+			t.Fatalf("create_agency wrote other bytes on application %d: %s", i+1, gjson.GetBytes(got, "agencies.#(id==\"ag-new\")").Raw)
+		}
+	}
+}

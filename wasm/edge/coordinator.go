@@ -24,7 +24,7 @@ func person(c Caller, what string) error {
 }
 
 // standing is the caller's standing on m; a person the snapshot does not know has none.
-func standing(m *evaluator.Model, c Caller) evaluator.Standing {
+func standing(m whoIs, c Caller) evaluator.Standing {
 	st, err := m.Standing(c.Person)
 	if err != nil {
 		return evaluator.Standing{}
@@ -33,7 +33,7 @@ func standing(m *evaluator.Model, c Caller) evaluator.Standing {
 }
 
 // overseer requires an administrator or a coordinator and returns the caller's standing.
-func overseer(m *evaluator.Model, c Caller, what string) (evaluator.Standing, error) {
+func overseer(m whoIs, c Caller, what string) (evaluator.Standing, error) {
 	if err := person(c, what); err != nil {
 		return evaluator.Standing{}, err
 	}
@@ -47,23 +47,24 @@ func overseer(m *evaluator.Model, c Caller, what string) (evaluator.Standing, er
 // model is the store's model of the state ?at_least_version= (or ?at_least=) names, or newer,
 // with that state's versions.
 func (h *handler) model(r *http.Request) (*evaluator.Model, Versions, error) {
-	q := r.URL.Query()
-	token := q.Get("at_least_version")
-	if token == "" {
-		token = q.Get("at_least")
-	}
-	atLeast, err := consistencyToken(token).versions()
+	atLeast, err := atLeastOf(r)
 	if err != nil {
 		return nil, Versions{}, err
 	}
 	return h.cfg.Store.Model(r.Context(), atLeast)
 }
 
-// snapshot: the whole document for an administrator; a coordinator's own agency (the view of
+// snapshot: the whole document for an administrator (streamed from the writers' pieces by
+// export when the handler reads Shards, SPEC §10); a coordinator's own agency (the view of
 // ?agency= when they coordinate several). The ETag is the consistency token. A document's
 // version counts the batches applied to it (SPEC §10.2): the whole document's, every batch;
 // an agency's view, that agency's batches, the base_version of a batch made on it.
 func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) error {
+	if r.URL.Query().Get("agency") == "" && h.cfg.Shards != nil { // an administrator's export
+		if answered, err := h.export(w, r, c); answered {
+			return err
+		}
+	}
 	m, v, err := h.model(r)
 	if err != nil {
 		return err

@@ -83,6 +83,8 @@ type Ledger struct {
 
 	dir   *DirectoryIndex // the directory index of the model, made when a reader first asks
 	dirAt *evaluator.Model
+
+	exports exportCuts // the states exports read, kept for them (export.go)
 }
 
 // NewLedger is an empty writer over journals, until seeded.

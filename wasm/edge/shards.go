@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"runtime"
 	"slices"
@@ -16,11 +17,19 @@ import (
 
 // ShardSource is what a sharded reader asks the writers: the newest versions, the directory
 // index, and one agency's shard document (AgencyShard), each with the versions of the state
-// it was cut from. The Ledger is one.
+// it was cut from; and for the administrator's export (SPEC §10, export.go) the pieces of
+// the whole document at one state. The Ledger is one.
 type ShardSource interface {
 	Newest(ctx context.Context) (Versions, bool, error)
 	Directory(ctx context.Context) (*DirectoryIndex, Versions, error)
 	AgencyShard(ctx context.Context, agency string) ([]byte, Versions, error)
+	// ExportHead is the directory's piece of the export at the state at: the document
+	// without its agencies' objects. ErrExportMoved when the writer is no longer at that
+	// state and does not keep it.
+	ExportHead(ctx context.Context, at Versions) (*ExportHead, error)
+	// ExportAgency is the agency's object in the document at the state at, to be read in
+	// chunks; ErrExportMoved when that state is no longer kept.
+	ExportAgency(ctx context.Context, agency string, at Versions) (io.ReadCloser, error)
 }
 
 // Shards is a read model of agency shards (README "The edge"): it keeps the directory index

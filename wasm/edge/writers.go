@@ -45,6 +45,9 @@ type Writers struct {
 	wholeAt  Versions
 	dirIndex *DirectoryIndex // the directory index of whole, made when a reader first asks
 	dirAt    *evaluator.Model
+
+	exportMu sync.Mutex
+	exports  exportCuts // the states exports read (export.go)
 }
 
 // NewMemoryWriters are writers over memory journals holding snapshot (nil: empty until

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,32 +23,17 @@ const shardBudget = 32 << 20
 // ledger.mjs, which only carries what Go says: the status, the type, the versions of the state
 // the answer was cut from, and the body.
 //
-//	GET /directory       the directory index (edge.DirectoryIndex.MarshalBinary)
-//	GET /agency?id=ID    the agency's shard document (evaluator's AgencyShard)
+//	GET /directory                the directory index (edge.DirectoryIndex.MarshalBinary)
+//	GET /agency?id=ID             the agency's shard document (evaluator's AgencyShard)
+//	GET /export?at=T              the export's head at the state T (edge.ExportHead.MarshalBinary)
+//	GET /export/agency?id=ID&at=T the agency's object in the document at the state T
 //
-// 404 before a seed, 422 for an agency the state does not have.
+// 404 before a seed, 409 for an export's state the Ledger no longer keeps, 422 for an agency
+// the state does not have.
 func exposeShards(binding js.Value, ledger *edge.Ledger) {
-	answer := func(status int, typ string, v edge.Versions, body []byte) any {
-		arr := js.Global().Get("Uint8Array").New(len(body))
-		js.CopyBytesToJS(arr, body)
-		return map[string]any{"status": status, "type": typ, "versions": v.String(), "body": arr}
-	}
-	refusal := func(err error) any {
-		if errors.Is(err, edge.ErrNotSeeded) {
-			return answer(http.StatusNotFound, "text/plain", edge.Versions{}, []byte(err.Error()))
-		}
-		return answer(http.StatusUnprocessableEntity, "text/plain", edge.Versions{}, []byte(err.Error()))
-	}
 	binding.Set("ledgerDirectory", js.FuncOf(func(js.Value, []js.Value) any {
 		d, v, err := ledger.Directory(context.Background())
-		if err != nil {
-			return refusal(err)
-		}
-		raw, err := d.MarshalBinary()
-		if err != nil {
-			return refusal(err)
-		}
-		return answer(http.StatusOK, "application/octet-stream", v, raw)
+		return carriedBinary(v, d, err)
 	}))
 	binding.Set("ledgerAgency", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) == 0 || args[0].Type() != js.TypeString {
@@ -57,8 +43,41 @@ func exposeShards(binding js.Value, ledger *edge.Ledger) {
 		if err != nil {
 			return refusal(err)
 		}
-		return answer(http.StatusOK, "application/json", v, doc)
+		return carried(http.StatusOK, "application/json", v, doc)
 	}))
+	exposeExport(binding, ledger)
+}
+
+// carried is an answer for ledger.mjs to carry: {status, type, versions, body}.
+func carried(status int, typ string, v edge.Versions, body []byte) any {
+	arr := js.Global().Get("Uint8Array").New(len(body))
+	js.CopyBytesToJS(arr, body)
+	return map[string]any{"status": status, "type": typ, "versions": v.String(), "body": arr}
+}
+
+// carriedBinary carries m in its binary form, or the error that kept it from being made.
+func carriedBinary(v edge.Versions, m encoding.BinaryMarshaler, err error) any {
+	if err != nil {
+		return refusal(err)
+	}
+	raw, err := m.MarshalBinary()
+	if err != nil {
+		return refusal(err)
+	}
+	return carried(http.StatusOK, "application/octet-stream", v, raw)
+}
+
+// refusal carries an error: 404 before a seed, 409 for an export's state no longer kept, 422
+// for anything else asked that the state does not have.
+func refusal(err error) any {
+	status := http.StatusUnprocessableEntity
+	switch {
+	case errors.Is(err, edge.ErrNotSeeded):
+		status = http.StatusNotFound
+	case errors.Is(err, edge.ErrExportMoved):
+		status = http.StatusConflict
+	}
+	return carried(status, "text/plain", edge.Versions{}, []byte(err.Error()))
 }
 
 // Directory and AgencyShard make the Ledger Durable Object an isolate's edge.ShardSource, with
@@ -90,6 +109,8 @@ func (s ledgerSource) versioned(ctx context.Context, path string) ([]byte, edge.
 	case http.StatusOK:
 	case http.StatusNotFound:
 		return nil, edge.Versions{}, edge.ErrNotSeeded
+	case http.StatusConflict:
+		return nil, edge.Versions{}, edge.ErrExportMoved
 	default:
 		return nil, edge.Versions{}, fmt.Errorf("the edit ledger failed (%d): %s", res.StatusCode, body)
 	}

@@ -28,26 +28,35 @@ const freshFor = time.Second
 // reach a reader (entry.mjs sends them to the Ledger).
 type ledgerSource struct{}
 
-func (ledgerSource) ledger(ctx context.Context, path string) (*http.Response, []byte, error) {
-	ns, err := cloudflare.NewDurableObjectNamespace("LEDGER")
+func (s ledgerSource) ledger(ctx context.Context, path string) (*http.Response, []byte, error) {
+	res, err := s.open(ctx, path)
 	if err != nil {
 		return nil, nil, err
-	}
-	stub, err := ns.Get(ns.IdFromName("connsec"))
-	if err != nil {
-		return nil, nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, "GET", "https://ledger"+path, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := stub.Fetch(req)
-	if err != nil {
-		return nil, nil, fmt.Errorf("the edit ledger did not answer: %w", err)
 	}
 	defer res.Body.Close()
 	out, err := io.ReadAll(res.Body)
 	return res, out, err
+}
+
+// open asks the Ledger for path; its answer's body is read as it comes.
+func (ledgerSource) open(ctx context.Context, path string) (*http.Response, error) {
+	ns, err := cloudflare.NewDurableObjectNamespace("LEDGER")
+	if err != nil {
+		return nil, err
+	}
+	stub, err := ns.Get(ns.IdFromName("connsec"))
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", "https://ledger"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := stub.Fetch(req)
+	if err != nil {
+		return nil, fmt.Errorf("the edit ledger did not answer: %w", err)
+	}
+	return res, nil
 }
 
 func (s ledgerSource) Newest(ctx context.Context) (edge.Versions, bool, error) {

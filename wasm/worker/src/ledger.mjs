@@ -4,14 +4,29 @@
 // is stored and when; this class gives it SQLite storage (the journal below: each shard's
 // append-only log and the answers it keeps by Idempotency-Key, and checkpoints of the whole
 // state) and answers the readers' questions (/version, /snapshot, /log; /directory and
-// /agency?id= for the readers' agency models).
+// /agency?id= for the readers' agency models; /export and /export/agency for the
+// administrator's export).
 import { startGo } from "./go.mjs";
 
 const PART = 1 << 20; // checkpoint bytes per row (a row holds about 2 MB)
 
-// carried is the Response of an answer Go made: {status, type, versions, body}.
-function carried(a) {
-  return new Response(a.body, { status: a.status, headers: { "content-type": a.type, "x-connsec-versions": a.versions } });
+const CHUNK = 256 << 10; // an export's piece is sent in chunks of this size
+
+// carried is the Response of an answer Go made: {status, type, versions, body}; inChunks
+// sends its body CHUNK bytes at a time, so that the reader reading it holds one chunk.
+function carried(a, inChunks = false) {
+  let body = a.body;
+  if (inChunks && a.status === 200) {
+    let at = 0;
+    body = new ReadableStream({
+      pull(c) {
+        if (at >= a.body.length) { c.close(); return; }
+        c.enqueue(a.body.subarray(at, at + CHUNK));
+        at += CHUNK;
+      },
+    });
+  }
+  return new Response(body, { status: a.status, headers: { "content-type": a.type, "x-connsec-versions": a.versions } });
 }
 
 export class Ledger {
@@ -102,6 +117,12 @@ export class Ledger {
           return carried(this.go.ledgerDirectory());
         case "GET /agency":
           return carried(this.go.ledgerAgency(url.searchParams.get("id") ?? ""));
+        // the administrator's export (edge/export.go): its head, then each agency's object,
+        // all at the state at=
+        case "GET /export":
+          return carried(this.go.ledgerExportHead(url.searchParams.get("at") ?? ""));
+        case "GET /export/agency":
+          return carried(this.go.ledgerExportAgency(url.searchParams.get("id") ?? "", url.searchParams.get("at") ?? ""), true);
       }
       return await this.go.handleRequest(request);
     } catch (e) {

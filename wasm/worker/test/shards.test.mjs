@@ -5,38 +5,18 @@
 // agency models the isolate loaded for them and its WebAssembly memory.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import { startWrangler, token, root } from "./wrangler.mjs";
+import { startWrangler, startNative, token, root } from "./wrangler.mjs";
 import { conforms } from "./openapi.mjs";
 
 const secret = randomBytes(24).toString("base64url");
 const port = Number(process.env.CONNSEC_TEST_PORT || 8791);
 const nativePort = Number(process.env.CONNSEC_NATIVE_PORT || 8795);
 let dir, snapshot, doc, w, native;
-
-// startNative builds and runs the native server on the snapshot, and resolves once it answers.
-async function startNative(file) {
-  const bin = path.join(dir, "native");
-  execFileSync("go", ["build", "-o", bin, "./wasm/worker"], { cwd: root, stdio: "inherit" });
-  const child = spawn(bin, [], { env: { ...process.env, CONNSEC_SNAPSHOT: file, CONNSEC_JWT_SECRET: secret, PORT: String(nativePort), CONNSEC_ADDR: "" }, stdio: ["ignore", "ignore", "pipe"] });
-  let output = "";
-  child.stderr.on("data", (d) => { output += d; });
-  const url = `http://127.0.0.1:${nativePort}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the native server stopped:\n${output}`);
-    try {
-      if ((await fetch(url + "/healthz")).ok) break;
-    } catch {}
-    if (Date.now() > deadline) { child.kill(); throw new Error(`the native server did not answer:\n${output}`); }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill(); }) };
-}
 
 async function post(base, p, t, body) {
   const r = await fetch(base + p, { method: "POST", headers: { authorization: `Bearer ${t}`, "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -59,7 +39,7 @@ before(async () => {
   snapshot = path.join(dir, "snapshot.json");
   execFileSync("go", ["run", "./tools/connsec", "gen", "--agencies", "6", "--staff", "300", "--pages", "1500", "--seed", "7", "--out", snapshot], { cwd: root, stdio: "ignore" });
   doc = JSON.parse(await readFile(snapshot, "utf8"));
-  native = await startNative(snapshot);
+  native = await startNative({ dir, snapshot, secret, port: nativePort });
   w = await startWrangler({ port, persistTo: path.join(dir, "state"), vars: { CONNSEC_JWT_SECRET: secret, CONNSEC_SEED_ADMIN: doc.administrators[0] } });
   const seeded = await fetch(w.url + "/v1/snapshot", { method: "PUT", headers: { authorization: `Bearer ${token(secret, doc.administrators[0])}` }, body: await readFile(snapshot) });
   assert.equal(seeded.status, 200, await seeded.text());

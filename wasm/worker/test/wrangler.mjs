@@ -1,6 +1,6 @@
 // Starts and stops `wrangler dev` (workerd, local state, no login, no outside network) for
 // `make run`, the tests and the figures.
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -67,4 +67,25 @@ export function token(secret, sub, claims = {}) {
 export function unsigned(sub) {
   const now = Math.floor(Date.now() / 1000);
   return `${b64(JSON.stringify({ alg: "none", typ: "JWT" }))}.${b64(JSON.stringify({ sub, exp: now + 3600 }))}.`;
+}
+
+// startNative builds the native server (go run ./wasm/worker) into dir and runs it on the
+// snapshot file with development tokens on secret, and resolves once it answers.
+export async function startNative({ dir, snapshot, secret, port }) {
+  const bin = path.join(dir, "native");
+  execFileSync("go", ["build", "-o", bin, "./wasm/worker"], { cwd: root, stdio: "inherit" });
+  const child = spawn(bin, [], { env: { ...process.env, CONNSEC_SNAPSHOT: snapshot, CONNSEC_JWT_SECRET: secret, PORT: String(port), CONNSEC_ADDR: "" }, stdio: ["ignore", "ignore", "pipe"] });
+  let output = "";
+  child.stderr.on("data", (d) => { output += d; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the native server stopped:\n${output}`);
+    try {
+      if ((await fetch(url + "/healthz")).ok) break;
+    } catch {}
+    if (Date.now() > deadline) { child.kill(); throw new Error(`the native server did not answer:\n${output}`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop: () => new Promise((resolve) => { child.on("exit", resolve); child.kill(); }) };
 }
