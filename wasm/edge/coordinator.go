@@ -24,7 +24,7 @@ func person(c Caller, what string) error {
 }
 
 // standing is the caller's standing on m; a person the snapshot does not know has none.
-func standing(m *evaluator.Model, c Caller) evaluator.Standing {
+func standing(m whoIs, c Caller) evaluator.Standing {
 	st, err := m.Standing(c.Person)
 	if err != nil {
 		return evaluator.Standing{}
@@ -33,7 +33,7 @@ func standing(m *evaluator.Model, c Caller) evaluator.Standing {
 }
 
 // overseer requires an administrator or a coordinator and returns the caller's standing.
-func overseer(m *evaluator.Model, c Caller, what string) (evaluator.Standing, error) {
+func overseer(m whoIs, c Caller, what string) (evaluator.Standing, error) {
 	if err := person(c, what); err != nil {
 		return evaluator.Standing{}, err
 	}
@@ -44,49 +44,80 @@ func overseer(m *evaluator.Model, c Caller, what string) (evaluator.Standing, er
 	return st, nil
 }
 
-// model is the store's model of the state ?at_least_version= (or ?at_least=) names, or newer,
-// with that state's versions.
-func (h *handler) model(r *http.Request) (*evaluator.Model, Versions, error) {
+// atLeast is the state ?at_least_version= (or ?at_least=) names.
+func atLeast(r *http.Request) (Versions, error) {
 	q := r.URL.Query()
 	token := q.Get("at_least_version")
 	if token == "" {
 		token = q.Get("at_least")
 	}
-	atLeast, err := consistencyToken(token).versions()
+	return consistencyToken(token).versions()
+}
+
+// model is the store's model of the state ?at_least_version= (or ?at_least=) names, or newer,
+// with that state's versions.
+func (h *handler) model(r *http.Request) (*evaluator.Model, Versions, error) {
+	at, err := atLeast(r)
 	if err != nil {
 		return nil, Versions{}, err
 	}
-	return h.cfg.Store.Model(r.Context(), atLeast)
+	return h.cfg.Store.Model(r.Context(), at)
+}
+
+// oversee answers f on the state ?at_least_version= names or newer, as read answers the
+// AuthZEN routes: from the agency shards when the handler has Shards (the coordinator's read
+// routes then hold no whole model, SPEC §10.1), else from the Store's whole model.
+func (h *handler) oversee(r *http.Request, f func(reading, Versions) error) error {
+	at, err := atLeast(r)
+	if err != nil {
+		return err
+	}
+	return h.read(r.Context(), at, f)
 }
 
 // snapshot: the whole document for an administrator; a coordinator's own agency (the view of
 // ?agency= when they coordinate several). The ETag is the consistency token. A document's
 // version counts the batches applied to it (SPEC §10.2): the whole document's, every batch;
 // an agency's view, that agency's batches, the base_version of a batch made on it.
+//
+// An agency's view is read from that agency's shard (ShardView); the whole document is the
+// administrator's export, read from the Store.
 func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, v, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	st, err := overseer(m, c, "the snapshot")
-	if err != nil {
-		return err
-	}
-	body := m.Snapshot()
+	var body []byte
+	var v Versions
+	whole := false
 	agency := r.URL.Query().Get("agency")
-	if !st.Administrator || agency != "" {
-		if agency == "" {
-			agency = st.Coordinates[0]
-		}
-		if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
-			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, agency, strings.Join(st.Coordinates, ", "))
-		}
-		if body, err = m.AgencyView(agency); err != nil {
+	err := h.oversee(r, func(rd reading, at Versions) error {
+		st, err := overseer(rd, c, "the snapshot")
+		if err != nil {
 			return err
 		}
-		if body, err = sjson.SetBytes(body, "version", v.Of(Shard{Agency: agency})); err != nil {
+		v = at
+		if st.Administrator && agency == "" {
+			whole = true
+			return nil
+		}
+		a := agency
+		if a == "" {
+			a = st.Coordinates[0]
+		}
+		if !st.Administrator && !slices.Contains(st.Coordinates, a) {
+			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, a, strings.Join(st.Coordinates, ", "))
+		}
+		if body, err = rd.AgencyView(a); err == nil {
+			body, err = sjson.SetBytes(body, "version", at.Of(Shard{Agency: a}))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if whole {
+		m, mv, err := h.model(r)
+		if err != nil {
 			return err
 		}
+		body, v = m.Snapshot(), mv
 	}
 	// The ETag is the consistency token (SPEC §10.2). A caller's default view is always the
 	// same agency, so a tag they hold stands for it; a view asked for by ?agency= is always
@@ -303,20 +334,15 @@ func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) error {
 			return fail(http.StatusBadRequest, codeBadRequest, "since is a consistency token (the version of an earlier answer); the log after it is shown")
 		}
 	}
-	m, v, err := h.model(r)
-	if err != nil {
+	var st evaluator.Standing
+	var agencies []string
+	var v Versions
+	if err := h.oversee(r, func(rd reading, at Versions) (err error) {
+		v = at
+		st, agencies, err = overseen(rd, c, r.URL.Query().Get("agency"), "the edit log")
 		return err
-	}
-	st, err := overseer(m, c, "the edit log")
-	if err != nil {
+	}); err != nil {
 		return err
-	}
-	agencies := st.Coordinates
-	if a := r.URL.Query().Get("agency"); a != "" {
-		if !st.Administrator && !slices.Contains(st.Coordinates, a) {
-			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, a, strings.Join(st.Coordinates, ", "))
-		}
-		agencies = []string{a}
 	}
 	entries, err := h.cfg.Store.Log(r.Context(), since)
 	if err != nil {
@@ -342,22 +368,26 @@ func (h *handler) notifications(w http.ResponseWriter, r *http.Request, c Caller
 	if err := person(c, "notifications"); err != nil {
 		return err
 	}
-	m, v, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	st := standing(m, c)
 	entries, err := h.cfg.Store.Log(r.Context(), Versions{})
 	if err != nil {
 		return err
 	}
-	out := []evaluator.Notification{}
-	for _, e := range entries {
-		for _, n := range e.Notifications {
-			if st.Administrator || n.Person == c.Person || staffOf(m, n.Person, st.Coordinates) {
-				out = append(out, n)
+	var out []evaluator.Notification
+	var v Versions
+	if err := h.oversee(r, func(rd reading, at Versions) error {
+		v = at
+		st := standing(rd, c)
+		out = []evaluator.Notification{}
+		for _, e := range entries {
+			for _, n := range e.Notifications {
+				if st.Administrator || n.Person == c.Person || staffOf(rd, n.Person, st.Coordinates) {
+					out = append(out, n)
+				}
 			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "version": v.String()})
 	return nil
@@ -376,22 +406,38 @@ func staffOf(m whoIs, person string, agencies []string) bool {
 	return false
 }
 
-// lint: an administrator sees every finding; a coordinator those about their agencies.
+// overseen is whom an overseer's route is about: the agency of ?agency= (which a coordinator
+// must coordinate), else a coordinator's agencies, or (nil) everything for an administrator.
+func overseen(rd whoIs, c Caller, agency, what string) (evaluator.Standing, []string, error) {
+	st, err := overseer(rd, c, what)
+	switch {
+	case err != nil:
+		return st, nil, err
+	case agency == "" && st.Administrator:
+		return st, nil, nil
+	case agency == "":
+		return st, st.Coordinates, nil
+	case !st.Administrator && !slices.Contains(st.Coordinates, agency):
+		return st, nil, fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, agency, strings.Join(st.Coordinates, ", "))
+	}
+	return st, []string{agency}, nil
+}
+
+// lint: an administrator sees every finding, a coordinator those about their agencies (SPEC
+// §7, §10); ?agency= keeps those about that agency (its own, its units', its pages' and its
+// staff's). Over Shards they are composed from the shards that hold them (view.Findings).
 func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, v, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	st, err := overseer(m, c, "lint")
-	if err != nil {
-		return err
-	}
-	out := []evaluator.Finding{}
-	for _, f := range m.Lint() {
-		_, id, _ := strings.Cut(f.Target, ":") // targets are typed: agency:, unit:, person:, page:
-		if st.Administrator || slices.Contains(st.Coordinates, m.AgencyOf(id)) || staffOf(m, id, st.Coordinates) {
-			out = append(out, f)
+	var out []evaluator.Finding
+	var v Versions
+	if err := h.oversee(r, func(rd reading, at Versions) error {
+		_, agencies, err := overseen(rd, c, r.URL.Query().Get("agency"), "lint")
+		if err == nil {
+			v = at
+			out, err = rd.Findings(agencies)
 		}
+		return err
+	}); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"findings": out, "version": v.String()})
 	return nil
@@ -400,26 +446,25 @@ func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) error {
 // report: the staff security report of ?agency= (JSON, or CSV when Accept asks for
 // text/csv), for an administrator or a coordinator of that agency.
 func (h *handler) report(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, _, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	st, err := overseer(m, c, "the staff security report")
-	if err != nil {
-		return err
-	}
 	agency := r.URL.Query().Get("agency")
-	if agency == "" && len(st.Coordinates) > 0 {
-		agency = st.Coordinates[0]
-	}
-	if agency == "" {
-		return fail(http.StatusBadRequest, codeBadRequest, "name the agency: /v1/report?agency=<id>")
-	}
-	if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
-		return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s", c.Person, agency)
-	}
-	rep, err := m.Report(agency, r.URL.Query().Get("as_of"))
-	if err != nil {
+	var rep *evaluator.Report
+	if err := h.oversee(r, func(rd reading, _ Versions) error {
+		st, err := overseer(rd, c, "the staff security report")
+		if err != nil {
+			return err
+		}
+		if agency == "" && len(st.Coordinates) > 0 {
+			agency = st.Coordinates[0]
+		}
+		if agency == "" {
+			return fail(http.StatusBadRequest, codeBadRequest, "name the agency: /v1/report?agency=<id>")
+		}
+		if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
+			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s", c.Person, agency)
+		}
+		rep, err = rd.Report(agency, r.URL.Query().Get("as_of"))
+		return err
+	}); err != nil {
 		return err
 	}
 	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
@@ -437,16 +482,14 @@ func (h *handler) profile(w http.ResponseWriter, r *http.Request, c Caller) erro
 	if err := person(c, "a profile"); err != nil {
 		return err
 	}
-	m, _, err := h.model(r)
-	if err != nil {
-		return err
-	}
 	who := r.PathValue("person")
-	if err := mayAsk(m, c, who); err != nil {
+	var p *evaluator.Profile
+	if err := h.oversee(r, func(rd reading, _ Versions) (err error) {
+		if err = mayAsk(rd, c, who); err == nil {
+			p, err = rd.Profile(who, r.URL.Query().Get("as_of"))
+		}
 		return err
-	}
-	p, err := m.Profile(who, r.URL.Query().Get("as_of"))
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, p)
@@ -455,15 +498,17 @@ func (h *handler) profile(w http.ResponseWriter, r *http.Request, c Caller) erro
 
 // me: who the token says the caller is, and their standing on the current version.
 func (h *handler) me(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, v, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	out := map[string]any{"subject": c.String(), "version": v.String()}
-	if c.Person != "" {
-		if st, err := m.Standing(c.Person); err == nil {
-			out["standing"] = st
+	var out map[string]any
+	if err := h.oversee(r, func(rd reading, v Versions) error {
+		out = map[string]any{"subject": c.String(), "version": v.String()}
+		if c.Person != "" {
+			if st, err := rd.Standing(c.Person); err == nil {
+				out["standing"] = st
+			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
