@@ -313,7 +313,7 @@ func newShardedAPI(t *testing.T) *api {
 func TestReadersRoute(t *testing.T) {
 	a := newAPI(t)
 	whole, sharded := a.srv, newShardedAPI(t).srv
-	if r := a.do("GET", "/v1/readers", token(t, "p-admin"), nil); r.status != 200 || r.body["reader"] != "whole" || len(r.body["models"].([]any)) != 0 {
+	if r := a.do("GET", "/v1/readers", token(t, "p-admin"), nil); r.status != 200 || r.body["reader"] != "whole" || len(r.body["models"].([]any)) != 0 || r.body["whole_model"] != true {
 		t.Fatalf("the whole model's reader: %d %s", r.status, r.raw)
 	}
 	a.srv = sharded
@@ -322,7 +322,7 @@ func TestReadersRoute(t *testing.T) {
 	}
 	for _, who := range []string{"p-admin", "service:monitor"} {
 		r := a.do("GET", "/v1/readers", token(t, who), nil)
-		if r.status != 200 || r.body["reader"] != "shards" || r.body["loads"].(float64) != 1 {
+		if r.status != 200 || r.body["reader"] != "shards" || r.body["loads"].(float64) != 1 || r.body["whole_model"] != false {
 			t.Fatalf("%s: %d %s", who, r.status, r.raw)
 		}
 		models := r.body["models"].([]any)
