@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -251,31 +252,20 @@ func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error
 			return err
 		}
 	}
-	m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
-	if err != nil {
-		return err
-	}
 	var out *evaluator.WhatIf
-	s, named, err := shardOf(m, batch)
-	base, hasBase := int64(0), false
-	if err == nil && named {
-		base, hasBase, err = baseVersion(batch, s)
-	}
-	if err == nil && hasBase && base > v.Of(s) { // made on a version this reader has not seen yet
-		if m, v, err = h.cfg.Store.Model(r.Context(), v.With(s, base)); err != nil {
+	var v Versions
+	for try := 0; ; try++ {
+		var newer *Versions
+		if out, v, newer, err = h.whatIfAt(r.Context(), atLeast, batch); err != nil {
 			return err
 		}
-	}
-	switch {
-	case err != nil:
-		he := asHTTPError(err)
-		out = &evaluator.WhatIf{Error: &evaluator.EditError{Code: he.Code, Index: indexOf(he.Problem), Path: he.Path, Message: he.Message}}
-	case hasBase && base != v.Of(s):
-		out = &evaluator.WhatIf{Error: &evaluator.EditError{Code: evaluator.CodeVersionConflict, Index: -1, Path: "base_version",
-			Message: conflictMessage(s, base, v)}}
-	default:
-		judged, _ := sjson.DeleteBytes(batch, "base_version")
-		out = m.WhatIf(judged)
+		if newer == nil {
+			break
+		}
+		if try == 2 {
+			return errMoved
+		}
+		atLeast = *newer // made on a version this reader has not seen yet
 	}
 	body, err := json.Marshal(out)
 	if err == nil {
@@ -286,6 +276,66 @@ func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error
 	}
 	writeBody(w, http.StatusOK, "application/json", body)
 	return nil
+}
+
+// whatIfAt judges the what-if on the state atLeast names or newer: from the shard of the
+// agency the batch acts on when the handler has Shards and that shard judges it as the whole
+// does (view.judges), else on the Store's whole model. newer names the state to judge it on
+// instead, when the batch was made on a version of its shard that state has not reached.
+func (h *handler) whatIfAt(ctx context.Context, atLeast Versions, batch []byte) (out *evaluator.WhatIf, v Versions, newer *Versions, err error) {
+	if s := h.cfg.Shards; s != nil {
+		v, err = s.at(ctx, atLeast, func(w *view) error {
+			var err error
+			out, newer, err = whatIfOn(w, w.v, batch, func(s Shard, named bool) (*evaluator.Model, error) {
+				if !named || s.Agency == "" || !w.judges(s.Agency, batch) {
+					return nil, errWhole
+				}
+				return w.writable(s.Agency)
+			})
+			return err
+		})
+		if err != errWhole {
+			return out, v, newer, err
+		}
+	}
+	m, v, err := h.cfg.Store.Model(ctx, atLeast)
+	if err != nil {
+		return nil, v, nil, err
+	}
+	out, newer, err = whatIfOn(m, v, batch, func(Shard, bool) (*evaluator.Model, error) { return m, nil })
+	return out, v, newer, err
+}
+
+// errWhole: the batch is judged on the whole model.
+var errWhole = fail(http.StatusInternalServerError, codeFailed, "the what-if is judged on the whole model")
+
+// whatIfOn judges the what-if on one state (rd names the shard the batch acts on; v is the
+// state's versions) with the model judge gives: a batch made on an older version of its shard
+// is refused as version_conflict, as pushing it would be (SPEC §10.2), and one made on a
+// newer version asks for that state (newer).
+func whatIfOn(rd whoIs, v Versions, batch []byte, judge func(s Shard, named bool) (*evaluator.Model, error)) (*evaluator.WhatIf, *Versions, error) {
+	s, named, err := shardOf(rd, batch)
+	base, hasBase := int64(0), false
+	if err == nil && named {
+		base, hasBase, err = baseVersion(batch, s)
+	}
+	switch {
+	case err != nil:
+		he := asHTTPError(err)
+		return &evaluator.WhatIf{Error: &evaluator.EditError{Code: he.Code, Index: indexOf(he.Problem), Path: he.Path, Message: he.Message}}, nil, nil
+	case hasBase && base > v.Of(s):
+		newer := v.With(s, base)
+		return nil, &newer, nil
+	case hasBase && base != v.Of(s):
+		return &evaluator.WhatIf{Error: &evaluator.EditError{Code: evaluator.CodeVersionConflict, Index: -1, Path: "base_version",
+			Message: conflictMessage(s, base, v)}}, nil, nil
+	}
+	m, err := judge(s, named)
+	if err != nil {
+		return nil, nil, err
+	}
+	judged, _ := sjson.DeleteBytes(batch, "base_version")
+	return m.WhatIf(judged), nil, nil
 }
 
 func indexOf(p Problem) int {

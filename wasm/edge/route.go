@@ -20,7 +20,7 @@ var directoryOps = map[string]bool{"import_build": true, "set_site_defaults": tr
 // (named is false): it is judged as it is, without a version to conflict with, and its answer
 // is kept in the directory's journal. A batch that names two shards is refused as cross_agency, at the first edit that
 // names another shard than the edits before it.
-func shardOf(m *evaluator.Model, batch []byte) (s Shard, named bool, err error) {
+func shardOf(m whoIs, batch []byte) (s Shard, named bool, err error) {
 	var got Shard
 	first := -1
 	created := map[string]string{} // pages the batch creates, with their agency
@@ -53,7 +53,7 @@ func shardOf(m *evaluator.Model, batch []byte) (s Shard, named bool, err error) 
 }
 
 // editShard is the shard one edit acts on, when m knows what it names.
-func editShard(m *evaluator.Model, edit gjson.Result, created map[string]string) (Shard, bool) {
+func editShard(m whoIs, edit gjson.Result, created map[string]string) (Shard, bool) {
 	if directoryOps[edit.Get("op").String()] {
 		return Directory, true
 	}
