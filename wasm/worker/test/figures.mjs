@@ -95,7 +95,8 @@ async function editFigures(clients, per, keyedOnly = false) {
 // The reader isolate's memory (GET /v1/readers) on 40 agencies: fresh, after evaluations on
 // pages of 10 of them (the agency models it loads, within its budget), after the coordinator's
 // read routes on those 10 (an agency's view, lint, the report, profiles, /v1/me: from the same
-// agency models), and after a what-if (which still reads the whole model) made it load the whole
+// agency models), after a what-if of a security review on each (judged on the agency's shard),
+// and after a what-if of a staff move (which still reads the whole model) made it load the whole
 // model as well.
 async function readerFigures(snapshotPath) {
   return withWorker(snapshotPath, async (w, snap) => {
@@ -123,11 +124,17 @@ async function readerFigures(snapshotPath) {
       }
     }
     await readers("after the coordinator's read routes on those 10 agencies");
+    const whatif = async (a, edit) => {
+      const actor = a.coordinators.map((c) => c.person ?? c)[0];
+      const r = await fetch(w.url + "/v1/whatif", { method: "POST", body: JSON.stringify({ edits: [edit] }), headers: { authorization: `Bearer ${token(secret, actor)}`, "content-type": "application/json" } });
+      if (r.status !== 200) throw new Error(`what-if: ${r.status} ${await r.text()}`);
+      await r.text();
+    };
+    for (const a of snap.agencies.slice(0, 10)) await whatif(a, { op: "record_security_review", agency: a.id });
+    await readers("after a what-if of a security review on each (judged on its shard)");
     const a = snap.agencies[0];
-    const actor = a.coordinators.map((c) => c.person ?? c)[0];
-    const whatif = JSON.stringify({ edits: [{ op: "record_security_review", agency: a.id }] });
-    await (await fetch(w.url + "/v1/whatif", { method: "POST", body: whatif, headers: { authorization: `Bearer ${token(secret, actor)}`, "content-type": "application/json" } })).text();
-    await readers("after a what-if loaded the whole model too");
+    await whatif(a, { op: "move_staff", agency: a.id, person: a.staff[0].person, unit: a.units[a.units.length - 1].id });
+    await readers("after a what-if of a staff move loaded the whole model too");
   });
 }
 

@@ -132,8 +132,10 @@ test("evaluations through workerd answer as the native server, from the agency m
 
 // The coordinator's read routes in a reader isolate answer from the same agency models (SPEC
 // §10.1): an agency's view, lint (of every finding, of an agency, of a coordinator's agencies),
-// the staff security report in JSON and CSV, profiles of staff of every agency, /v1/me, the log and the notifications are the native server's bytes, and
-// /v1/readers says the isolate never loaded the whole model for them.
+// the staff security report in JSON and CSV, profiles of staff of every agency, /v1/me, the
+// log, the notifications and what-ifs of page security and security reviews (judged on the
+// agency's shard) are the native server's bytes, and /v1/readers says the isolate never loaded
+// the whole model for them.
 test("coordinator routes through workerd answer as the native server, without the whole model", async () => {
   const admin = token(secret, doc.administrators[0]);
   const coordinatorOf = (a) => a.coordinators.map((c) => c.person ?? c)[0];
@@ -152,10 +154,18 @@ test("coordinator routes through workerd answer as the native server, without th
     const coord = token(secret, coordinatorOf(a));
     asks.push([`/v1/snapshot?agency=${a.id}`, admin], ["/v1/snapshot", coord], [`/v1/lint?agency=${a.id}`, admin], ["/v1/lint", coord],
       [`/v1/report?agency=${a.id}`, admin], [`/v1/report?agency=${a.id}&as_of=2025-01-01`, coord], [`/v1/report?agency=${a.id}`, coord, "text/csv"],
-      [`/v1/log?agency=${a.id}`, coord], ["/v1/me", coord]);
+      [`/v1/log?agency=${a.id}`, coord], ["/v1/me", coord],
+      ["whatif", coord, { edits: [{ op: "record_security_review", agency: a.id }] }],
+      ["whatif", coord, { edits: [{ op: "set_security", page: a.pages[0].id, entries: [{ principal: "everyone", role: "reader" }, { principal: "dept_member", role: "editor" }] }] }]);
   }
   for (const p of staff) asks.push([`/v1/profile/${p}`, admin], [`/v1/profile/${p}?as_of=2024-06-01`, token(secret, p)]);
   for (const [p, t, accept] of asks) {
+    if (p === "whatif") {
+      const [there, here] = [await post(w.url, "/v1/whatif", t, accept), await post(native.url, "/v1/whatif", t, accept)];
+      assert.equal(there.status, 200, there.text);
+      assert.equal(there.text, here.text, `the what-if ${JSON.stringify(accept)} answers differently in workerd and natively`);
+      continue;
+    }
     const [there, here] = [await raw(w.url, p, t, accept), await raw(native.url, p, t, accept)];
     assert.equal(there.status, 200, `${p}: ${there.text.slice(0, 300)}`);
     assert.equal(there.text, here.text, `${p} answers differently in workerd and natively`);
