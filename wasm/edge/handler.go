@@ -19,8 +19,9 @@ type Config struct {
 	Store Store
 	// Shards, when set, answers the AuthZEN routes (evaluations and searches) and the
 	// coordinator's read routes (an agency's view, lint, report, profile, me, log,
-	// notifications) from per-agency read models (README "The edge"); what-if, suggest and
-	// the administrator's whole snapshot read Store either way.
+	// notifications, and a what-if of page and security edits) from per-agency read models
+	// (README "The edge"); other what-ifs, suggest and the administrator's whole snapshot read
+	// Store either way.
 	Shards *Shards
 	Secret []byte // HS256 signing secret of development tokens (16 bytes or more); refused when Tokens.Issuer is set
 	Tokens TokenConfig
