@@ -235,7 +235,8 @@ func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) error 
 // whatIf answers on the read model of the batch's base_version or newer (SPEC §6, §10): the
 // what-if of a batch made on an older version of its shard is refused as version_conflict, as
 // pushing it would be; its version is the consistency token of the state it was judged on. Over
-// Shards a batch of page and security edits is judged on its agency's shard (whatif.go).
+// Shards a batch of page, security and unit-role edits is judged on its agency's shard
+// (whatif.go).
 func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if err := person(c, "a what-if"); err != nil {
 		return err

@@ -19,7 +19,7 @@ type Config struct {
 	Store Store
 	// Shards, when set, answers the AuthZEN routes (evaluations and searches) and the
 	// coordinator's read routes (an agency's view, lint, report, profile, me, log,
-	// notifications, and a what-if of page and security edits) from per-agency read models
+	// notifications, and a what-if of page, security and unit-role edits) from per-agency read models
 	// (README "The edge"); other what-ifs, suggest and the administrator's whole snapshot read
 	// Store either way.
 	Shards *Shards

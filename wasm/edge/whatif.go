@@ -13,15 +13,18 @@ import (
 // changes. A's shard answers every cell of A's pages, for every person it keeps, as the whole
 // does, and a person it does not keep has none there before and after. So the shard's what-if
 // is the whole's when nothing the batch changes reaches past A: its edits change only A's
-// pages, their security and A's security reviews (shardLocalOps: no staff record, function,
-// unit or group, whose changes reach other agencies' cells, profiles and lint), and every
+// pages, their security, A's security reviews, a new unit of A, and the roles, approvers and
+// specializations of A's units and of A (shardLocalOps: principals and lint that only A's pages
+// and units read; no staff record, function or group, whose changes reach other agencies'
+// cells, profiles and lint, and no unit consolidated or deleted), and every
 // person the batch names — the actor included — is one the shard keeps, and every other id it
 // names is A's or unknown (so the shard resolves, and refuses, each reference as the whole).
 // Any other batch is judged on the whole model.
 
 // shardLocalOps are the edits whose what-if an agency shard answers as the whole does.
 var shardLocalOps = map[string]bool{"set_security": true, "set_default_security": true, "propagate_defaults": true,
-	"create_page": true, "delete_page": true, "set_page_people": true, "record_security_review": true}
+	"create_page": true, "delete_page": true, "set_page_people": true, "record_security_review": true,
+	"create_unit": true, "set_unit_roles": true, "set_unit_approver": true, "set_unit_specialization": true, "set_org_roles": true}
 
 // judges tells whether agency's shard judges the batch's what-if as the whole does.
 func (w *view) judges(agency string, batch []byte) bool {

@@ -12,11 +12,11 @@ import (
 // every kind of edit, on random agencies of the generated state profile, by administrators,
 // the agency's coordinators and others, with and without base_version (current, stale, ahead),
 // are sent to the handler over the whole model and to the one over Shards, which judges a
-// batch of page and security edits on the acting agency's shard and any other on the whole
-// model. Statuses and bodies must be the same bytes.
+// batch of page, security and unit-role edits on the acting agency's shard and any other on
+// the whole model. Statuses and bodies must be the same bytes.
 
-// batchOn is a random batch on the agency ag of doc: half of them only of the edits a shard
-// judges (pages, their security, security reviews), the others of any kind.
+// batchOn is a random batch on the agency a: half of them only of the edits a shard judges
+// (pages, their security, security reviews, units' roles), the others of any kind.
 func (h *httpDiff) batchOn(a gjson.Result) (batch map[string]any, local bool) {
 	r, ag := h.rng, a.Get("id").Str
 	pick := func(path string) string { return h.anyOf(a.Get(path).Array()) }
@@ -41,9 +41,9 @@ func (h *httpDiff) batchOn(a gjson.Result) (batch map[string]any, local bool) {
 	local = r.IntN(2) == 0
 	var edits []map[string]any
 	for n := 1 + r.IntN(3); n > 0; n-- {
-		x := r.IntN(20)
+		x := r.IntN(22)
 		if local {
-			x = r.IntN(7)
+			x = []int{0, 1, 2, 3, 4, 5, 6, 17, 18, 20, 21}[r.IntN(11)]
 		}
 		var e map[string]any
 		switch x {
@@ -85,7 +85,14 @@ func (h *httpDiff) batchOn(a gjson.Result) (batch map[string]any, local bool) {
 		case 17:
 			e = map[string]any{"op": "create_unit", "agency": ag, "unit": map[string]any{"id": "u-new" + strconv.Itoa(r.IntN(1000)), "name": "New"}}
 		case 18:
-			e = map[string]any{"op": "set_unit_approver", "agency": ag, "unit": unit(), "approver": staff()}
+			e = map[string]any{"op": "set_unit_approver", "agency": ag, "unit": unit(), "approver": h.pick([]string{staff(), h.person()})}
+		case 20:
+			e = map[string]any{"op": "set_unit_roles", "agency": ag, "unit": unit(), "editors": []string{staff()}, "leaders": []string{h.pick([]string{staff(), h.person()})}}
+		case 21:
+			e = map[string]any{"op": []string{"set_org_roles", "set_unit_specialization"}[r.IntN(2)], "agency": ag, "editors": []string{staff()}, "leaders": []string{staff()}}
+			if e["op"] == "set_unit_specialization" {
+				e = map[string]any{"op": "set_unit_specialization", "agency": ag, "unit": unit(), "specialization": "x"}
+			}
 		default:
 			e = map[string]any{"op": "set_security", "page": h.pick(h.pages), "entries": entries()} // perhaps another agency's
 		}
@@ -141,8 +148,8 @@ func TestWhatIfOverShardsAnswersAsTheWhole(t *testing.T) {
 		}
 	}
 	h.report()
-	t.Logf("%d what-ifs (statuses %v): %d accepted (%d of page and security edits only), %d refused (%v)", h.requests, h.statuses, accepted, local, refused, codes)
+	t.Logf("%d what-ifs (statuses %v): %d accepted (%d of edits a shard judges only), %d refused (%v)", h.requests, h.statuses, accepted, local, refused, codes)
 	if local < 20 || accepted-local < 20 || refused < 100 || h.statuses[400] == 0 {
-		t.Fatalf("the batches test too little: %d accepted (%d of page and security edits), %d refused, statuses %v", accepted, local, refused, h.statuses)
+		t.Fatalf("the batches test too little: %d accepted (%d of edits a shard judges), %d refused, statuses %v", accepted, local, refused, h.statuses)
 	}
 }
