@@ -124,24 +124,32 @@ func (l *linter) unit(a, u int32) {
 }
 
 // people finds leavers whose Person ID is still active: every record ended on or before as_of.
+// In an agency shard a person's records elsewhere count too (RULES.md §10.3), so the shard
+// of an agency where they have a record words the finding as the whole snapshot does.
 func (l *linter) people() {
 	m := l.m
 	for p := range m.people {
 		pc := &m.people[p]
-		if !pc.active || len(pc.records) == 0 {
+		if !pc.active || len(pc.records)+len(pc.elsewhere) == 0 {
 			continue
 		}
 		left := true
 		var last Date
-		for _, r := range pc.records {
-			rec := &m.agencies[r.agency].records[r.rec]
-			if rec.end > l.d {
+		ended := func(end Date) bool {
+			if end > l.d {
 				left = false
+			} else if end > last {
+				last = end
+			}
+			return left
+		}
+		for _, r := range pc.records {
+			if !ended(m.agencies[r.agency].records[r.rec].end) {
 				break
 			}
-			if rec.end > last {
-				last = rec.end
-			}
+		}
+		for i := 0; left && i < len(pc.elsewhere); i++ {
+			ended(pc.elsewhere[i].end)
 		}
 		if left {
 			l.add("end_dated_person_id_active", "person:"+pc.src.ID, "", "%s left on %s but their Person ID is still active: disable it", m.personName(int32(p)), last)
@@ -286,6 +294,10 @@ func entriesWithin(a, b *sectionC) bool {
 }
 
 // sortFindings orders findings by code, target and section.
+// SortFindings puts findings in Lint's order: by code, target and section, findings alike in
+// those kept in the order they came (a reader composing lint from agency shards sorts them so).
+func SortFindings(f []Finding) { sortFindings(f) }
+
 func sortFindings(f []Finding) {
 	sort.SliceStable(f, func(i, j int) bool {
 		if f[i].Code != f[j].Code {

@@ -50,7 +50,9 @@ func (m *Model) AgencyShard(agency string) ([]byte, error) {
 	}
 	raw, err := json.Marshal(list)
 	if err == nil {
-		out, err = sjson.SetRawBytes(out, "records_elsewhere", raw)
+		var with []byte
+		with, err = sjson.SetRawBytes(out, "records_elsewhere", raw)
+		out = keepTail(out, with)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the shard of %s could not be written: %w", agency, err)

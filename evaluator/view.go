@@ -33,7 +33,41 @@ func (m *Model) agencyDocument(agency string, also func(named map[string]bool)) 
 	if m.readOnly() {
 		return nil, nil, readOnlyError(": it keeps no document to show")
 	}
-	raw := m.Snapshot()
+	return agencyDocumentOf(m.Snapshot(), agency, also)
+}
+
+// ShardView is the view of an agency written from its shard document (AgencyShard): what
+// AgencyView of the whole snapshot gives, byte for byte, since the shard holds the agency, the
+// top-level fields and the people the view keeps as the whole writes them; the people only the
+// shard keeps (holders of system-scope functions) and records_elsewhere are left out. A reader
+// that holds agency shards, not the whole state, shows a coordinator their view this way
+// (SPEC §10.1).
+func ShardView(shard []byte) ([]byte, error) {
+	agencies := gjson.GetBytes(shard, "agencies.#.id").Array()
+	if len(agencies) != 1 || !gjson.GetBytes(shard, "records_elsewhere").IsArray() {
+		return nil, fmt.Errorf("the document is not an agency shard: it holds %d agencies and records_elsewhere is %s", len(agencies), gjson.GetBytes(shard, "records_elsewhere").Type)
+	}
+	view, _, err := agencyDocumentOf(shard, agencies[0].Str, nil)
+	if err != nil {
+		return nil, err
+	}
+	out, err := sjson.DeleteBytes(view, "records_elsewhere")
+	return keepTail(view, out), err
+}
+
+// keepTail ends after as before ends: sjson, adding or deleting a field of the document's
+// object, drops what follows it (a final newline), which a view written from a shard keeps
+// so that it is the whole's view byte for byte.
+func keepTail(before, after []byte) []byte {
+	tail := before[len(bytes.TrimRight(before, " \t\r\n")):]
+	if bytes.HasSuffix(after, tail) {
+		return after
+	}
+	return append(bytes.TrimRight(after, " \t\r\n"), tail...)
+}
+
+// agencyDocumentOf is agencyDocument on the document raw.
+func agencyDocumentOf(raw []byte, agency string, also func(named map[string]bool)) (out []byte, kept map[string]bool, err error) {
 	doc := gjson.ParseBytes(raw)
 	var ag gjson.Result
 	doc.Get("agencies").ForEach(func(_, a gjson.Result) bool {

@@ -1,10 +1,12 @@
 package evaluator_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
 	"github.com/connsec/connsec/evaluator"
+	"github.com/connsec/connsec/tools/gen"
 	"github.com/tidwall/gjson"
 )
 
@@ -109,3 +111,62 @@ func TestStandingNeedsAnActivePersonID(t *testing.T) {
 }
 
 var clockForViews = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+// A reader that holds agency shards shows a coordinator their view from the shard (SPEC
+// §10.1): ShardView of each agency's shard is AgencyView of the whole, byte for byte, and a
+// document that is not a shard is refused. Lint on a shard words end_dated_person_id_active
+// for the people with a record there as the whole does, since it counts their records
+// elsewhere (RULES.md §10.3).
+func TestShardViewAndLintAsTheWhole(t *testing.T) {
+	o, err := gen.Profile("state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o = o.Scale(0.02)
+	o.Seed = 13
+	whole, data := generatedModel(t, o)
+	shards := newShardSet(t, whole, data)
+	leavers := map[string]evaluator.Finding{}
+	for _, f := range whole.Lint() {
+		if f.Code == "end_dated_person_id_active" {
+			leavers[f.Target] = f
+		}
+	}
+	for _, ag := range sampledAgencies(data, 20) {
+		want, err := whole.AgencyView(ag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, doc := shards.of(ag)
+		got, err := evaluator.ShardView(doc)
+		if err != nil || !bytes.Equal(want, got) {
+			t.Fatalf("%s: the view from the shard is not the whole's (%v; %d bytes against %d)", ag, err, len(got), len(want))
+		}
+	}
+	compared, differ := 0, 0 // the people with records in several agencies, on each of their shards
+	for _, p := range whole.IDs("person") {
+		agencies := whole.RecordsIn(p)
+		if len(agencies) < 2 || compared >= 60 {
+			continue
+		}
+		for _, ag := range agencies {
+			sm, _ := shards.of(ag)
+			var got evaluator.Finding
+			for _, f := range sm.Lint() {
+				if f.Code == "end_dated_person_id_active" && f.Target == "person:"+p {
+					got = f
+				}
+			}
+			if got != leavers["person:"+p] {
+				differ++
+			}
+			compared++
+		}
+	}
+	if differ > 0 || compared == 0 {
+		t.Fatalf("%d of %d shards of people with records in several agencies lint them otherwise", differ, compared)
+	}
+	if _, err := evaluator.ShardView(data); err == nil {
+		t.Fatal("ShardView took the whole snapshot for a shard")
+	}
+}

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -47,11 +48,22 @@ func overseer(m whoIs, c Caller, what string) (evaluator.Standing, error) {
 // model is the store's model of the state ?at_least_version= (or ?at_least=) names, or newer,
 // with that state's versions.
 func (h *handler) model(r *http.Request) (*evaluator.Model, Versions, error) {
-	atLeast, err := atLeastOf(r)
+	at, err := atLeastOf(r)
 	if err != nil {
 		return nil, Versions{}, err
 	}
-	return h.cfg.Store.Model(r.Context(), atLeast)
+	return h.cfg.Store.Model(r.Context(), at)
+}
+
+// oversee answers f on the state ?at_least_version= names or newer, as read answers the
+// AuthZEN routes: from the agency shards when the handler has Shards (the coordinator's read
+// routes then hold no whole model, SPEC §10.1), else from the Store's whole model.
+func (h *handler) oversee(r *http.Request, f func(reading, Versions) error) error {
+	at, err := atLeastOf(r)
+	if err != nil {
+		return err
+	}
+	return h.read(r.Context(), at, f)
 }
 
 // snapshot: the whole document for an administrator (streamed from the writers' pieces by
@@ -59,35 +71,50 @@ func (h *handler) model(r *http.Request) (*evaluator.Model, Versions, error) {
 // ?agency= when they coordinate several). The ETag is the consistency token. A document's
 // version counts the batches applied to it (SPEC §10.2): the whole document's, every batch;
 // an agency's view, that agency's batches, the base_version of a batch made on it.
+//
+// An agency's view is read from that agency's shard (ShardView); the whole document is the
+// administrator's export, read from the Store.
 func (h *handler) snapshot(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if r.URL.Query().Get("agency") == "" && h.cfg.Shards != nil { // an administrator's export
 		if answered, err := h.export(w, r, c); answered {
 			return err
 		}
 	}
-	m, v, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	st, err := overseer(m, c, "the snapshot")
-	if err != nil {
-		return err
-	}
-	body := m.Snapshot()
+	var body []byte
+	var v Versions
+	whole := false
 	agency := r.URL.Query().Get("agency")
-	if !st.Administrator || agency != "" {
-		if agency == "" {
-			agency = st.Coordinates[0]
-		}
-		if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
-			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, agency, strings.Join(st.Coordinates, ", "))
-		}
-		if body, err = m.AgencyView(agency); err != nil {
+	err := h.oversee(r, func(rd reading, at Versions) error {
+		st, err := overseer(rd, c, "the snapshot")
+		if err != nil {
 			return err
 		}
-		if body, err = sjson.SetBytes(body, "version", v.Of(Shard{Agency: agency})); err != nil {
+		v = at
+		if st.Administrator && agency == "" {
+			whole = true
+			return nil
+		}
+		a := agency
+		if a == "" {
+			a = st.Coordinates[0]
+		}
+		if !st.Administrator && !slices.Contains(st.Coordinates, a) {
+			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, a, strings.Join(st.Coordinates, ", "))
+		}
+		if body, err = rd.AgencyView(a); err == nil {
+			body, err = sjson.SetBytes(body, "version", at.Of(Shard{Agency: a}))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if whole {
+		m, mv, err := h.model(r)
+		if err != nil {
 			return err
 		}
+		body, v = m.Snapshot(), mv
 	}
 	// The ETag is the consistency token (SPEC §10.2). A caller's default view is always the
 	// same agency, so a tag they hold stands for it; a view asked for by ?agency= is always
@@ -201,9 +228,11 @@ func (h *handler) edits(w http.ResponseWriter, r *http.Request, c Caller) error 
 	return nil
 }
 
-// whatIf answers on the read model of the batch's base_version or newer: the what-if of a
-// batch made on an older version of its shard is refused as version_conflict, as pushing it
-// would be; its version is the consistency token of the state it was judged on.
+// whatIf answers on the read model of the batch's base_version or newer (SPEC §6, §10): the
+// what-if of a batch made on an older version of its shard is refused as version_conflict, as
+// pushing it would be; its version is the consistency token of the state it was judged on. Over
+// Shards a batch of page, security and unit-role edits is judged on its agency's shard
+// (whatif.go).
 func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error {
 	if err := person(c, "a what-if"); err != nil {
 		return err
@@ -221,31 +250,20 @@ func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error
 			return err
 		}
 	}
-	m, v, err := h.cfg.Store.Model(r.Context(), atLeast)
-	if err != nil {
-		return err
-	}
 	var out *evaluator.WhatIf
-	s, named, err := shardOf(m.AgencyOf, batch)
-	base, hasBase := int64(0), false
-	if err == nil && named {
-		base, hasBase, err = baseVersion(batch, s)
-	}
-	if err == nil && hasBase && base > v.Of(s) { // made on a version this reader has not seen yet
-		if m, v, err = h.cfg.Store.Model(r.Context(), v.With(s, base)); err != nil {
+	var v Versions
+	for try := 0; ; try++ {
+		var newer *Versions
+		if out, v, newer, err = h.whatIfAt(r.Context(), atLeast, batch); err != nil {
 			return err
 		}
-	}
-	switch {
-	case err != nil:
-		he := asHTTPError(err)
-		out = &evaluator.WhatIf{Error: &evaluator.EditError{Code: he.Code, Index: indexOf(he.Problem), Path: he.Path, Message: he.Message}}
-	case hasBase && base != v.Of(s):
-		out = &evaluator.WhatIf{Error: &evaluator.EditError{Code: evaluator.CodeVersionConflict, Index: -1, Path: "base_version",
-			Message: conflictMessage(s, base, v)}}
-	default:
-		judged, _ := sjson.DeleteBytes(batch, "base_version")
-		out = m.WhatIf(judged)
+		if newer == nil {
+			break
+		}
+		if try == 2 {
+			return errMoved
+		}
+		atLeast = *newer // made on a version this reader has not seen yet
 	}
 	body, err := json.Marshal(out)
 	if err == nil {
@@ -256,6 +274,66 @@ func (h *handler) whatIf(w http.ResponseWriter, r *http.Request, c Caller) error
 	}
 	writeBody(w, http.StatusOK, "application/json", body)
 	return nil
+}
+
+// whatIfAt judges the what-if on the state atLeast names or newer: from the shard of the
+// agency the batch acts on when the handler has Shards and that shard judges it as the whole
+// does (view.judges), else on the Store's whole model. newer names the state to judge it on
+// instead, when the batch was made on a version of its shard that state has not reached.
+func (h *handler) whatIfAt(ctx context.Context, atLeast Versions, batch []byte) (out *evaluator.WhatIf, v Versions, newer *Versions, err error) {
+	if s := h.cfg.Shards; s != nil {
+		v, err = s.at(ctx, atLeast, func(w *view) error {
+			var err error
+			out, newer, err = whatIfOn(w, w.v, batch, func(s Shard, named bool) (*evaluator.Model, error) {
+				if !named || s.Agency == "" || !w.judges(s.Agency, batch) {
+					return nil, errWhole
+				}
+				return w.writable(s.Agency)
+			})
+			return err
+		})
+		if err != errWhole {
+			return out, v, newer, err
+		}
+	}
+	m, v, err := h.cfg.Store.Model(ctx, atLeast)
+	if err != nil {
+		return nil, v, nil, err
+	}
+	out, newer, err = whatIfOn(m, v, batch, func(Shard, bool) (*evaluator.Model, error) { return m, nil })
+	return out, v, newer, err
+}
+
+// errWhole: the batch is judged on the whole model.
+var errWhole = fail(http.StatusInternalServerError, codeFailed, "the what-if is judged on the whole model")
+
+// whatIfOn judges the what-if on one state (rd names the shard the batch acts on; v is the
+// state's versions) with the model judge gives: a batch made on an older version of its shard
+// is refused as version_conflict, as pushing it would be (SPEC §10.2), and one made on a
+// newer version asks for that state (newer).
+func whatIfOn(rd whoIs, v Versions, batch []byte, judge func(s Shard, named bool) (*evaluator.Model, error)) (*evaluator.WhatIf, *Versions, error) {
+	s, named, err := shardOf(rd.AgencyOf, batch)
+	base, hasBase := int64(0), false
+	if err == nil && named {
+		base, hasBase, err = baseVersion(batch, s)
+	}
+	switch {
+	case err != nil:
+		he := asHTTPError(err)
+		return &evaluator.WhatIf{Error: &evaluator.EditError{Code: he.Code, Index: indexOf(he.Problem), Path: he.Path, Message: he.Message}}, nil, nil
+	case hasBase && base > v.Of(s):
+		newer := v.With(s, base)
+		return nil, &newer, nil
+	case hasBase && base != v.Of(s):
+		return &evaluator.WhatIf{Error: &evaluator.EditError{Code: evaluator.CodeVersionConflict, Index: -1, Path: "base_version",
+			Message: conflictMessage(s, base, v)}}, nil, nil
+	}
+	m, err := judge(s, named)
+	if err != nil {
+		return nil, nil, err
+	}
+	judged, _ := sjson.DeleteBytes(batch, "base_version")
+	return m.WhatIf(judged), nil, nil
 }
 
 func indexOf(p Problem) int {
@@ -304,20 +382,15 @@ func (h *handler) log(w http.ResponseWriter, r *http.Request, c Caller) error {
 			return fail(http.StatusBadRequest, codeBadRequest, "since is a consistency token (the version of an earlier answer); the log after it is shown")
 		}
 	}
-	m, v, err := h.model(r)
-	if err != nil {
+	var st evaluator.Standing
+	var agencies []string
+	var v Versions
+	if err := h.oversee(r, func(rd reading, at Versions) (err error) {
+		v = at
+		st, agencies, err = overseen(rd, c, r.URL.Query().Get("agency"), "the edit log")
 		return err
-	}
-	st, err := overseer(m, c, "the edit log")
-	if err != nil {
+	}); err != nil {
 		return err
-	}
-	agencies := st.Coordinates
-	if a := r.URL.Query().Get("agency"); a != "" {
-		if !st.Administrator && !slices.Contains(st.Coordinates, a) {
-			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, a, strings.Join(st.Coordinates, ", "))
-		}
-		agencies = []string{a}
 	}
 	entries, err := h.cfg.Store.Log(r.Context(), since)
 	if err != nil {
@@ -343,22 +416,26 @@ func (h *handler) notifications(w http.ResponseWriter, r *http.Request, c Caller
 	if err := person(c, "notifications"); err != nil {
 		return err
 	}
-	m, v, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	st := standing(m, c)
 	entries, err := h.cfg.Store.Log(r.Context(), Versions{})
 	if err != nil {
 		return err
 	}
-	out := []evaluator.Notification{}
-	for _, e := range entries {
-		for _, n := range e.Notifications {
-			if st.Administrator || n.Person == c.Person || staffOf(m, n.Person, st.Coordinates) {
-				out = append(out, n)
+	var out []evaluator.Notification
+	var v Versions
+	if err := h.oversee(r, func(rd reading, at Versions) error {
+		v = at
+		st := standing(rd, c)
+		out = []evaluator.Notification{}
+		for _, e := range entries {
+			for _, n := range e.Notifications {
+				if st.Administrator || n.Person == c.Person || staffOf(rd, n.Person, st.Coordinates) {
+					out = append(out, n)
+				}
 			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": out, "version": v.String()})
 	return nil
@@ -377,22 +454,38 @@ func staffOf(m whoIs, person string, agencies []string) bool {
 	return false
 }
 
-// lint: an administrator sees every finding; a coordinator those about their agencies.
+// overseen is whom an overseer's route is about: the agency of ?agency= (which a coordinator
+// must coordinate), else a coordinator's agencies, or (nil) everything for an administrator.
+func overseen(rd whoIs, c Caller, agency, what string) (evaluator.Standing, []string, error) {
+	st, err := overseer(rd, c, what)
+	switch {
+	case err != nil:
+		return st, nil, err
+	case agency == "" && st.Administrator:
+		return st, nil, nil
+	case agency == "":
+		return st, st.Coordinates, nil
+	case !st.Administrator && !slices.Contains(st.Coordinates, agency):
+		return st, nil, fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s; they coordinate %s", c.Person, agency, strings.Join(st.Coordinates, ", "))
+	}
+	return st, []string{agency}, nil
+}
+
+// lint: an administrator sees every finding, a coordinator those about their agencies (SPEC
+// §7, §10); ?agency= keeps those about that agency (its own, its units', its pages' and its
+// staff's). Over Shards they are composed from the shards that hold them (view.Findings).
 func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, v, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	st, err := overseer(m, c, "lint")
-	if err != nil {
-		return err
-	}
-	out := []evaluator.Finding{}
-	for _, f := range m.Lint() {
-		_, id, _ := strings.Cut(f.Target, ":") // targets are typed: agency:, unit:, person:, page:
-		if st.Administrator || slices.Contains(st.Coordinates, m.AgencyOf(id)) || staffOf(m, id, st.Coordinates) {
-			out = append(out, f)
+	var out []evaluator.Finding
+	var v Versions
+	if err := h.oversee(r, func(rd reading, at Versions) error {
+		_, agencies, err := overseen(rd, c, r.URL.Query().Get("agency"), "lint")
+		if err == nil {
+			v = at
+			out, err = rd.Findings(agencies)
 		}
+		return err
+	}); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"findings": out, "version": v.String()})
 	return nil
@@ -401,26 +494,25 @@ func (h *handler) lint(w http.ResponseWriter, r *http.Request, c Caller) error {
 // report: the staff security report of ?agency= (JSON, or CSV when Accept asks for
 // text/csv), for an administrator or a coordinator of that agency.
 func (h *handler) report(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, _, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	st, err := overseer(m, c, "the staff security report")
-	if err != nil {
-		return err
-	}
 	agency := r.URL.Query().Get("agency")
-	if agency == "" && len(st.Coordinates) > 0 {
-		agency = st.Coordinates[0]
-	}
-	if agency == "" {
-		return fail(http.StatusBadRequest, codeBadRequest, "name the agency: /v1/report?agency=<id>")
-	}
-	if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
-		return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s", c.Person, agency)
-	}
-	rep, err := m.Report(agency, r.URL.Query().Get("as_of"))
-	if err != nil {
+	var rep *evaluator.Report
+	if err := h.oversee(r, func(rd reading, _ Versions) error {
+		st, err := overseer(rd, c, "the staff security report")
+		if err != nil {
+			return err
+		}
+		if agency == "" && len(st.Coordinates) > 0 {
+			agency = st.Coordinates[0]
+		}
+		if agency == "" {
+			return fail(http.StatusBadRequest, codeBadRequest, "name the agency: /v1/report?agency=<id>")
+		}
+		if !st.Administrator && !slices.Contains(st.Coordinates, agency) {
+			return fail(http.StatusForbidden, codeForbidden, "%s does not coordinate %s", c.Person, agency)
+		}
+		rep, err = rd.Report(agency, r.URL.Query().Get("as_of"))
+		return err
+	}); err != nil {
 		return err
 	}
 	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
@@ -438,16 +530,14 @@ func (h *handler) profile(w http.ResponseWriter, r *http.Request, c Caller) erro
 	if err := person(c, "a profile"); err != nil {
 		return err
 	}
-	m, _, err := h.model(r)
-	if err != nil {
-		return err
-	}
 	who := r.PathValue("person")
-	if err := mayAsk(m, c, who); err != nil {
+	var p *evaluator.Profile
+	if err := h.oversee(r, func(rd reading, _ Versions) (err error) {
+		if err = mayAsk(rd, c, who); err == nil {
+			p, err = rd.Profile(who, r.URL.Query().Get("as_of"))
+		}
 		return err
-	}
-	p, err := m.Profile(who, r.URL.Query().Get("as_of"))
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, p)
@@ -456,15 +546,17 @@ func (h *handler) profile(w http.ResponseWriter, r *http.Request, c Caller) erro
 
 // me: who the token says the caller is, and their standing on the current version.
 func (h *handler) me(w http.ResponseWriter, r *http.Request, c Caller) error {
-	m, v, err := h.model(r)
-	if err != nil {
-		return err
-	}
-	out := map[string]any{"subject": c.String(), "version": v.String()}
-	if c.Person != "" {
-		if st, err := m.Standing(c.Person); err == nil {
-			out["standing"] = st
+	var out map[string]any
+	if err := h.oversee(r, func(rd reading, v Versions) error {
+		out = map[string]any{"subject": c.String(), "version": v.String()}
+		if c.Person != "" {
+			if st, err := rd.Standing(c.Person); err == nil {
+				out["standing"] = st
+			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -2,7 +2,7 @@
 // endpoints and the coordinator API, as an ordinary http.Handler. The Cloudflare worker
 // (wasm/worker) serves it, and so do the native server and the tests. It translates HTTP and
 // decides nothing itself: every answer comes from package evaluator, through a Store (or, for
-// the AuthZEN routes, through Shards).
+// the AuthZEN routes and the coordinator's read routes, through Shards).
 package edge
 
 import (
@@ -17,8 +17,11 @@ import (
 // Config is what the handler needs.
 type Config struct {
 	Store Store
-	// Shards, when set, answers the AuthZEN routes (evaluations and searches) from per-agency
-	// read models (README "The edge"); the coordinator routes read Store either way.
+	// Shards, when set, answers the AuthZEN routes (evaluations and searches) and the
+	// coordinator's read routes (an agency's view, lint, report, profile, me, log,
+	// notifications, and a what-if of page, security and unit-role edits) from per-agency read models
+	// (README "The edge"); other what-ifs, suggest and the administrator's whole snapshot read
+	// Store either way.
 	Shards *Shards
 	Secret []byte // HS256 signing secret of development tokens (16 bytes or more); refused when Tokens.Issuer is set
 	Tokens TokenConfig

@@ -67,6 +67,13 @@ func (r *Reader) Model(ctx context.Context, atLeast Versions) (*evaluator.Model,
 	return r.model, r.versions, nil
 }
 
+// HoldsWhole reports whether the reader has loaded the whole state's model (GET /v1/readers).
+func (r *Reader) HoldsWhole() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.model != nil
+}
+
 // catchUp replays the batches after the read model's state; a gap or a refusal falls back to
 // the writers' whole state.
 func (r *Reader) catchUp(ctx context.Context, newest Versions) error {

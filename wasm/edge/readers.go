@@ -6,7 +6,8 @@ import (
 
 // readers: GET /v1/readers, how this reader holds the state (README "The edge"): the agency
 // models it keeps (agency, version, document and estimated bytes, last use, most recently
-// used first), its loads and evictions, the budget, and the module's memory (runtime MemStats;
+// used first), its loads and evictions, the budget, whether it holds the whole model as well,
+// and the module's memory (runtime MemStats;
 // in WebAssembly, sys_bytes is the linear memory the runtime took, which never shrinks). It
 // reports on the service itself, not on anyone's access, so it is for administrators and
 // services (policy enforcement points, monitoring) only.
@@ -21,6 +22,10 @@ func (h *handler) readers(w http.ResponseWriter, r *http.Request, c Caller) erro
 	st := ShardStats{Reader: "whole", State: at.String(), Models: []ModelStats{}, Memory: memoryStats()}
 	if h.cfg.Shards != nil {
 		st = h.cfg.Shards.Stats()
+	}
+	st.WholeModel = h.cfg.Shards == nil
+	if r, ok := h.cfg.Store.(interface{ HoldsWhole() bool }); ok {
+		st.WholeModel = r.HoldsWhole()
 	}
 	writeJSON(w, http.StatusOK, st)
 	return nil

@@ -184,18 +184,7 @@ func (h *httpDiff) search(kind string) map[string]any {
 // once, on both.
 func (h *httpDiff) ask(path string, q map[string]any, tok string) {
 	body, _ := json.Marshal(q)
-	send := func(to http.Handler) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", path, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Request-ID", "diff")
-		rec := httptest.NewRecorder()
-		to.ServeHTTP(rec, req)
-		return rec
-	}
-	want, got := send(h.whole), send(h.sharded)
-	h.requests++
-	h.statuses[want.Code]++
+	want, got := h.both("POST", path, body, tok, "Content-Type", "application/json")
 	if want.Code != got.Code || !h.same(want.Body.Bytes(), got.Body.Bytes()) {
 		h.differ("%s %s:\n whole  %d %s\n shards %d %s", path, body, want.Code, clip(want.Body.String()), got.Code, clip(got.Body.String()))
 		return
@@ -213,6 +202,26 @@ func (h *httpDiff) ask(path string, q map[string]any, tok string) {
 			h.ask(path, q, tok)
 		}
 	}
+}
+
+// both sends one request, with the headers given as name, value pairs, to the handler over
+// the whole model and to the one over Shards, and counts it.
+func (h *httpDiff) both(method, path string, body []byte, tok string, header ...string) (want, got *httptest.ResponseRecorder) {
+	send := func(to http.Handler) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("X-Request-ID", "diff")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		to.ServeHTTP(rec, req)
+		return rec
+	}
+	want, got = send(h.whole), send(h.sharded)
+	h.requests++
+	h.statuses[want.Code]++
+	return want, got
 }
 
 func clip(s string) string {
@@ -313,7 +322,7 @@ func newShardedAPI(t *testing.T) *api {
 func TestReadersRoute(t *testing.T) {
 	a := newAPI(t)
 	whole, sharded := a.srv, newShardedAPI(t).srv
-	if r := a.do("GET", "/v1/readers", token(t, "p-admin"), nil); r.status != 200 || r.body["reader"] != "whole" || len(r.body["models"].([]any)) != 0 {
+	if r := a.do("GET", "/v1/readers", token(t, "p-admin"), nil); r.status != 200 || r.body["reader"] != "whole" || len(r.body["models"].([]any)) != 0 || r.body["whole_model"] != true {
 		t.Fatalf("the whole model's reader: %d %s", r.status, r.raw)
 	}
 	a.srv = sharded
@@ -322,7 +331,7 @@ func TestReadersRoute(t *testing.T) {
 	}
 	for _, who := range []string{"p-admin", "service:monitor"} {
 		r := a.do("GET", "/v1/readers", token(t, who), nil)
-		if r.status != 200 || r.body["reader"] != "shards" || r.body["loads"].(float64) != 1 {
+		if r.status != 200 || r.body["reader"] != "shards" || r.body["loads"].(float64) != 1 || r.body["whole_model"] != false {
 			t.Fatalf("%s: %d %s", who, r.status, r.raw)
 		}
 		models := r.body["models"].([]any)

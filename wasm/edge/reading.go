@@ -29,6 +29,13 @@ type reading interface {
 	Resources(subject, action, sort, asOf string) ([]string, error)
 	// Actions lists the actions the subject is allowed on the resource.
 	Actions(subject, resource, asOf string) ([]string, error)
+
+	// The coordinator's read routes (SPEC §10; oversight.go): an agency's view, its staff
+	// security report, a person's profile, and the lint findings about agencies (nil: all).
+	AgencyView(agency string) ([]byte, error)
+	Report(agency, asOf string) (*evaluator.Report, error)
+	Profile(person, asOf string) (*evaluator.Profile, error)
+	Findings(agencies []string) ([]evaluator.Finding, error)
 }
 
 // read answers f on one state, the one atLeast names or newer, and that state's versions:

@@ -230,6 +230,9 @@ type ShardStats struct {
 	Evictions int64        `json:"evictions"`
 	Models    []ModelStats `json:"models"`
 	Memory    MemoryStats  `json:"memory"`
+	// WholeModel: the reader also holds the whole state's model, loaded by a route that still
+	// reads it (what-if, suggest, the administrator's whole snapshot; README "The edge").
+	WholeModel bool `json:"whole_model"`
 }
 
 type ModelStats struct {

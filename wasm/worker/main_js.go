@@ -3,8 +3,9 @@
 // Command worker is connsec at the edge (SPEC §10, README "Architecture"): one Go module that
 // a Cloudflare Worker runs in two roles, each serving the API (package edge) through
 // syumai/workers from one long-lived instance. In the worker's isolates it answers the AuthZEN
-// routes from the agency read models it keeps (edge.Shards) and the coordinator routes from a
-// read model of the whole state, each cached per isolate. In the Ledger Durable Object it is the single writer: edits
+// routes and the coordinator's read routes from the agency read models it keeps (edge.Shards);
+// only what-ifs that reach past one agency, suggest and the administrator's whole snapshot still
+// load a read model of the whole state, each cached per isolate. In the Ledger Durable Object it is the single writer: edits
 // and seeds are routed there, judged by edge.Ledger and recorded in the journal of the shard
 // each acts on, in the object's storage.
 package main

@@ -31,7 +31,7 @@ async function withWorker(snapshotPath, fn) {
   const state = await mkdtemp(path.join(os.tmpdir(), "connsec-fig-"));
   const text = await readFile(snapshotPath);
   const snap = JSON.parse(text);
-  const w = await startWrangler({ port: 8793, persistTo: state, vars: { CONNSEC_JWT_SECRET: secret, CONNSEC_SEED_ADMIN: snap.administrators[0] } });
+  const w = await startWrangler({ port: Number(process.env.CONNSEC_TEST_PORT || 8793), persistTo: state, vars: { CONNSEC_JWT_SECRET: secret, CONNSEC_SEED_ADMIN: snap.administrators[0] } });
   try {
     const t0 = performance.now();
     const seeded = await fetch(w.url + "/v1/snapshot", { method: "PUT", body: text, headers: { authorization: `Bearer ${token(secret, snap.administrators[0])}` } });
@@ -93,15 +93,18 @@ async function editFigures(clients, per, keyedOnly = false) {
 }
 
 // The reader isolate's memory (GET /v1/readers) on 40 agencies: fresh, after evaluations on
-// pages of 10 of them (the agency models it loads, within its budget), and after a coordinator
-// route made it load the whole model as well.
+// pages of 10 of them (the agency models it loads, within its budget), after the coordinator's
+// read routes on those 10 (an agency's view, lint, the report, profiles, /v1/me: from the same
+// agency models), after a what-if of a security review on each (judged on the agency's shard),
+// and after a what-if of a staff move (which still reads the whole model) made it load the whole
+// model as well.
 async function readerFigures(snapshotPath) {
   return withWorker(snapshotPath, async (w, snap) => {
     const admin = { authorization: `Bearer ${token(secret, snap.administrators[0])}` };
     const mb = (n) => (n / (1 << 20)).toFixed(1);
     const readers = async (label) => {
       const r = await (await fetch(w.url + "/v1/readers", { headers: admin })).json();
-      console.log(`  ${label}: ${r.models.length} agency models held (${mb(r.used_bytes)} MB estimated, ${r.loads} loads, ${r.evictions} evictions), directory ${mb(r.directory_bytes)} MB; Go heap ${mb(r.memory.heap_alloc_bytes)} MB, WebAssembly memory taken ${mb(r.memory.sys_bytes)} MB`);
+      console.log(`  ${label}: ${r.models.length} agency models held (${mb(r.used_bytes)} MB estimated, ${r.loads} loads, ${r.evictions} evictions), directory ${mb(r.directory_bytes)} MB, ${r.whole_model === undefined ? "(whole model not reported)" : r.whole_model ? "the whole model too" : "no whole model"}; Go heap ${mb(r.memory.heap_alloc_bytes)} MB, WebAssembly memory taken ${mb(r.memory.sys_bytes)} MB`);
     };
     console.log(`reader isolate memory, ${snap.agencies.length} agencies (GET /v1/readers):`);
     await readers("fresh");
@@ -111,8 +114,27 @@ async function readerFigures(snapshotPath) {
       await (await fetch(w.url + "/access/v1/evaluation", { method: "POST", body, headers })).text();
     }
     await readers("after evaluations on 10 agencies");
-    await (await fetch(w.url + "/v1/lint?agency=" + snap.agencies[0].id, { headers: admin })).text();
-    await readers("after a coordinator route loaded the whole model too");
+    for (const a of snap.agencies.slice(0, 10)) {
+      const coord = { authorization: `Bearer ${token(secret, a.coordinators.map((c) => c.person ?? c)[0])}` };
+      for (const [p, h] of [[`/v1/snapshot?agency=${a.id}`, admin], [`/v1/lint?agency=${a.id}`, admin], ["/v1/lint", coord], [`/v1/report?agency=${a.id}`, coord],
+        [`/v1/profile/${a.staff[0].person}`, admin], ["/v1/me", coord]]) {
+        const r = await fetch(w.url + p, { headers: h });
+        if (r.status !== 200) throw new Error(`${p}: ${r.status} ${await r.text()}`);
+        await r.text();
+      }
+    }
+    await readers("after the coordinator's read routes on those 10 agencies");
+    const whatif = async (a, edit) => {
+      const actor = a.coordinators.map((c) => c.person ?? c)[0];
+      const r = await fetch(w.url + "/v1/whatif", { method: "POST", body: JSON.stringify({ edits: [edit] }), headers: { authorization: `Bearer ${token(secret, actor)}`, "content-type": "application/json" } });
+      if (r.status !== 200) throw new Error(`what-if: ${r.status} ${await r.text()}`);
+      await r.text();
+    };
+    for (const a of snap.agencies.slice(0, 10)) await whatif(a, { op: "record_security_review", agency: a.id });
+    await readers("after a what-if of a security review on each (judged on its shard)");
+    const a = snap.agencies[0];
+    await whatif(a, { op: "move_staff", agency: a.id, person: a.staff[0].person, unit: a.units[a.units.length - 1].id });
+    await readers("after a what-if of a staff move loaded the whole model too");
   });
 }
 

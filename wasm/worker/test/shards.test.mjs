@@ -2,7 +2,8 @@
 // /directory and /agency?id=): on a generated snapshot of six agencies, a few hundred
 // evaluations — single and in batches — through workerd are answered with the very bytes the
 // native server (go run ./wasm/worker, also over Shards) gives, and GET /v1/readers reports the
-// agency models the isolate loaded for them and its WebAssembly memory.
+// agency models the isolate loaded for them and its WebAssembly memory. The coordinator's read
+// routes answer there from the same models, as natively.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -107,4 +108,51 @@ test("evaluations through workerd answer as the native server, from the agency m
   const refused = await get(w.url, "/v1/readers", token(secret, coordinator));
   assert.equal(refused.status, 403, refused.text);
   assert.equal((await get(w.url, "/v1/readers", service)).status, 200);
+});
+
+// The coordinator's read routes in a reader isolate answer from the same agency models (SPEC
+// §10.1): an agency's view, lint (of every finding, of an agency, of a coordinator's agencies),
+// the staff security report in JSON and CSV, profiles of staff of every agency, /v1/me, the
+// log, the notifications and what-ifs of page security and security reviews (judged on the
+// agency's shard) are the native server's bytes, and /v1/readers says the isolate never loaded
+// the whole model for them.
+test("coordinator routes through workerd answer as the native server, without the whole model", async () => {
+  const admin = token(secret, doc.administrators[0]);
+  const coordinatorOf = (a) => a.coordinators.map((c) => c.person ?? c)[0];
+  const raw = async (base, p, t, accept) => {
+    const r = await fetch(base + p, { headers: { authorization: `Bearer ${t}`, ...(accept ? { accept } : {}) } });
+    const text = await r.text();
+    if (!accept) {
+      const wrong = conforms("GET", p, r.status, r.headers, text);
+      assert.equal(wrong, "", wrong);
+    }
+    return { status: r.status, text };
+  };
+  const staff = doc.agencies.flatMap((a) => a.staff.slice(0, 2).map((s) => s.person));
+  const asks = [["/v1/lint", admin], ["/v1/me", admin], ["/v1/log", admin], ["/v1/notifications", admin]];
+  for (const a of doc.agencies) {
+    const coord = token(secret, coordinatorOf(a));
+    asks.push([`/v1/snapshot?agency=${a.id}`, admin], ["/v1/snapshot", coord], [`/v1/lint?agency=${a.id}`, admin], ["/v1/lint", coord],
+      [`/v1/report?agency=${a.id}`, admin], [`/v1/report?agency=${a.id}&as_of=2025-01-01`, coord], [`/v1/report?agency=${a.id}`, coord, "text/csv"],
+      [`/v1/log?agency=${a.id}`, coord], ["/v1/me", coord],
+      ["whatif", coord, { edits: [{ op: "record_security_review", agency: a.id }] }],
+      ["whatif", coord, { edits: [{ op: "set_security", page: a.pages[0].id, entries: [{ principal: "everyone", role: "reader" }, { principal: "dept_member", role: "editor" }] }] }]);
+  }
+  for (const p of staff) asks.push([`/v1/profile/${p}`, admin], [`/v1/profile/${p}?as_of=2024-06-01`, token(secret, p)]);
+  for (const [p, t, accept] of asks) {
+    if (p === "whatif") {
+      const [there, here] = [await post(w.url, "/v1/whatif", t, accept), await post(native.url, "/v1/whatif", t, accept)];
+      assert.equal(there.status, 200, there.text);
+      assert.equal(there.text, here.text, `the what-if ${JSON.stringify(accept)} answers differently in workerd and natively`);
+      continue;
+    }
+    const [there, here] = [await raw(w.url, p, t, accept), await raw(native.url, p, t, accept)];
+    assert.equal(there.status, 200, `${p}: ${there.text.slice(0, 300)}`);
+    assert.equal(there.text, here.text, `${p} answers differently in workerd and natively`);
+  }
+  const readers = await get(w.url, "/v1/readers", admin);
+  assert.equal(readers.json.whole_model, false, `a coordinator route loaded the whole model: ${readers.text}`);
+  assert.equal(readers.json.models.length, doc.agencies.length, readers.text);
+  const mb = (n) => (n / (1 << 20)).toFixed(1);
+  console.log(`# ${asks.length} coordinator requests compared; the reader isolate holds ${readers.json.models.length} agency models and no whole model; WebAssembly memory taken ${mb(readers.json.memory.sys_bytes)} MB`);
 });
