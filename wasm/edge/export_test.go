@@ -366,3 +366,31 @@ func TestWritersExportIsTheWholeSnapshot(t *testing.T) {
 	}
 	same(t, "the writers' export", body, whole)
 }
+
+// The whole state the Writers compose is the Ledger's document byte for byte after batches of
+// agencies and of the directory (a create_agency once lost the document's final newline),
+// so the native server's export is the worker's.
+func TestWritersWholeIsTheLedgersDocument(t *testing.T) {
+	data := generated(t, gen.Options{Agencies: 4, Staff: 160, Pages: 500, Seed: 6})
+	w, _ := edge.NewMemoryWriters(data, func() time.Time { return clock })
+	l, _ := edge.NewMemoryStore(data, func() time.Time { return clock })
+	m, _, _ := l.Model(context.Background(), edge.Versions{})
+	who := admin(t, m)
+	ag := m.IDs("agency")
+	orgs := orgPages(m)
+	for _, e := range []string{
+		fmt.Sprintf(`{"op": "set_security", "page": %q, "entries": [{"principal": "user:%s", "role": "reader"}]}`, orgs[1], who),
+		fmt.Sprintf(`{"op": "add_staff", "agency": %q, "person": "p-export-new", "name": "Nia Export", "nt_account": "nexport"}`, ag[2]),
+		`{"op": "create_agency", "agency": {"id": "ag-export", "name": "Northside Family Services"}, "org_page": {"id": "pg-export-org", "title": "Northside Family Services"}}`,
+	} {
+		b := []byte(fmt.Sprintf(`{"actor": %q, "edits": [%s]}`, who, e))
+		a1, _ := w.Submit(context.Background(), b, "")
+		a2, _ := l.Submit(context.Background(), b, "")
+		if a1.Status != 200 || a2.Status != 200 {
+			t.Fatalf("%s: writers %d %s, ledger %d %s", e, a1.Status, a1.Body, a2.Status, a2.Body)
+		}
+		ww, _, _ := w.Whole()
+		ls := l.Snapshot()
+		same(t, "the writers' whole state after "+e[:30], ww, ls)
+	}
+}

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -176,6 +177,11 @@ func (d *directoryWriter) compose(cut string, full []byte, whole map[string][]by
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the state could not be composed: %w", err)
+	}
+	// a key added at the end takes the document's final newline away; the whole state's
+	// document keeps it, as the Ledger's does (the export is its bytes)
+	if bytes.HasSuffix(d.top, []byte("\n")) && !bytes.HasSuffix(doc, []byte("\n")) {
+		doc = append(doc, '\n')
 	}
 	return doc, nil
 }
