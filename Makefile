@@ -20,7 +20,7 @@ vet:
 
 test-go:
 	$(GO) test -count=1 ./...
-	$(GO) test -race -count=1 -run 'Writers|TwoAgencies' ./wasm/edge/
+	$(GO) test -race -count=1 -run 'Writers|Objects|TwoAgencies' ./wasm/edge/
 
 ## test-peers: connsec and Cedar (cedar-go) decide alike (tools/peers, its own module).
 test-peers:

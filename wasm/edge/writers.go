@@ -29,10 +29,18 @@ import (
 // one of their records is active, and no accepted batch is lost, applied twice or half applied.
 //
 // Writers serve Store, Source and ShardSource (the reads compose the whole state from every
-// shard's newest state): they are the native server's store; the worker's is still the Ledger.
+// shard's newest state): they are the native server's store. As objects of their own
+// (writers_objects.go), each shard's writer can be a Durable Object; the worker still runs the
+// Ledger.
 type Writers struct {
 	journals Journals
 	now      func() time.Time
+	link     directoryLink // how agency writers take the claim protocol's steps (writers_link.go)
+	// objects carries the steps between the objects of the shards when these writers are one of
+	// them (writers_objects.go): the directory's (only "") or one agency's (only its id)
+	objects Transport
+	only    string
+	bornMu  sync.Mutex // an agency's object starting its writer
 
 	mu       sync.Mutex
 	dir      *directoryWriter // nil until seeded
@@ -71,7 +79,9 @@ type stateJournal interface {
 
 // NewWriters is writers over journals, empty until seeded.
 func NewWriters(journals Journals, now func() time.Time) *Writers {
-	return &Writers{journals: journals, now: now, agencies: map[string]*agencyWriter{}}
+	w := &Writers{journals: journals, now: now, agencies: map[string]*agencyWriter{}}
+	w.link = localLink{w}
+	return w
 }
 
 func (w *Writers) journal(s Shard) (stateJournal, error) {
@@ -118,6 +128,26 @@ func RestoreWriters(journals Journals, now func() time.Time) (*Writers, error) {
 	return w, w.resolvePending()
 }
 
+// agencyState is agency a's newest state as its journal holds it: the journal, the agency
+// object (nil: none recorded), its version, and the place in the order of the state of its
+// last batch. The directory's object asks the agency's object (writers_objects.go).
+func (w *Writers) agencyState(a string) (stateJournal, []byte, int64, int64, error) {
+	if w.objects != nil {
+		st, err := w.askState(a, -1)
+		return nil, st.State, st.Version, st.Last, err
+	}
+	j, err := w.journal(Shard{Agency: a})
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	state, v, err := j.State()
+	var last int64
+	if es, err := j.Entries(0); err == nil && len(es) > 0 {
+		last = es[len(es)-1].Version
+	}
+	return j, state, v, last, err
+}
+
 // start reads the seed snapshot and every shard's newest state.
 func (w *Writers) start(seed []byte) error {
 	top, err := sjson.SetRawBytes(slices.Clone(seed), "agencies", []byte("[]"))
@@ -148,11 +178,7 @@ func (w *Writers) start(seed []byte) error {
 	}
 	agencies := map[string]*agencyWriter{}
 	for _, a := range order {
-		j, err := w.journal(Shard{Agency: a})
-		if err != nil {
-			return err
-		}
-		state, v, err := j.State()
+		j, state, v, last, err := w.agencyState(a)
 		if err != nil {
 			return err
 		}
@@ -166,9 +192,7 @@ func (w *Writers) start(seed []byte) error {
 		aw := &agencyWriter{id: a, w: w, journal: j, state: state, version: v}
 		aw.pub.Store(&published{state: state, version: v})
 		agencies[a] = aw
-		if es, err := j.Entries(0); err == nil && len(es) > 0 {
-			w.judged.Store(max(w.judged.Load(), es[len(es)-1].Version))
-		}
+		w.judged.Store(max(w.judged.Load(), last))
 	}
 	d, err := newDirectoryWriter(dj, top, order, full)
 	if err != nil {
@@ -194,6 +218,9 @@ func (w *Writers) start(seed []byte) error {
 
 // resolvePending settles every claim a stop left pending, from the agencies' journals.
 func (w *Writers) resolvePending() error {
+	if w.objects != nil {
+		return nil // each agency's object settles its own claim, at its next batch or when met
+	}
 	for _, a := range w.dir.order {
 		if err := w.agencies[a].settle(); err != nil {
 			return err
@@ -204,6 +231,9 @@ func (w *Writers) resolvePending() error {
 
 // Submit routes the batch to the writer of the shard it acts on (route.go).
 func (w *Writers) Submit(_ context.Context, batch []byte, key string) (Answer, error) {
+	if w.only != "" {
+		return w.submitHere(batch, key)
+	}
 	w.mu.Lock()
 	d := w.dir
 	w.mu.Unlock()
@@ -217,6 +247,9 @@ func (w *Writers) Submit(_ context.Context, batch []byte, key string) (Answer, e
 	}
 	if s.Agency == "" {
 		return w.submitDirectory(batch, key, named)
+	}
+	if w.objects != nil {
+		return w.forward(s.Agency, batch, key)
 	}
 	w.mu.Lock()
 	aw := w.agencies[s.Agency]
@@ -257,15 +290,19 @@ func judgedBatch(batch []byte, s Shard, at int64, named bool, versions func() Ve
 	return judged, nil, err
 }
 
-// accepted words an accepted batch's answer and completes its log entry: order is its place
-// in the order of the state, version the shard's new version.
-func (w *Writers) accepted(s Shard, entry *LogEntry, order, version int64, summary string) Answer {
-	entry.Version = order
+// accepted words an accepted batch's answer and completes its log entry: at is its place in
+// the order of the state (with the directory's version it read), version the shard's new
+// version. Its token names the shards' versions as these writers know them (an agency's
+// object knows its own and the directory's).
+func (w *Writers) accepted(s Shard, entry *LogEntry, at place, version int64, summary string) Answer {
+	entry.Version = at.order
 	entry.Shard, entry.ShardVersion = s.String(), version
 	for i := range entry.Notifications {
 		entry.Notifications[i].Version = version
 	}
-	return answerOf(http.StatusOK, Accepted{Version: w.versions().With(s, version).String(), Shard: s.String(), ShardVersion: version, Summary: summary, Notifications: entry.Notifications})
+	v := w.versions().With(s, version)
+	v.Directory = max(v.Directory, at.directory)
+	return answerOf(http.StatusOK, Accepted{Version: v.String(), Shard: s.String(), ShardVersion: version, Summary: summary, Notifications: entry.Notifications})
 }
 
 // submitDirectory judges a batch of the directory (or one that names no shard) against the
@@ -310,7 +347,7 @@ func (w *Writers) submitDirectory(batch []byte, key string, named bool) (Answer,
 	} else {
 		r.Version = d.version.Load() + 1
 		r.Entry = entry
-		a = w.accepted(Directory, entry, w.judged.Add(1), r.Version, summary)
+		a = w.accepted(Directory, entry, place{order: w.judged.Add(1)}, r.Version, summary)
 		if top, order, born, err = w.directoryAfter(next); err != nil {
 			return Answer{}, err
 		}
@@ -382,6 +419,9 @@ func (w *Writers) directoryAfter(next *evaluator.Model) ([]byte, []string, map[s
 // journal (version 0) before the directory records the batch: an agency the directory does
 // not list is never read.
 func (w *Writers) bear(id string, obj []byte) error {
+	if w.objects != nil {
+		return w.bearObject(id, obj)
+	}
 	j, err := w.journal(Shard{Agency: id})
 	if err != nil {
 		return err
@@ -449,6 +489,9 @@ func (w *Writers) Model(_ context.Context, atLeast Versions) (*evaluator.Model, 
 // Whole is the document of the whole state (every agency whole) and its versions: each
 // agency as its writer last recorded it.
 func (w *Writers) Whole() ([]byte, Versions, error) {
+	if err := w.pull(); err != nil {
+		return nil, Versions{}, err
+	}
 	w.mu.Lock()
 	d := w.dir
 	full := map[string][]byte{}
@@ -474,6 +517,9 @@ func (w *Writers) Whole() ([]byte, Versions, error) {
 // Log lists the accepted batches of every shard that since does not hold, in the order they
 // were accepted.
 func (w *Writers) Log(_ context.Context, since Versions) ([]LogEntry, error) {
+	if w.objects != nil {
+		return w.objectsLog(since)
+	}
 	return journalLog(w.journals, since)
 }
 
@@ -481,6 +527,9 @@ func (w *Writers) Log(_ context.Context, since Versions) ([]LogEntry, error) {
 // AgencyShard their ShardSource (shards.go). Natively they read the whole state composed from
 // every shard's newest state.
 func (w *Writers) Newest(context.Context) (Versions, bool, error) {
+	if err := w.pull(); err != nil {
+		return Versions{}, false, err
+	}
 	v, seeded := w.Versions()
 	return v, seeded, nil
 }

@@ -31,6 +31,9 @@ type agencyWriter struct {
 	cutSeq     int64            // the directory's seq the cut was composed at
 	cutPeople  int              // how many people the cut holds
 	claimCount int64            // claims made, for their ids
+	// clean: no claim of this agency is pending in the directory (only its writer settles
+	// them, so it knows; false at a start, until the directory says)
+	clean bool
 }
 
 // published is an agency's state as readers take it.
@@ -61,7 +64,7 @@ func (a *agencyWriter) submit(batch []byte, key string) (Answer, error) {
 		return deref(refusal), err
 	}
 	read := readKeys(judged)
-	d := a.w.dir
+	l := a.w.link
 	for attempt := 0; ; attempt++ {
 		if attempt == maxJudged {
 			return answerOf(http.StatusServiceUnavailable, map[string]any{"error": Problem{Code: codeBusy,
@@ -72,6 +75,14 @@ func (a *agencyWriter) submit(batch []byte, key string) (Answer, error) {
 		}
 		next, entry, summary, refused := Commit(a.cut, judged, a.w.now())
 		if refused != nil {
+			// a refusal is answered only from a cut nothing the batch reads moved from since
+			// (an accepted batch is checked so where the directory admits or reserves it)
+			if err := l.fresh(a.id, a.cutSeq, read); err != nil {
+				if err := a.judgeAgain(err); err != nil {
+					return busyAnswer(err)
+				}
+				continue
+			}
 			if remembered(key, *refused) {
 				if err := a.journal.Record(Record{Key: key, Hash: hash, Answer: refused, Version: a.version}); err != nil {
 					return Answer{}, fmt.Errorf("the answer could not be stored: %w", err)
@@ -85,49 +96,60 @@ func (a *agencyWriter) submit(batch []byte, key string) (Answer, error) {
 		}
 		// the batch's place in the order of the state: where the directory admits it (no
 		// claim) or reserves its claim, both after it checked that nothing the batch read moved
-		var order int64
+		var at place
 		if c != nil {
-			err = d.reserve(c, a.cutSeq, read, thin, people)
-			order = c.Order
+			a.clean = false // until the directory says it did not take the claim, or it is settled
+			at, err = l.reserve(c, a.cutSeq, read, thin, people)
+			a.clean = errors.Is(err, errStale) || errors.As(err, new(busyError))
 		} else {
-			order, err = d.admit(a.id, a.cutSeq, read)
+			at, err = l.admit(a.id, a.cutSeq, read)
 		}
-		var busy busyError
-		switch {
-		case errors.Is(err, errStale):
-			a.cut = nil
-			continue
-		case errors.As(err, &busy):
-			if err := a.w.waitSettled(busy.c); err != nil {
+		if err != nil {
+			if err := a.judgeAgain(err); err != nil {
 				return busyAnswer(err)
 			}
-			a.cut = nil
 			continue
-		case err != nil:
-			return Answer{}, fmt.Errorf("the edit could not be stored, so it was not made: %w", err)
 		}
 		if c != nil {
 			entry.Claim = c.ID
 		}
 		version := a.version + 1
-		ans := a.w.accepted(s, entry, order, version, summary)
+		ans := a.w.accepted(s, entry, at, version, summary)
 		r := Record{Entry: entry, Version: version, State: full}
 		if remembered(key, ans) {
 			r.Key, r.Hash, r.Answer = key, hash, &ans
 		}
 		if err := a.journal.Record(r); err != nil {
-			if c != nil {
-				d.release(c) // if this fails too, the claim stays pending: settled next time or at a restart
+			if c != nil && l.release(c) == nil { // if this fails too, the claim stays pending: settled next time or at a restart
+				a.clean = true
 			}
 			return Answer{}, fmt.Errorf("the edit could not be stored, so it was not made: %w", err)
 		}
 		a.state, a.version, a.thin, a.cut, a.cutPeople = full, version, thin, next, a.cutPeople+len(people)
 		a.pub.Store(&published{state: full, version: version})
-		if c != nil {
-			d.confirm(c) // the batch is durable; a confirm that fails is made by settle
+		if c != nil && l.confirm(c) == nil { // the batch is durable; a confirm that fails is made by settle
+			a.clean = true
 		}
 		return ans, nil
 	}
+}
+
+// judgeAgain readies the writer to judge a batch again after the directory refused its step:
+// stale (something it read moved: a new cut) or busy (another agency's claim holds what it
+// reads: that agency settles it first). Any other error fails the batch.
+func (a *agencyWriter) judgeAgain(err error) error {
+	var busy busyError
+	switch {
+	case errors.Is(err, errStale):
+	case errors.As(err, &busy):
+		if err := a.w.link.settled(busy.c); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("the edit could not be stored, so it was not made: %w", err)
+	}
+	a.cut = nil
+	return nil
 }
 
 // maxJudged is how many times a batch is judged again on a newer cut before it is refused as
@@ -143,18 +165,18 @@ func busyAnswer(err error) (Answer, error) {
 	return Answer{}, err
 }
 
-// refresh makes the writer's cut answer as the whole state for a batch reading keys read: a
-// cut none of whose keys another writer changed since it was composed is kept; otherwise,
-// once no other agency's pending claim locks one of them, it is composed again.
+// refresh gives the writer a cut to judge a batch reading keys read on: the cut it holds,
+// which the directory checks where it admits or reserves the batch (or before a refusal is
+// answered), or, once no other agency's pending claim locks one of read, a new one.
 func (a *agencyWriter) refresh(read []string) error {
-	d := a.w.dir
-	if a.cut != nil && d.fresh(a.id, a.cutSeq, read) == nil {
+	l := a.w.link
+	if a.cut != nil {
 		return nil
 	}
 	if err := a.w.waitFree(a.id, read); err != nil {
 		return err
 	}
-	doc, seq, err := d.cutFor(a.id, a.state)
+	doc, seq, err := l.cut(a.id, a.state)
 	if err != nil {
 		return err
 	}
@@ -221,23 +243,33 @@ func (a *agencyWriter) claimFor(next *evaluator.Model, edits []byte) ([]byte, ag
 // journal holds its batch, released when it does not. The writer's mutex is held (or the
 // writers are starting).
 func (a *agencyWriter) settle() error {
-	d := a.w.dir
-	d.mu.Lock()
-	c := d.pending[a.id]
-	d.mu.Unlock()
+	if a.clean {
+		return nil
+	}
+	l := a.w.link
+	c, err := l.pending(a.id)
+	if err != nil {
+		return err
+	}
 	if c == nil {
+		a.clean = true
 		return nil
 	}
 	entries, err := a.journal.Entries(c.Version - 1)
 	if err != nil {
 		return err
 	}
+	end := l.release
 	for _, e := range entries {
 		if e.Claim == c.ID {
-			return d.confirm(c)
+			end = l.confirm
 		}
 	}
-	return d.release(c)
+	if err := end(c); err != nil {
+		return err
+	}
+	a.clean = true
+	return nil
 }
 
 // waitFree waits until no other agency's pending claim locks one of keys: each such claim is
@@ -245,11 +277,11 @@ func (a *agencyWriter) settle() error {
 func (w *Writers) waitFree(agency string, keys []string) error {
 	deadline := time.Now().Add(claimWait)
 	for {
-		c := w.dir.lockOn(agency, keys)
-		if c == nil {
-			return nil
+		c, err := w.link.lockOn(agency, keys)
+		if c == nil || err != nil {
+			return err
 		}
-		if err := w.waitSettled(c); err != nil {
+		if err := w.link.settled(c); err != nil {
 			return err
 		}
 		if time.Now().After(deadline) {

@@ -228,17 +228,17 @@ func (d *directoryWriter) touch(by string, keys []string) {
 // reserve takes claim c for agency a's batch, judged on a cut at seq base that read keys
 // read: the directory holds a as the batch leaves it (after) and the people it creates
 // (people, their documents), and locks c.Keys, durably, before the agency records the batch.
-func (d *directoryWriter) reserve(c *claim, base int64, read []string, after agencyThin, people [][]byte) error {
+func (d *directoryWriter) reserve(c *claim, base int64, read []string, after agencyThin, people [][]byte) (place, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.check(c.Agency, base, slices.Concat(read, c.Keys)); err != nil {
-		return err
+		return place{}, err
 	}
 	top := d.top
 	for _, p := range people {
 		var err error
 		if top, err = sjson.SetRawBytes(slices.Clone(top), "people.-1", p); err != nil {
-			return fmt.Errorf("the new person could not be written: %w", err)
+			return place{}, fmt.Errorf("the new person could not be written: %w", err)
 		}
 	}
 	c.prev, c.done = d.held[c.Agency], make(chan struct{})
@@ -250,27 +250,32 @@ func (d *directoryWriter) reserve(c *claim, base int64, read []string, after age
 		d.top = prevTop
 		d.hold(c.Agency, c.prev)
 		delete(d.pending, c.Agency)
-		return err
+		return place{}, err
 	}
 	for _, k := range c.Keys {
 		d.locks[k] = c
 	}
 	d.touch(c.Agency, c.Keys)
 	c.Order = d.judged.Add(1)
-	return nil
+	return place{order: c.Order, directory: d.version.Load()}, nil
 }
 
 // admit gives an accepted batch of agency a that claims nothing its place in the order of the
 // state, once nothing it read (keys read, on a cut at seq base) moved since: the batch is
 // judged as of now.
-func (d *directoryWriter) admit(a string, base int64, read []string) (int64, error) {
+func (d *directoryWriter) admit(a string, base int64, read []string) (place, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.check(a, base, read); err != nil {
-		return 0, err
+		return place{}, err
 	}
-	return d.judged.Add(1), nil
+	return place{order: d.judged.Add(1), directory: d.version.Load()}, nil
 }
+
+// place is where the directory put an accepted agency batch: its place in the order of the
+// state, and the directory's version then — the version of the directory the batch read, since
+// a directory batch in between would have made it stale (SPEC §10.2: its token names it).
+type place struct{ order, directory int64 }
 
 // confirm: the agency's journal holds c's batch; its keys are free again.
 func (d *directoryWriter) confirm(c *claim) error {

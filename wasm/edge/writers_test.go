@@ -236,45 +236,16 @@ func (b *batchMaker) learn(batch map[string]any) {
 // the same answers (status, error code, path and index, token, shard version, notifications)
 // and leave the same state.
 func TestWritersAnswerAsTheWholeModel(t *testing.T) {
+	overBothLinks(t, testWritersAnswerAsTheWholeModel)
+}
+
+func testWritersAnswerAsTheWholeModel(t *testing.T, link func(*Writers) *Writers) {
 	snapshot := exampleSnapshot(t)
-	ctx := context.Background()
 	accepted, refused := 0, map[string]int{}
 	for seed := range uint64(6) {
-		l, err := NewMemoryStore(snapshot, writersClock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := seededWriters(t, NewMemoryJournals(), snapshot)
-		b := newBatchMaker(seed, snapshot)
-		for i := range 70 {
-			batch, key := b.batch()
-			raw, _ := json.Marshal(batch)
-			want, err := l.Submit(ctx, raw, key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := w.Submit(ctx, raw, key)
-			if err != nil {
-				t.Fatalf("seed %d batch %d: %v", seed, i, err)
-			}
-			if wo, go_ := outcomeOf(t, want), outcomeOf(t, got); !reflect.DeepEqual(wo, go_) {
-				t.Fatalf("seed %d batch %d %s (key %q):\nwhole:   %s\nsharded: %s", seed, i, raw, key, want.Body, got.Body)
-			}
-			if want.Status == 200 {
-				accepted++
-				b.learn(batch)
-			} else {
-				refused[outcomeOf(t, want).Code]++
-			}
-		}
-		doc, v, err := w.Whole()
-		if err != nil {
-			t.Fatal(err)
-		}
-		sameState(t, l.Snapshot(), doc)
-		if lv, _ := l.Versions(); lv.String() != v.String() {
-			t.Fatalf("seed %d: the versions are %s, the whole model's %s", seed, v, lv)
-		}
+		w := link(seededWriters(t, NewMemoryJournals(), snapshot))
+		sendAlike(t, seed, snapshot, func(raw []byte, key string) (Answer, error) { return w.Submit(context.Background(), raw, key) },
+			func() ([]byte, Versions, error) { return w.Whole() }, func(want, got *outcome) {}, &accepted, refused)
 	}
 	t.Logf("%d accepted; refused: %v", accepted, refused)
 	// the sequences reach the cross-shard rules, and are accepted often enough to matter
@@ -285,6 +256,50 @@ func TestWritersAnswerAsTheWholeModel(t *testing.T) {
 	}
 	if accepted < 100 {
 		t.Errorf("only %d batches were accepted; refused: %v", accepted, refused)
+	}
+}
+
+// sendAlike sends one random sequence of 70 batches (seed) to the whole model's Ledger and to
+// submit, and fails at the first answer that differs once alike has made what it need not
+// compare of the two outcomes equal; then the state and the versions whole gives must be the
+// Ledger's. It counts the batches accepted and refused (by code).
+func sendAlike(t *testing.T, seed uint64, snapshot []byte, submit func([]byte, string) (Answer, error), whole func() ([]byte, Versions, error), alike func(want, got *outcome), accepted *int, refused map[string]int) {
+	t.Helper()
+	l, err := NewMemoryStore(snapshot, writersClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBatchMaker(seed, snapshot)
+	for i := range 70 {
+		batch, key := b.batch()
+		raw, _ := json.Marshal(batch)
+		want, err := l.Submit(context.Background(), raw, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := submit(raw, key)
+		if err != nil {
+			t.Fatalf("seed %d batch %d: %v", seed, i, err)
+		}
+		wo, go_ := outcomeOf(t, want), outcomeOf(t, got)
+		alike(&wo, &go_)
+		if !reflect.DeepEqual(wo, go_) {
+			t.Fatalf("seed %d batch %d %s (key %q):\nwhole:   %s\nsharded: %s", seed, i, raw, key, want.Body, got.Body)
+		}
+		if want.Status == 200 {
+			*accepted++
+			b.learn(batch)
+		} else {
+			refused[wo.Code]++
+		}
+	}
+	doc, v, err := whole()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameState(t, l.Snapshot(), doc)
+	if lv, _ := l.Versions(); lv.String() != v.String() {
+		t.Fatalf("seed %d: the versions are %s, the whole model's %s", seed, v, lv)
 	}
 }
 
@@ -332,10 +347,14 @@ const (
 // reinstates while St. Anne's adds them. Exactly one wins each time; the other is refused
 // active_elsewhere, and the person is active in one agency.
 func TestWritersTwoAgenciesHireOnePerson(t *testing.T) {
+	overBothLinks(t, testTwoAgenciesHireOnePerson)
+}
+
+func testTwoAgenciesHireOnePerson(t *testing.T, link func(*Writers) *Writers) {
 	snapshot := exampleSnapshot(t)
 	wins := map[string]int{}
 	for i := range 100 {
-		w := seededWriters(t, NewMemoryJournals(), snapshot)
+		w := link(seededWriters(t, NewMemoryJournals(), snapshot))
 		person, batches := "p-race", [2]string{newAtAlbany, newAtStAnnes}
 		if i%2 == 1 {
 			if a := submitted(t, w, endAtAlbany, ""); a.Status != 200 {

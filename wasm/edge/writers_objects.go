@@ -1,0 +1,499 @@
+package edge
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// This file is the writers as objects of their own (SPEC §10.1, README "The edge"): a Durable
+// Object per agency, named "agency:<id>", and one for the directory, named "directory", each
+// a long-lived Go instance running the same writer code over its own journal. An agency's
+// object judges its batches on its cut and takes the claim protocol's steps from the
+// directory's object through a Transport; the directory's object judges the directory's
+// batches, holds the claims, and has an agency's object settle a claim that holds up another
+// batch. Front (the worker's isolates) sends each batch to its shard's object. The objects are
+// tested here in one process, every step carried as bytes; the worker does not run them yet
+// (it still runs one Ledger object, which serves the streamed export's pieces).
+
+// RestoreDirectoryObject is the directory's writer as an object of its own: its journals hold
+// the seed's checkpoint and the directory's journal; every agency is another object, reached
+// through t. On start it asks every agency's object for its state (an agency not started yet
+// starts from the seed), so it holds each agency as its journal left it; a claim a stop left
+// pending stays until its agency settles it (its next batch, or another writer meeting it).
+func RestoreDirectoryObject(journals Journals, now func() time.Time, t Transport) (*Writers, error) {
+	w := NewWriters(journals, now)
+	w.objects, w.link = t, objectLink{localLink{w}, wireLink{t}}
+	cp, err := journals.Checkpoint()
+	if err != nil || cp == nil {
+		return w, err
+	}
+	return w, w.start([]byte(cp.Snapshot))
+}
+
+// RestoreAgencyObject is agency's writer as an object of its own, over its journal; an agency
+// whose journal holds no state yet asks the directory's object for the state it starts from
+// (the seed's) at its first step.
+func RestoreAgencyObject(agency string, journals Journals, now func() time.Time, t Transport) (*Writers, error) {
+	w := NewWriters(journals, now)
+	w.objects, w.only, w.link = t, agency, wireLink{t}
+	j, err := w.journal(Shard{Agency: agency})
+	if err != nil {
+		return nil, err
+	}
+	state, v, err := j.State()
+	if err != nil {
+		return nil, err
+	}
+	if state != nil {
+		w.adopt(j, state, v)
+	}
+	return w, nil
+}
+
+// objectLink is the directory's object's link: the directory's steps in the same process, and
+// an agency's settle through the Transport.
+type objectLink struct {
+	localLink
+	wire wireLink
+}
+
+func (l objectLink) settled(c *claim) error { return l.wire.settled(c) }
+
+func (w *Writers) adopt(j stateJournal, state []byte, v int64) *agencyWriter {
+	aw := &agencyWriter{id: w.only, w: w, journal: j, state: state, version: v}
+	aw.pub.Store(&published{state: state, version: v})
+	w.mu.Lock()
+	w.agencies[w.only] = aw
+	w.mu.Unlock()
+	return aw
+}
+
+// here is the agency object's writer, started from the state the directory's object gives
+// when its journal holds none.
+func (w *Writers) here() (*agencyWriter, error) {
+	w.bornMu.Lock()
+	defer w.bornMu.Unlock()
+	if aw := w.started(); aw != nil {
+		return aw, nil
+	}
+	raw, err := w.objects.Send(context.Background(), Directory.String(), "origin", []byte(fmt.Sprintf(`{"agency":%q}`, w.only)))
+	if err != nil {
+		return nil, fmt.Errorf("agency %s could not get the state it starts from: %w", w.only, err)
+	}
+	state := gjson.GetBytes(raw, "state")
+	if !state.IsObject() {
+		return nil, ErrNotSeeded
+	}
+	return w.begin([]byte(state.Raw))
+}
+
+// started is the agency object's writer once it has a state (nil: not yet).
+func (w *Writers) started() *agencyWriter {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.agencies[w.only]
+}
+
+// begin records the agency's first state and starts its writer on it (bornMu held).
+func (w *Writers) begin(obj []byte) (*agencyWriter, error) {
+	j, err := w.journal(Shard{Agency: w.only})
+	if err != nil {
+		return nil, err
+	}
+	if err := j.Record(Record{State: obj}); err != nil {
+		return nil, fmt.Errorf("agency %s could not store the state it starts from: %w", w.only, err)
+	}
+	return w.adopt(j, obj, 0), nil
+}
+
+// submitHere judges a batch in the agency's object. One the front sent here by its directory
+// index must name this agency in every edit (by its id, or a page it holds or creates);
+// otherwise it goes to the directory's object, which routes it exactly (its index may be a
+// moment old).
+func (w *Writers) submitHere(batch []byte, key string) (Answer, error) {
+	aw, err := w.here()
+	if err != nil {
+		return Answer{}, err
+	}
+	if !aw.names(batch) {
+		return w.send(Directory.String(), submitAsk{Batch: batch, Key: key})
+	}
+	return aw.submit(batch, key)
+}
+
+// names says whether every edit of batch acts on this agency by what its state holds.
+func (a *agencyWriter) names(batch []byte) bool {
+	a.mu.Lock()
+	state := a.state
+	a.mu.Unlock()
+	own := map[string]bool{a.id: true}
+	gjson.GetBytes(state, "pages.#.id").ForEach(func(_, id gjson.Result) bool {
+		own[id.Str] = true
+		return true
+	})
+	agencyOf := func(id string) string {
+		if own[id] {
+			return a.id
+		}
+		return ""
+	}
+	created, all := map[string]string{}, true
+	gjson.GetBytes(batch, "edits").ForEach(func(_, edit gjson.Result) bool {
+		s, named := editShard(agencyOf, edit, created)
+		all = named && s.Agency == a.id
+		return all
+	})
+	return all
+}
+
+// submitAsk is a batch one object sends another (the front's isolate, or the directory's
+// object that routed it): Routed says the directory's object found its shard.
+type submitAsk struct {
+	Batch  json.RawMessage `json:"batch"`
+	Key    string          `json:"key,omitempty"`
+	Routed bool            `json:"routed,omitempty"`
+}
+
+// send hands a batch to another object and reads its answer.
+func (w *Writers) send(object string, ask submitAsk) (Answer, error) {
+	return sendBatch(context.Background(), w.objects, object, ask)
+}
+
+func sendBatch(ctx context.Context, t Transport, object string, ask submitAsk) (Answer, error) {
+	body, err := json.Marshal(ask)
+	if err != nil {
+		return Answer{}, err
+	}
+	raw, err := t.Send(ctx, object, "submit", body)
+	if err != nil {
+		return Answer{}, fmt.Errorf("the batch did not reach the writer of %s: %w", object, err)
+	}
+	var a Answer
+	if err := json.Unmarshal(raw, &a); err != nil || a.Status == 0 {
+		return Answer{}, fmt.Errorf("the answer of the writer of %s does not read", object)
+	}
+	return a, nil
+}
+
+// forward sends a batch the directory's object routed to its agency's object.
+func (w *Writers) forward(agency string, batch []byte, key string) (Answer, error) {
+	return w.send(Shard{Agency: agency}.String(), submitAsk{Batch: batch, Key: key, Routed: true})
+}
+
+// bearObject has the object of an agency a directory batch creates record its first state
+// before the directory records the batch (an agency the directory does not list is never read).
+func (w *Writers) bearObject(id string, obj []byte) error {
+	if _, err := w.objects.Send(context.Background(), Shard{Agency: id}.String(), "born", obj); err != nil {
+		return fmt.Errorf("the new agency's writer could not store it: %w", err)
+	}
+	aw := &agencyWriter{id: id, w: w, state: obj}
+	aw.pub.Store(&published{state: obj})
+	w.mu.Lock()
+	w.agencies[id] = aw
+	w.mu.Unlock()
+	return nil
+}
+
+// agencyStateAnswer is an agency object's newest state: its version, the place in the order of
+// the state of its last batch, and its object when newer than what the asker holds.
+type agencyStateAnswer struct {
+	Born    bool            `json:"born"`
+	Version int64           `json:"version"`
+	Last    int64           `json:"last"`
+	State   json.RawMessage `json:"state,omitempty"`
+}
+
+// askState asks agency a's object for its state when newer than version since.
+func (w *Writers) askState(a string, since int64) (agencyStateAnswer, error) {
+	var st agencyStateAnswer
+	raw, err := w.objects.Send(context.Background(), Shard{Agency: a}.String(), "state", fmt.Appendf(nil, `{"since":%d}`, since))
+	if err == nil {
+		err = json.Unmarshal(raw, &st)
+	}
+	if err != nil {
+		return st, fmt.Errorf("agency %s's writer did not give its state: %w", a, err)
+	}
+	return st, nil
+}
+
+// pull brings what the directory's object holds of every agency for its readers up to each
+// agency's newest recorded state (a compatibility route: the readers' whole state is composed
+// from every agency, as the single writer held it).
+func (w *Writers) pull() error {
+	if w.objects == nil || w.only != "" {
+		return nil
+	}
+	w.mu.Lock()
+	d := w.dir
+	mirrors := map[string]*agencyWriter{}
+	for a, aw := range w.agencies {
+		mirrors[a] = aw
+	}
+	w.mu.Unlock()
+	if d == nil {
+		return nil
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 0, len(mirrors))
+	var mu sync.Mutex
+	for a, m := range mirrors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			at := m.pub.Load()
+			st, err := w.askState(a, at.version)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				errs = append(errs, err)
+			case st.Born && st.State != nil && st.Version >= at.version:
+				m.pub.Store(&published{state: st.State, version: st.Version})
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// objectsLog lists the accepted batches of every shard that since does not hold, asked of each
+// agency's object, in the order of the state.
+func (w *Writers) objectsLog(since Versions) ([]LogEntry, error) {
+	out, err := w.journals.Journal(Directory).Entries(since.Of(Directory))
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	var agencies []string
+	for a := range w.agencies {
+		agencies = append(agencies, a)
+	}
+	w.mu.Unlock()
+	for _, a := range agencies {
+		raw, err := w.objects.Send(context.Background(), Shard{Agency: a}.String(), "entries", fmt.Appendf(nil, `{"since":%d}`, since.Of(Shard{Agency: a})))
+		var more []LogEntry
+		if err == nil {
+			err = json.Unmarshal(raw, &more)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("agency %s's writer did not give its log: %w", a, err)
+		}
+		out = append(out, more...)
+	}
+	slices.SortFunc(out, func(a, b LogEntry) int { return cmp.Compare(a.Version, b.Version) })
+	return out, nil
+}
+
+// objectStep serves the steps between objects that are not the claim protocol's: in an
+// agency's object its state, its log, its birth, a batch and a settle; in the directory's
+// object a seed, a batch and the state an agency starts from. handled is false for a claim
+// protocol step of the directory (Step serves it).
+func (w *Writers) objectStep(step string, body []byte) (out []byte, handled bool, err error) {
+	answered := func(a Answer, err error) ([]byte, bool, error) {
+		var he *httpError
+		if errors.As(err, &he) {
+			a, err = answerOf(he.status, map[string]any{"error": he.Problem}), nil
+		}
+		if err != nil {
+			return nil, true, err
+		}
+		out, err := json.Marshal(a)
+		return out, true, err
+	}
+	if w.only == "" {
+		switch step {
+		case "seed":
+			a, err := w.Seed(context.Background(), body)
+			if err == nil && a.Status == 200 {
+				w.startAgencies(body)
+			}
+			return answered(a, err)
+		case "submit":
+			var ask submitAsk
+			if err := json.Unmarshal(body, &ask); err != nil {
+				return nil, true, fmt.Errorf("the batch sent does not read: %w", err)
+			}
+			return answered(w.Submit(context.Background(), ask.Batch, ask.Key))
+		case "origin":
+			return w.origin(gjson.GetBytes(body, "agency").String())
+		}
+		return nil, false, nil
+	}
+	switch step {
+	case "submit":
+		var ask submitAsk
+		if err := json.Unmarshal(body, &ask); err != nil {
+			return nil, true, fmt.Errorf("the batch sent does not read: %w", err)
+		}
+		if !ask.Routed {
+			return answered(w.submitHere(ask.Batch, ask.Key))
+		}
+		aw, err := w.here()
+		if err != nil {
+			return answered(Answer{}, err)
+		}
+		return answered(aw.submit(ask.Batch, ask.Key))
+	case "born":
+		_, err := w.bornFrom(body)
+		return []byte("{}"), true, err
+	}
+	w.mu.Lock()
+	aw := w.agencies[w.only]
+	w.mu.Unlock()
+	switch step {
+	case "state":
+		st := agencyStateAnswer{}
+		if aw != nil {
+			at := aw.pub.Load()
+			st.Born, st.Version = true, at.version
+			if since := gjson.GetBytes(body, "since"); !since.Exists() || at.version > since.Int() {
+				st.State = at.state
+			}
+			if es, err := aw.journal.Entries(max(at.version-1, 0)); err == nil && len(es) > 0 {
+				st.Last = es[len(es)-1].Version
+			}
+		}
+		out, err := json.Marshal(st)
+		return out, true, err
+	case "entries":
+		if aw == nil {
+			return []byte("[]"), true, nil
+		}
+		es, err := aw.journal.Entries(gjson.GetBytes(body, "since").Int())
+		if err != nil {
+			return nil, true, err
+		}
+		out, err := json.Marshal(es)
+		return out, true, err
+	case "settle":
+		if aw == nil {
+			return []byte("{}"), true, nil // an agency not started has no claim
+		}
+		aw.mu.Lock()
+		defer aw.mu.Unlock()
+		return []byte("{}"), true, aw.settle()
+	}
+	return nil, true, fmt.Errorf("agency %s's writer takes no %s step", w.only, step)
+}
+
+// bornFrom starts the agency's writer from obj, the first state a directory batch or the seed
+// gave it; an agency started already keeps its own.
+func (w *Writers) bornFrom(obj []byte) (*agencyWriter, error) {
+	w.bornMu.Lock()
+	defer w.bornMu.Unlock()
+	if aw := w.started(); aw != nil {
+		return aw, nil
+	}
+	if !gjson.ValidBytes(obj) || gjson.GetBytes(obj, "id").String() != w.only {
+		return nil, fmt.Errorf("the state sent to start agency %s is not that agency", w.only)
+	}
+	return w.begin(obj)
+}
+
+// startAgencies has every agency's object of a seed record its first state. One that does not
+// (a stop) asks for it at its first step (origin).
+func (w *Writers) startAgencies(seed []byte) {
+	var wg sync.WaitGroup
+	gjson.GetBytes(seed, "agencies").ForEach(func(_, a gjson.Result) bool {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.objects.Send(context.Background(), Shard{Agency: a.Get("id").String()}.String(), "born", []byte(a.Raw))
+		}()
+		return true
+	})
+	wg.Wait()
+}
+
+// origin is the state agency starts from: the seed's (an agency a directory batch created was
+// given its first state when it was created).
+func (w *Writers) origin(agency string) ([]byte, bool, error) {
+	cp, err := w.journals.Checkpoint()
+	if err != nil {
+		return nil, true, err
+	}
+	if cp == nil {
+		return []byte(`{}`), true, nil
+	}
+	var found []byte
+	gjson.Get(cp.Snapshot, "agencies").ForEach(func(_, a gjson.Result) bool {
+		if a.Get("id").String() == agency {
+			found = []byte(a.Raw)
+			return false
+		}
+		return true
+	})
+	if found == nil {
+		return nil, true, fmt.Errorf("the seed holds no agency %s", agency)
+	}
+	return append(append([]byte(`{"state":`), found...), '}'), true, nil
+}
+
+// Front is the Store for the worker's isolates once every shard's writer is an object of its
+// own (SPEC §10.1): reads come from Reader; an edit batch goes to the object of the shard it
+// acts on, found with the directory index (Source.Directory, asked again when older than
+// Fresh), and to the directory's object when the index names no shard for it (that object
+// routes it exactly: the index may be a moment old); a seed goes to the directory's object.
+type Front struct {
+	*Reader
+	Source    ShardSource
+	Transport Transport
+	Fresh     time.Duration
+
+	mu  sync.Mutex
+	idx *DirectoryIndex
+	at  time.Time
+}
+
+// Submit sends the batch to its shard's object and answers what its writer answered.
+func (f *Front) Submit(ctx context.Context, batch []byte, key string) (Answer, error) {
+	object := Directory.String()
+	if idx, err := f.index(ctx); err == nil {
+		if s, named, err := shardOf(idx.AgencyOf, batch); err == nil && named && s.Agency != "" {
+			object = s.String()
+		}
+	} else if !errors.Is(err, ErrNotSeeded) {
+		return Answer{}, err
+	}
+	return sendBatch(ctx, f.Transport, object, submitAsk{Batch: batch, Key: key})
+}
+
+// Seed sends the first snapshot to the directory's object.
+func (f *Front) Seed(ctx context.Context, snapshot []byte) (Answer, error) {
+	raw, err := f.Transport.Send(ctx, Directory.String(), "seed", snapshot)
+	if err != nil {
+		return Answer{}, fmt.Errorf("the snapshot did not reach the directory's writer: %w", err)
+	}
+	var a Answer
+	if err := json.Unmarshal(raw, &a); err != nil || a.Status == 0 {
+		return Answer{}, errors.New("the answer of the directory's writer to the seed does not read")
+	}
+	return a, nil
+}
+
+// index is the directory index, kept for Fresh. Its mutex is never held while the index is
+// asked for: in workerd a request waiting on another request's I/O is cancelled as hung.
+func (f *Front) index(ctx context.Context) (*DirectoryIndex, error) {
+	f.mu.Lock()
+	idx, at := f.idx, f.at
+	f.mu.Unlock()
+	if idx != nil && time.Since(at) < f.Fresh {
+		return idx, nil
+	}
+	idx, _, err := f.Source.Directory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	f.idx, f.at = idx, time.Now()
+	f.mu.Unlock()
+	return idx, nil
+}
