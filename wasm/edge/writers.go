@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -406,11 +405,6 @@ func (w *Writers) directoryAfter(next *evaluator.Model) ([]byte, []string, map[s
 	}
 	if err == nil {
 		top, err = sjson.SetBytes(top, "version", 0)
-	}
-	// deleting the last key takes the document's final newline with it; the whole state's
-	// document keeps it (the export is its bytes)
-	if err == nil && bytes.HasSuffix(doc, []byte("\n")) && !bytes.HasSuffix(top, []byte("\n")) {
-		top = append(top, '\n')
 	}
 	return top, order, born, err
 }
