@@ -132,7 +132,6 @@ func (st *structure) removeUnit(a int32, i int, fields map[segKey][]byte) bool {
 func (st *structure) unitEntries(u int32) {
 	n := st.n
 	moved := map[*sectionC]*sectionC{}
-	later := func(e *entryC) bool { return e.principal == pUnit && e.ref > u }
 	if !n.namesUnitAfter(u) {
 		return // the usual case for the newest unit: nothing to copy
 	}
@@ -144,11 +143,11 @@ func (st *structure) unitEntries(u int32) {
 			return c
 		}
 		c := s
-		if slices.ContainsFunc(s.entries, func(e entryC) bool { return later(&e) }) {
+		if s.namesUnitAfter(u) {
 			c = &sectionC{entries: slices.Clone(s.entries)}
 			for j := range c.entries {
-				if later(&c.entries[j]) {
-					c.entries[j].ref--
+				if e := &c.entries[j]; e.principal == pUnit && e.ref > u {
+					e.ref--
 				}
 			}
 		}
@@ -204,21 +203,23 @@ func (st *structure) unitEntries(u int32) {
 
 // namesUnitAfter says whether an entry of a page or template names a unit after u.
 func (m *Model) namesUnitAfter(u int32) bool {
-	later := func(s *sectionC) bool {
-		return s != nil && slices.ContainsFunc(s.entries, func(e entryC) bool { return e.principal == pUnit && e.ref > u })
-	}
 	laterIn := func(list []defaultC) bool {
-		return slices.ContainsFunc(list, func(d defaultC) bool { return later(d.sec) })
+		return slices.ContainsFunc(list, func(d defaultC) bool { return d.sec.namesUnitAfter(u) })
 	}
 	for _, t := range m.siteDefaults {
-		if later(&t.security) || laterIn(t.defaults) {
+		if t.security.namesUnitAfter(u) || laterIn(t.defaults) {
 			return true
 		}
 	}
 	for x := range m.pages {
-		if P := &m.pages[x]; later(P.own) || laterIn(P.defaults) || later(P.sec) {
+		if P := &m.pages[x]; P.own.namesUnitAfter(u) || laterIn(P.defaults) || P.sec.namesUnitAfter(u) {
 			return true
 		}
 	}
 	return false
+}
+
+// namesUnitAfter says whether an entry of s (nil: none) names a unit after u.
+func (s *sectionC) namesUnitAfter(u int32) bool {
+	return s != nil && slices.ContainsFunc(s.entries, func(e entryC) bool { return e.principal == pUnit && e.ref > u })
 }

@@ -37,12 +37,6 @@ func (t *idTable) get(id string) (int32, bool) {
 	return t.lookup(id)
 }
 
-// has says whether id has a place.
-func (t *idTable) has(id string) bool {
-	_, ok := t.get(id)
-	return ok
-}
-
 // len is the number of ids.
 func (t *idTable) len() int { return t.short + len(t.long) }
 

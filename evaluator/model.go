@@ -315,11 +315,7 @@ func idHash(w0, w1 uint64, n int) uint64 {
 
 // newIDIndex indexes the short ones of n ids, id(i) being the id of position i.
 func newIDIndex(n int, id func(i int) string) idIndex {
-	size := 16
-	for size < 2*n {
-		size *= 2
-	}
-	ix := idIndex{slots: make([]idSlot, size), mask: uint64(size - 1)}
+	ix := emptyIDIndex(n)
 	for i := 0; i < n; i++ {
 		s := id(i)
 		if len(s) > idIndexMax {

@@ -304,7 +304,7 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 		} else {
 			out = m.accessDiffReloaded(next, people)
 		}
-		return slices.Clip(firstChanges(out, n)), tallyChanges(out)
+		return firstChanges(out, n), tallyChanges(out)
 	}
 	type row struct {
 		p, x   int32

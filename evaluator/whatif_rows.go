@@ -116,10 +116,11 @@ func (f *firstRows[R]) sorted() []keyed[R] {
 	return f.rows
 }
 
-// firstChanges is the first n of rows already in the diff's order (n < 0: all).
+// firstChanges is the first n of rows already in the diff's order (n < 0: all), in a list of
+// their own when cut, so that the rest can be let go.
 func firstChanges(rows []AccessChange, n int) []AccessChange {
 	if n >= 0 && len(rows) > n {
-		return rows[:n:n]
+		return slices.Clone(rows[:n])
 	}
 	return rows
 }
