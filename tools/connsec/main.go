@@ -31,7 +31,7 @@ usage: connsec <command> [flags]
   report   --snapshot F --agency A [--csv]                     staff security report
   lint     --snapshot F [--strict]                             findings a coordinator should look at
   suggest  --snapshot F --subject P --action A --resource R   what would allow a refused request, verified
-  whatif   --snapshot F --batch B                              who gains and loses what, before applying
+  whatif   --snapshot F --batch B [--access-rows N]            who gains and loses what, before applying
   apply    --snapshot F --batch B --out OUT                    apply a batch, write the new snapshot
   candidates --snapshot F --build ID                           staff a build's new functions suggest
   validate FILE...                                             run scenario files, judge every expectation
