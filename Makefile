@@ -81,11 +81,13 @@ bench-memory: wasm
 	node wasm/bench/memory.mjs $(BENCH_SNAPS)/5000x50000.json 5000x50000
 	node wasm/bench/memory.mjs $(BENCH_SNAPS)/largest.json largest
 
-## fuzz: the loader fuzz target for ten minutes (FUZZTIME=30s for a short run), then the
-## what-if exactness test on 300 random batches per seed, then the edge API's bodies.
+## fuzz: the loader fuzz target for ten minutes (FUZZTIME=30s for a short run), the document
+## index against gjson's ForEach, then the what-if exactness test on 300 random batches per
+## seed, then the edge API's bodies.
 FUZZTIME ?= 10m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 3s ./evaluator/
+	$(GO) test -run '^$$' -fuzz '^FuzzDocIndex$$' -fuzztime $(FUZZTIME) ./evaluator/
 	CONNSEC_WHATIF_BATCHES=300 $(GO) test -count=1 -run '^TestWhatIfExact$$' -timeout 30m ./evaluator/
 	$(GO) test -run '^$$' -fuzz '^FuzzRequests$$' -fuzztime $(FUZZTIME) ./wasm/edge/
 

@@ -50,7 +50,10 @@ func load(data []byte, keep bool) (*Model, error) {
 // document); a string over data itself is safe because nothing writes to data after this
 // (edits patch copies of segments, edit_doc.go).
 func (r *reader) read(data []byte) *snapshot {
-	doc := gjson.Parse(unsafe.String(unsafe.SliceData(data), len(data)))
+	text := unsafe.String(unsafe.SliceData(data), len(data))
+	r.index = indexDocument(text)
+	defer func() { r.index = nil }() // the index is of this document only
+	doc := gjson.Parse(text)
 	doc.Index = len(data) - len(doc.Raw) // gjson leaves the root at 0; its elements count from here
 	return r.parseSnapshot(doc)
 }

@@ -18,6 +18,7 @@ type reader struct {
 	entryTexts map[string]*entryText
 	textKey    []byte
 	spans      *docSpans // when set, where each element the edits rewrite lies in the document
+	index      *docIndex // when set, where the document's large values end (docindex.go)
 	// unreadable: once the document is read (doneReading), the paths of the values reading
 	// found a problem with; nil when it found none.
 	unreadable map[string]bool
@@ -262,7 +263,7 @@ func (r *reader) array(v gjson.Result, path string, fn func(i int, e gjson.Resul
 		return
 	}
 	i := 0
-	v.ForEach(func(_, e gjson.Result) bool {
+	r.index.each(v, func(_, e gjson.Result) bool {
 		fn(i, e, index(path, i))
 		i++
 		return true
@@ -280,12 +281,12 @@ func yieldNow(i int) {
 }
 
 // elements counts the elements of v when it is a list (0 otherwise).
-func elements(v gjson.Result) int {
+func (r *reader) elements(v gjson.Result) int {
 	if !v.IsArray() {
 		return 0
 	}
 	n := 0
-	v.ForEach(func(_, _ gjson.Result) bool {
+	r.index.each(v, func(_, _ gjson.Result) bool {
 		n++
 		return true
 	})
@@ -302,7 +303,7 @@ func (r *reader) arrayL(v gjson.Result, path string, fn func(i int, e gjson.Resu
 		return
 	}
 	i := 0
-	v.ForEach(func(_, e gjson.Result) bool {
+	r.index.each(v, func(_, e gjson.Result) bool {
 		fn(i, e)
 		i++
 		return true
@@ -430,7 +431,7 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		return s
 	}
 	var format, version, asOf, admins, builds, functions, people, siteDefaults, agencies, elsewhere, idsElsewhere gjson.Result
-	doc.ForEach(func(k, v gjson.Result) bool {
+	r.index.each(doc, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "format":
 			keepFirst(&format, v)
@@ -508,7 +509,7 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 	s.SiteDefaults = map[string]*siteTemplate{}
 	if sd := siteDefaults; r.object(sd, "site_defaults", false) {
 		var seen []string
-		sd.ForEach(func(k, v gjson.Result) bool {
+		r.index.each(sd, func(k, v gjson.Result) bool {
 			if !firstKey(&seen, k.Str) {
 				return true
 			}
@@ -548,7 +549,7 @@ func (r *reader) parsePerson(e gjson.Result, i int) (person, bool) {
 		return person{}, false
 	}
 	var id, name, nt, status gjson.Result
-	e.ForEach(func(k, v gjson.Result) bool {
+	r.index.each(e, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
 			keepFirst(&id, v)
@@ -621,7 +622,7 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 			return
 		}
 		var principal, role, create gjson.Result
-		e.ForEach(func(k, v gjson.Result) bool {
+		r.index.each(e, func(k, v gjson.Result) bool {
 			switch k.Str {
 			case "principal":
 				keepFirst(&principal, v)
@@ -674,7 +675,7 @@ func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
 	if !r.object(v, path, false) {
 		return nil
 	}
-	v.ForEach(func(k, sec gjson.Result) bool {
+	r.index.each(v, func(k, sec gjson.Result) bool {
 		for i := range out {
 			if out[i].Kind == k.Str {
 				return true // a repeated key: the first counts
@@ -692,7 +693,7 @@ func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
 
 func (r *reader) parseAgency(e gjson.Result, at string) agency {
 	var id, name, orgEditors, orgLeaders, coordinators, groups, units, staff, pages, reviews gjson.Result
-	e.ForEach(func(k, v gjson.Result) bool {
+	r.index.each(e, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
 			keepFirst(&id, v)
@@ -752,8 +753,8 @@ func (r *reader) parseAgency(e gjson.Result, at string) agency {
 	})
 	// the large lists are made to size at once: growing them by doubling would leave garbage
 	// as large as the list, which a module's memory keeps as its high-water mark
-	a.Staff = make([]staffRecord, 0, elements(staff))
-	a.Pages = make([]page, 0, elements(pages))
+	a.Staff = make([]staffRecord, 0, r.elements(staff))
+	a.Pages = make([]page, 0, r.elements(pages))
 	if sp != nil {
 		sp.staff = make([]span, 0, cap(a.Staff))
 		sp.pages = make([]span, 0, cap(a.Pages))
@@ -825,7 +826,7 @@ func (r *reader) parseStaff(s gjson.Result, staffPath string, i int) (staffRecor
 		return staffRecord{}, false
 	}
 	var person, unit, start, end, functions, reportsTo, outs gjson.Result
-	s.ForEach(func(k, v gjson.Result) bool {
+	r.index.each(s, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "person":
 			keepFirst(&person, v)
@@ -879,7 +880,7 @@ func (r *reader) pageAt(p gjson.Result, at string) page {
 
 func (r *reader) parsePage(p gjson.Result, at string) page {
 	var id, kind, parent, title, createdBy, security, defaults, unit, owners, person, responsible, roles gjson.Result
-	p.ForEach(func(k, v gjson.Result) bool {
+	r.index.each(p, func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "id":
 			keepFirst(&id, v)
@@ -930,7 +931,7 @@ func (r *reader) parsePage(p gjson.Result, at string) page {
 	if roles.Type != gjson.Null && r.object(roles, field(at, "roles"), false) {
 		pg.Roles = map[string][]string{}
 		var bad []string // the names met that are not roles
-		roles.ForEach(func(k, v gjson.Result) bool {
+		r.index.each(roles, func(k, v gjson.Result) bool {
 			rp := field(field(at, "roles"), k.Str)
 			if !contains(projectRoleNames, k.Str) {
 				if firstKey(&bad, k.Str) {

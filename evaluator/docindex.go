@@ -1,0 +1,203 @@
+package evaluator
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// docIndex records where each large object and list of a document ends, so that reading steps
+// over one with a lookup instead of a scan. gjson's ForEach finds the end of every value it
+// hands over by scanning it; a snapshot nests pages in agencies, sections in pages and entries
+// in sections, so each byte of an entry was scanned once for every level above it (at the
+// largest agency, a quarter of a load). With the index, each is scanned once here, and once
+// where it is read.
+type docIndex struct {
+	doc   string  // the document the offsets count in
+	open  []int32 // offsets of the large containers' first bytes, ascending
+	close []int32 // close[i]: the offset of the last byte of the container at open[i]
+}
+
+// bigContainer is the size from which a container is indexed: a smaller one is scanned again
+// when it is stepped over, which costs less than keeping its place (there are many of them).
+var bigContainer = 128 // a variable so that tests index every container
+
+// indexDocument indexes a document that gjson.Valid accepts (anything else: nil, and reading
+// scans as gjson does).
+func indexDocument(doc string) *docIndex {
+	ix := &docIndex{doc: doc}
+	stack := make([]int32, 0, 32)
+	var pairs [][2]int32
+	for i := 0; i < len(doc); i++ {
+		switch doc[i] {
+		case '"':
+			i = stringEnd(doc, i) - 1
+		case '{', '[':
+			stack = append(stack, int32(i))
+		case '}', ']':
+			if len(stack) == 0 {
+				return nil
+			}
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if i-int(o)+1 >= bigContainer {
+				pairs = append(pairs, [2]int32{o, int32(i)})
+			}
+		}
+	}
+	if len(stack) != 0 {
+		return nil
+	}
+	// the pairs were found as their containers closed, inner ones first
+	slices.SortFunc(pairs, func(a, b [2]int32) int { return cmp.Compare(a[0], b[0]) })
+	ix.open = make([]int32, len(pairs))
+	ix.close = make([]int32, len(pairs))
+	for i, p := range pairs {
+		ix.open[i], ix.close[i] = p[0], p[1]
+	}
+	return ix
+}
+
+// stringEnd is the offset just past the string that starts (with its quote) at s[i]. A quote
+// ends it unless an odd number of backslashes stands before it.
+func stringEnd(s string, i int) int {
+	for i++; ; {
+		q := strings.IndexByte(s[i:], '"')
+		if q < 0 {
+			return len(s)
+		}
+		i += q
+		b := 0
+		for b < i && s[i-1-b] == '\\' {
+			b++
+		}
+		i++
+		if b%2 == 0 {
+			return i
+		}
+	}
+}
+
+// offset is where raw starts in the indexed document; ok is false when raw is not part of it.
+func (ix *docIndex) offset(raw string) (int, bool) {
+	if len(raw) == 0 || len(ix.doc) == 0 {
+		return 0, false
+	}
+	at := uintptr(unsafe.Pointer(unsafe.StringData(raw))) - uintptr(unsafe.Pointer(unsafe.StringData(ix.doc)))
+	if at >= uintptr(len(ix.doc)) || int(at)+len(raw) > len(ix.doc) {
+		return 0, false
+	}
+	return int(at), true
+}
+
+// valueEnd is the offset in s just past the value that starts at s[i]; off is where s starts
+// in the document.
+func (ix *docIndex) valueEnd(s string, i, off int) int {
+	switch s[i] {
+	case '"':
+		return stringEnd(s, i)
+	case '{', '[':
+		if k, found := slices.BinarySearch(ix.open, int32(off+i)); found {
+			return int(ix.close[k]) - off + 1
+		}
+		depth := 0
+		for j := i; j < len(s); j++ {
+			switch s[j] {
+			case '"':
+				j = stringEnd(s, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(s)
+	}
+	j := i
+	for j < len(s) && s[j] > ' ' && s[j] != ',' && s[j] != ']' && s[j] != '}' {
+		j++
+	}
+	return j
+}
+
+// each calls fn for each member of the object or element of the list t, as t.ForEach does
+// (the same keys and values, the same Index), stepping over large values by the index.
+func (ix *docIndex) each(t gjson.Result, fn func(key, value gjson.Result) bool) {
+	if ix == nil || t.Type != gjson.JSON {
+		t.ForEach(fn)
+		return
+	}
+	s := t.Raw
+	off, ok := ix.offset(s)
+	if !ok {
+		t.ForEach(fn)
+		return
+	}
+	i := 0
+	for i < len(s) && s[i] <= ' ' {
+		i++
+	}
+	if i == len(s) || (s[i] != '{' && s[i] != '[') {
+		return
+	}
+	obj := s[i] == '{'
+	var key gjson.Result
+	if !obj {
+		key = gjson.Result{Type: gjson.Number, Num: -1}
+	}
+	for i++; i < len(s); {
+		for i < len(s) && (s[i] <= ' ' || s[i] == ',') {
+			i++
+		}
+		if i == len(s) || s[i] == '}' || s[i] == ']' {
+			return
+		}
+		if obj {
+			if s[i] != '"' {
+				return
+			}
+			end := stringEnd(s, i)
+			key = gjson.Result{Type: gjson.String, Raw: s[i:end], Index: i + t.Index}
+			if !hasEscape(key.Raw) {
+				key.Str = key.Raw[1 : len(key.Raw)-1]
+			} else {
+				key.Str = gjson.Parse(key.Raw).Str
+			}
+			for i = end; i < len(s) && (s[i] <= ' ' || s[i] == ':'); i++ {
+			}
+			if i == len(s) {
+				return
+			}
+		} else {
+			key.Num++
+		}
+		end := ix.valueEnd(s, i, off)
+		var value gjson.Result
+		if c := s[i]; c == '{' || c == '[' {
+			value = gjson.Result{Type: gjson.JSON, Raw: s[i:end]}
+		} else if c == '"' && !hasEscape(s[i:end]) {
+			value = gjson.Result{Type: gjson.String, Raw: s[i:end], Str: s[i+1 : end-1]}
+		} else {
+			value = gjson.Parse(s[i:end])
+		}
+		value.Index = i + t.Index
+		if !fn(key, value) {
+			return
+		}
+		i = end
+	}
+}
+
+func hasEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			return true
+		}
+	}
+	return false
+}
