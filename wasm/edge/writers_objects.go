@@ -20,8 +20,8 @@ import (
 // directory's object through a Transport; the directory's object judges the directory's
 // batches, holds the claims, and has an agency's object settle a claim that holds up another
 // batch. Front (the worker's isolates) sends each batch to its shard's object. The objects are
-// tested here in one process, every step carried as bytes; the worker does not run them yet
-// (it still runs one Ledger object, which serves the streamed export's pieces).
+// tested here in one process, every step carried as bytes; the worker runs each as a Shard
+// Durable Object (wasm/worker), the directory's also serving the readers and the export's pieces.
 
 // RestoreDirectoryObject is the directory's writer as an object of its own: its journals hold
 // the seed's checkpoint and the directory's journal; every agency is another object, reached
