@@ -61,7 +61,8 @@ test-worker: worker worker-deps
 
 ## bench-edge: the edge figures: wasm size, the reader isolate's memory (GET /v1/readers) on
 ## 40 agencies, check latency in workerd against a plain JavaScript worker, accepted edits per
-## second (EDITS, CHECKS, SKIP_LARGE=1 to tune; READERS_ONLY=1 stops after the memory).
+## second (EDITS, CHECKS, SKIP_LARGE=1 to tune; READERS_ONLY=1 stops after the memory;
+## AGENCY_EDITS_ONLY=1 measures only edits of 8 agencies' objects at once against one alone).
 bench-edge: worker worker-deps
 	node $(WORKER)/test/figures.mjs
 
