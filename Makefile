@@ -53,14 +53,16 @@ $(WORKER)/node_modules/.package-lock.json: $(WORKER)/package-lock.json
 	@touch $@
 
 ## test-worker: the worker in real workerd: the AuthZEN conformance corpus, who may call, bad
-## bodies, concurrent edits with a restart in the middle; the export streamed against the
-## native bytes; then identity-provider tokens against a local JWKS server (one wrangler at a time).
+## bodies, concurrent edits with a restart in the middle; the writers' objects stopped between
+## the claim protocol's steps, and two hires of one person at once; the export streamed against
+## the native bytes; then identity-provider tokens against a local JWKS server (one wrangler at a time).
 test-worker: worker worker-deps
-	node --test --test-concurrency=1 $(WORKER)/test/edge.test.mjs $(WORKER)/test/shards.test.mjs $(WORKER)/test/export.test.mjs $(WORKER)/test/jwks.test.mjs
+	node --test --test-concurrency=1 $(WORKER)/test/edge.test.mjs $(WORKER)/test/objects.test.mjs $(WORKER)/test/shards.test.mjs $(WORKER)/test/export.test.mjs $(WORKER)/test/jwks.test.mjs
 
 ## bench-edge: the edge figures: wasm size, the reader isolate's memory (GET /v1/readers) on
 ## 40 agencies, check latency in workerd against a plain JavaScript worker, accepted edits per
-## second (EDITS, CHECKS, SKIP_LARGE=1 to tune; READERS_ONLY=1 stops after the memory).
+## second (EDITS, CHECKS, SKIP_LARGE=1 to tune; READERS_ONLY=1 stops after the memory;
+## AGENCY_EDITS_ONLY=1 measures only edits of 8 agencies' objects at once against one alone).
 bench-edge: worker worker-deps
 	node $(WORKER)/test/figures.mjs
 

@@ -233,8 +233,9 @@ func (w *Writers) ExportAgency(_ context.Context, agency string, at Versions) (i
 	return exportAgency(w.exportCut(at))(agency, at)
 }
 
-// The head travels from the writer to the readers (the Ledger's GET /export, wasm/worker) in
-// a binary form read without trusting it, as the directory index's (directory_codec.go):
+// The head travels from the writer to the readers (the directory's object's GET /export,
+// wasm/worker) in a binary form read without trusting it, as the directory index's
+// (directory_codec.go):
 //
 //	"connsec.export/1\n", open, n, then for each agency: id, gap, bytes; then close
 //

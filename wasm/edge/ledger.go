@@ -20,8 +20,8 @@ import (
 )
 
 // Journal is the durable storage of one shard's writer: the log of the batches accepted on
-// the shard and the answers kept by Idempotency-Key. In the worker it is the Ledger Durable
-// Object's SQLite storage; natively it is memory.
+// the shard and the answers kept by Idempotency-Key. In the worker it is a Shard Durable
+// Object's SQLite storage (wasm/worker/journal_js.go); natively it is memory.
 type Journal interface {
 	// Kept returns the answer kept under key and the hash of its batch.
 	Kept(key string) (hash string, a Answer, found bool, err error)

@@ -11,8 +11,8 @@ import (
 )
 
 // Source is what a reader asks the writers: the newest versions, the accepted batches after
-// a version of the whole state, and the whole state. The Ledger is one natively; in the worker
-// it is the Ledger Durable Object (wasm/worker).
+// a version of the whole state, and the whole state. The Writers (and the whole-model Ledger)
+// are one natively; in the worker it is the directory's Shard Durable Object (wasm/worker).
 type Source interface {
 	// Newest is the version of every shard now; false when nothing has been seeded.
 	Newest(ctx context.Context) (Versions, bool, error)

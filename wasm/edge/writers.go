@@ -29,8 +29,7 @@ import (
 //
 // Writers serve Store, Source and ShardSource (the reads compose the whole state from every
 // shard's newest state): they are the native server's store. As objects of their own
-// (writers_objects.go), each shard's writer can be a Durable Object; the worker still runs the
-// Ledger.
+// (writers_objects.go), each shard's writer is a Durable Object in the worker (wasm/worker).
 type Writers struct {
 	journals Journals
 	now      func() time.Time

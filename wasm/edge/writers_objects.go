@@ -20,8 +20,8 @@ import (
 // directory's object through a Transport; the directory's object judges the directory's
 // batches, holds the claims, and has an agency's object settle a claim that holds up another
 // batch. Front (the worker's isolates) sends each batch to its shard's object. The objects are
-// tested here in one process, every step carried as bytes; the worker does not run them yet
-// (it still runs one Ledger object, which serves the streamed export's pieces).
+// tested here in one process, every step carried as bytes; the worker runs each as a Shard
+// Durable Object (wasm/worker), the directory's also serving the readers and the export's pieces.
 
 // RestoreDirectoryObject is the directory's writer as an object of its own: its journals hold
 // the seed's checkpoint and the directory's journal; every agency is another object, reached
@@ -211,6 +211,18 @@ type agencyStateAnswer struct {
 	State   json.RawMessage `json:"state,omitempty"`
 }
 
+// wire is the answer as it is sent, its state byte for byte as the agency's writer holds it
+// (json.Marshal would compact it, and the export is the whole state's bytes).
+func (st agencyStateAnswer) wire() ([]byte, error) {
+	state := st.State
+	st.State = nil
+	out, err := json.Marshal(st)
+	if err != nil || state == nil {
+		return out, err
+	}
+	return append(append(append(out[:len(out)-1], `,"state":`...), state...), '}'), nil
+}
+
 // askState asks agency a's object for its state when newer than version since.
 func (w *Writers) askState(a string, since int64) (agencyStateAnswer, error) {
 	var st agencyStateAnswer
@@ -361,7 +373,7 @@ func (w *Writers) objectStep(step string, body []byte) (out []byte, handled bool
 				st.Last = es[len(es)-1].Version
 			}
 		}
-		out, err := json.Marshal(st)
+		out, err := st.wire()
 		return out, true, err
 	case "entries":
 		if aw == nil {

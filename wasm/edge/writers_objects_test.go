@@ -352,3 +352,33 @@ func TestObjectsStartFromTheSeedAndRouteExactly(t *testing.T) {
 		t.Fatalf("a batch of two agencies sent to Albany's object: %v %s", err, raw)
 	}
 }
+
+// The directory's object composes the whole state of the very bytes each agency's writer
+// holds, as the in-process writers do: a state sent between objects is not re-encoded (the
+// export is that document, byte for byte).
+func TestObjectsWholeIsTheWritersBytes(t *testing.T) {
+	ctx := context.Background()
+	w, err := NewMemoryWriters(exampleSnapshot(t), writersClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, f := seededObjects(t, exampleSnapshot(t))
+	batch := []byte(`{"actor": "p-admin", "edits": [{"op": "add_staff", "agency": "ag-sta", "person": "p-bytes-1", "name": "Bea Bytes", "nt_account": "bbytes"}]}`)
+	for _, s := range []Store{w, f} {
+		if a, err := s.Submit(ctx, batch, "bytes-1"); err != nil || a.Status != 200 {
+			t.Fatalf("add_staff: %v %s", err, a.Body)
+		}
+	}
+	want, _, err := w.Whole()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := o.whole(t)
+	if string(got) != string(want) {
+		i := 0
+		for i < min(len(got), len(want)) && got[i] == want[i] {
+			i++
+		}
+		t.Fatalf("the objects' whole state (%d bytes) is not the writers' (%d bytes); from byte %d:\nobjects: %.120s\nwriters: %.120s", len(got), len(want), i, got[i:], want[i:])
+	}
+}

@@ -24,7 +24,7 @@ const admin = token(secret, "p-admin", { exp: Math.floor(Date.now() / 1000) + 8 
 const seeded = await fetch(w.url + "/v1/snapshot", { method: "PUT", body: snapshot, headers: { authorization: `Bearer ${admin}` } });
 const seedBody = await seeded.json();
 const version = seedBody.version;
-console.log(seeded.status === 200 ? `seeded the example snapshot (state ${version})` : `the ledger already holds a snapshot (state ${version}); its state is in wasm/worker/.wrangler`);
+console.log(seeded.status === 200 ? `seeded the example snapshot (state ${version})` : `the writers already hold a snapshot (state ${version}); their state is in wasm/worker/.wrangler`);
 
 const ttl = { exp: Math.floor(Date.now() / 1000) + 8 * 3600 };
 console.log(`

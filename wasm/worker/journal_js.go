@@ -10,9 +10,9 @@ import (
 	"github.com/connsec/connsec/wasm/edge"
 )
 
-// sqlJournals is the Ledger Durable Object's storage as Go sees it: ledger.mjs hands over an
-// object whose functions run its SQLite statements synchronously, every shard's rows keyed by
-// the shard's name; what to store, and when, is decided here (edge.Ledger).
+// sqlJournals is a Shard Durable Object's storage as Go sees it: shard.mjs hands over an
+// object whose functions run its SQLite statements synchronously, the rows keyed by the
+// shard's name; what to store, and when, is decided here (edge.Writers).
 type sqlJournals struct {
 	js js.Value
 }
@@ -84,13 +84,29 @@ func (j sqlJournal) Kept(key string) (string, edge.Answer, bool, error) {
 	return kept.Hash, kept.Answer, true, nil
 }
 
+// Record hands the record to the object's storage with its state as a text of its own (an
+// agency object, or the directory's state: megabytes that JavaScript need not read through).
 func (j sqlJournal) Record(r edge.Record) error {
+	state := js.Null()
+	if r.State != nil {
+		state = js.ValueOf(string(r.State))
+		r.State = nil
+	}
 	text, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	_, err = j.call("record", j.shard, string(text))
+	_, err = j.call("record", j.shard, string(text), state)
 	return err
+}
+
+// State is the shard's newest state and its version (nil: none recorded).
+func (j sqlJournal) State() (json.RawMessage, int64, error) {
+	v, err := j.call("state", j.shard)
+	if err != nil || v.IsNull() || v.IsUndefined() {
+		return nil, 0, err
+	}
+	return json.RawMessage(v.Get("state").String()), int64(v.Get("version").Int()), nil
 }
 
 func (j sqlJournal) Entries(since int64) ([]edge.LogEntry, error) {

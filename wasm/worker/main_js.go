@@ -1,18 +1,19 @@
 //go:build js && wasm
 
-// Command worker is connsec at the edge (SPEC §10, README "Architecture"): one Go module that
-// a Cloudflare Worker runs in two roles, each serving the API (package edge) through
-// syumai/workers from one long-lived instance. In the worker's isolates it answers the AuthZEN
+// Command worker is connsec at the edge (SPEC §10, README "The edge"): one Go module that a
+// Cloudflare Worker runs in two roles, each from one long-lived instance. In the worker's
+// isolates (the front) it serves the API (package edge) through syumai/workers: the AuthZEN
 // routes and the coordinator's read routes from the agency read models it keeps (edge.Shards);
-// only what-ifs that reach past one agency, suggest and the administrator's whole snapshot still
-// load a read model of the whole state, each cached per isolate. In the Ledger Durable Object it is the single writer: edits
-// and seeds are routed there, judged by edge.Ledger and recorded in the journal of the shard
-// each acts on, in the object's storage.
+// only what-ifs that reach past one agency, suggest and the administrator's whole snapshot
+// still load a read model of the whole state, each cached per isolate; edits and seeds are
+// authenticated there and sent on to the writers (edge.Front). In a Shard Durable Object it is
+// the writer of one shard: an agency (edge.RestoreAgencyObject) or the directory
+// (edge.RestoreDirectoryObject), over the object's SQLite storage, taking the steps the other
+// objects and the isolates send it; the directory's object also answers the readers' questions
+// and the export's pieces (objects_js.go).
 package main
 
 import (
-	"context"
-	"net/http"
 	"syscall/js"
 	"time"
 
@@ -25,51 +26,20 @@ func main() {
 	runtime := js.Global().Get("context")
 	binding := runtime.Get("binding")
 	tuneGC() // until a model is loaded the heap is small
-
-	var store edge.Store = &edge.Reader{Source: ledgerSource{}, Fresh: freshFor, Now: time.Now, Loaded: tuneGC}
-	shards := &edge.Shards{Source: ledgerSource{}, Fresh: freshFor, Now: time.Now, Budget: shardBudget, Loaded: tuneGC}
-	if runtime.Get("role").String() == "ledger" {
-		ledger, err := edge.RestoreLedger(sqlJournals{js: runtime.Get("journal")}, time.Now)
-		if err != nil {
-			binding.Set("bootError", err.Error())
-			workers.Ready()
-			select {}
-		}
-		tuneGC()
-		binding.Set("ledgerVersions", js.FuncOf(func(js.Value, []js.Value) any {
-			if v, seeded := ledger.Versions(); seeded {
-				return v.String()
-			}
-			return js.Null()
-		}))
-		binding.Set("ledgerSnapshot", js.FuncOf(func(js.Value, []js.Value) any {
-			if doc := ledger.Snapshot(); doc != nil {
-				return string(doc)
-			}
-			return js.Null()
-		}))
-		exposeShards(binding, ledger)
-		store, shards = seedTuned{ledger}, nil // the Ledger answers edits and seeds, not evaluations
+	if runtime.Get("role").String() == "shard" {
+		serveShard(runtime, binding)
 	}
+	reader := &edge.Reader{Source: directorySource{}, Fresh: freshFor, Now: time.Now, Loaded: tuneGC}
+	store := &edge.Front{Reader: reader, Source: directorySource{}, Transport: objects{}, Fresh: routeFor}
+	shards := &edge.Shards{Source: directorySource{}, Fresh: freshFor, Now: time.Now, Budget: shardBudget, Loaded: tuneGC}
 	// A token configuration that cannot be used is answered on every request (edge.New).
 	tokens, _ := edge.TokensFromEnv(cloudflare.Getenv)
 	tokens.Fetch = fetchKeySet
 	h := edge.New(edge.Config{Store: store, Shards: shards, Secret: []byte(cloudflare.Getenv("CONNSEC_JWT_SECRET")),
 		Tokens: tokens, SeedAdmin: cloudflare.Getenv("CONNSEC_SEED_ADMIN")})
 	// The instance lives as long as its isolate and serves request after request; see
-	// keepAlive for why every answer is handed over whole.
+	// keepAlive for how an answer is handed over (whole, or streamed when the handler flushes).
 	workers.ServeNonBlock(keepAlive(h))
 	workers.Ready()
 	select {}
-}
-
-// seedTuned tunes the collector once a seed has loaded the first model.
-type seedTuned struct{ *edge.Ledger }
-
-func (s seedTuned) Seed(ctx context.Context, snapshot []byte) (edge.Answer, error) {
-	a, err := s.Ledger.Seed(ctx, snapshot)
-	if err == nil && a.Status == http.StatusOK {
-		tuneGC()
-	}
-	return a, err
 }

@@ -26,7 +26,7 @@ func TestListenAddr(t *testing.T) {
 	}
 }
 
-// The native server answers the AuthZEN routes from agency read models over its Ledger: an
+// The native server answers the AuthZEN routes from agency read models over its Writers: an
 // evaluation loads the shard of the page's agency, and GET /v1/readers shows it.
 func TestNativeServerReadsFromShards(t *testing.T) {
 	secret := "native-test-secret-of-32-bytes!!"

@@ -3,15 +3,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"encoding"
-	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
-	"syscall/js"
 
 	"github.com/connsec/connsec/wasm/edge"
+	"github.com/syumai/workers/cloudflare"
 )
 
 // shardBudget is the estimated memory an isolate keeps for agency read models (edge.Shards):
@@ -19,89 +19,83 @@ import (
 // so the budget is half of edge.DefaultShardBudget.
 const shardBudget = 32 << 20
 
-// The Ledger Durable Object answers the readers' shard questions (edge.ShardSource) through
-// ledger.mjs, which only carries what Go says: the status, the type, the versions of the state
-// the answer was cut from, and the body.
-//
-//	GET /directory                the directory index (edge.DirectoryIndex.MarshalBinary)
-//	GET /agency?id=ID             the agency's shard document (evaluator's AgencyShard)
-//	GET /export?at=T              the export's head at the state T (edge.ExportHead.MarshalBinary)
-//	GET /export/agency?id=ID&at=T the agency's object in the document at the state T
-//
-// 404 before a seed, 409 for an export's state the Ledger no longer keeps, 422 for an agency
-// the state does not have.
-func exposeShards(binding js.Value, ledger *edge.Ledger) {
-	binding.Set("ledgerDirectory", js.FuncOf(func(js.Value, []js.Value) any {
-		d, v, err := ledger.Directory(context.Background())
-		return carriedBinary(v, d, err)
-	}))
-	binding.Set("ledgerAgency", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if len(args) == 0 || args[0].Type() != js.TypeString {
-			return refusal(errors.New("name the agency: /agency?id=<agency id>"))
-		}
-		doc, v, err := ledger.AgencyShard(context.Background(), args[0].String())
-		if err != nil {
-			return refusal(err)
-		}
-		return carried(http.StatusOK, "application/json", v, doc)
-	}))
-	exposeExport(binding, ledger)
-}
+// objects is the Transport between the Shard Durable Objects (edge.Transport), and from an
+// isolate to them: a step is a POST /step/<name> to the object named "directory" or
+// "agency:<id>" (idFromName), which shard.mjs hands to that object's Go instance (serveStep).
+type objects struct{}
 
-// carried is an answer for ledger.mjs to carry: {status, type, versions, body}.
-func carried(status int, typ string, v edge.Versions, body []byte) any {
-	arr := js.Global().Get("Uint8Array").New(len(body))
-	js.CopyBytesToJS(arr, body)
-	return map[string]any{"status": status, "type": typ, "versions": v.String(), "body": arr}
-}
-
-// carriedBinary carries m in its binary form, or the error that kept it from being made.
-func carriedBinary(v edge.Versions, m encoding.BinaryMarshaler, err error) any {
+func (objects) Send(ctx context.Context, object, step string, body []byte) ([]byte, error) {
+	res, out, err := ask(ctx, object, http.MethodPost, "/step/"+step, body)
 	if err != nil {
-		return refusal(err)
+		return nil, err
 	}
-	raw, err := m.MarshalBinary()
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("the writer of %s answered %d: %s", object, res.StatusCode, out)
+	}
+	return out, nil
+}
+
+// ask sends one request to the Shard object named object and reads its answer whole.
+func ask(ctx context.Context, object, method, path string, body []byte) (*http.Response, []byte, error) {
+	res, err := open(ctx, object, method, path, body)
 	if err != nil {
-		return refusal(err)
+		return nil, nil, err
 	}
-	return carried(http.StatusOK, "application/octet-stream", v, raw)
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	return res, out, err
 }
 
-// refusal carries an error: 404 before a seed, 409 for an export's state no longer kept, 422
-// for anything else asked that the state does not have.
-func refusal(err error) any {
-	status := http.StatusUnprocessableEntity
-	switch {
-	case errors.Is(err, edge.ErrNotSeeded):
-		status = http.StatusNotFound
-	case errors.Is(err, edge.ErrExportMoved):
-		status = http.StatusConflict
+// open sends one request to the Shard object named object; its answer's body is read as it
+// comes.
+func open(ctx context.Context, object, method, path string, body []byte) (*http.Response, error) {
+	ns, err := cloudflare.NewDurableObjectNamespace("SHARD")
+	if err != nil {
+		return nil, err
 	}
-	return carried(status, "text/plain", edge.Versions{}, []byte(err.Error()))
+	stub, err := ns.Get(ns.IdFromName(object))
+	if err != nil {
+		return nil, err
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "https://shard"+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-Connsec-Object", object)
+	res, err := stub.Fetch(req)
+	if err != nil {
+		return nil, fmt.Errorf("the writer of %s did not answer: %w", object, err)
+	}
+	return res, nil
 }
 
-// Directory and AgencyShard make the Ledger Durable Object an isolate's edge.ShardSource, with
-// Newest (store_js.go): the isolate's edge.Shards answers the AuthZEN routes from the agency
-// models it loads from these documents.
-func (s ledgerSource) Directory(ctx context.Context) (*edge.DirectoryIndex, edge.Versions, error) {
+// Directory and AgencyShard make the directory's object an isolate's edge.ShardSource, with
+// Newest (store_js.go) and the export's pieces (export_js.go): the isolate's edge.Shards
+// answers the AuthZEN routes from the agency models it loads from these documents.
+func (s directorySource) Directory(ctx context.Context) (*edge.DirectoryIndex, edge.Versions, error) {
 	body, v, err := s.versioned(ctx, "/directory")
 	if err != nil {
 		return nil, edge.Versions{}, err
 	}
 	var d edge.DirectoryIndex
 	if err := d.UnmarshalBinary(body); err != nil {
-		return nil, edge.Versions{}, fmt.Errorf("the edit ledger's directory: %w", err)
+		return nil, edge.Versions{}, fmt.Errorf("the directory's index: %w", err)
 	}
 	return &d, v, nil
 }
 
-func (s ledgerSource) AgencyShard(ctx context.Context, agency string) ([]byte, edge.Versions, error) {
+func (s directorySource) AgencyShard(ctx context.Context, agency string) ([]byte, edge.Versions, error) {
 	return s.versioned(ctx, "/agency?id="+url.QueryEscape(agency))
 }
 
-// versioned asks the Ledger for a document and the versions of the state it was cut from.
-func (s ledgerSource) versioned(ctx context.Context, path string) ([]byte, edge.Versions, error) {
-	res, body, err := s.ledger(ctx, path)
+// versioned asks the directory's object for a document and the versions of the state it was
+// cut from.
+func (s directorySource) versioned(ctx context.Context, path string) ([]byte, edge.Versions, error) {
+	res, body, err := s.directory(ctx, path)
 	if err != nil {
 		return nil, edge.Versions{}, err
 	}
@@ -112,7 +106,7 @@ func (s ledgerSource) versioned(ctx context.Context, path string) ([]byte, edge.
 	case http.StatusConflict:
 		return nil, edge.Versions{}, edge.ErrExportMoved
 	default:
-		return nil, edge.Versions{}, fmt.Errorf("the edit ledger failed (%d): %s", res.StatusCode, body)
+		return nil, edge.Versions{}, fmt.Errorf("the directory's writer failed (%d): %s", res.StatusCode, body)
 	}
 	v, err := edge.ParseVersions(res.Header.Get("X-Connsec-Versions"))
 	return body, v, err

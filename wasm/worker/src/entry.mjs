@@ -1,8 +1,9 @@
 // The worker's entry: static assets (site/) are served by Workers before this runs; every
 // other request goes to one long-lived Go instance per isolate, which answers from its read
-// model and sends edits to the Ledger Durable Object. See README "Architecture".
+// models and sends edits and seeds to the writers, a Shard Durable Object per agency and one
+// for the directory. See README "The edge".
 import { startGo } from "./go.mjs";
-export { Ledger } from "./ledger.mjs";
+export { Shard } from "./shard.mjs";
 
 let front;
 
@@ -53,11 +54,14 @@ export default {
     if (body === undefined) {
       return Response.json({ error: { code: "too_large", message: "the request body is over the limit of what the service accepts" } }, { status: 413 });
     }
+    // Edits are authenticated here, then sent by Go (edge.Front) to the Shard object of the
+    // shard they act on. A seed is the whole state, and checking it (its seeder must be one of
+    // its administrators) loads all of it: the directory's object, which keeps it, does that,
+    // not a reader isolate, whose memory would never shrink back.
     const whole = new Request(request, { body });
-    // Edits and seeds are made by the one writer: the Ledger serves them with the same API.
-    const path = new URL(request.url).pathname;
-    if ((request.method === "POST" && path === "/v1/edits") || (request.method === "PUT" && path === "/v1/snapshot")) {
-      return env.LEDGER.get(env.LEDGER.idFromName("connsec")).fetch(whole);
+    if (request.method === "PUT" && new URL(request.url).pathname === "/v1/snapshot") {
+      whole.headers.set("x-connsec-object", "directory");
+      return env.SHARD.get(env.SHARD.idFromName("directory")).fetch(whole);
     }
     return go.handleRequest(whole);
   },

@@ -1,7 +1,7 @@
 // Starts one instance of the connsec Go module (build/app.wasm) and waits until it is ready.
 // The instance stays alive: its `binding` object carries handleRequest (the API, through
-// syumai/workers). `more` adds to what Go finds in its context (the Ledger's role and
-// journal).
+// syumai/workers). `more` adds to what Go finds in its context (a Shard object's role, name
+// and journal).
 import "../build/wasm_exec.js";
 import mod from "../build/app.wasm";
 

@@ -1,7 +1,8 @@
 // The edge figures of issue 6, measured in one run (`make bench-edge`): the worker's wasm size,
 // the reader isolate's memory on 40 agencies (READERS_ONLY=1 stops there), check latency
 // through workerd for a 500-staff agency and for the 5,000-staff / 50,000-page snapshot
-// against a plain JavaScript worker's floor, and accepted edits per second.
+// against a plain JavaScript worker's floor, and accepted edits per second (AGENCY_EDITS_ONLY=1:
+// only edits of 8 agencies at once against one alone; CONNSEC_TEST_PORT moves the worker's port).
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
@@ -92,6 +93,33 @@ async function editFigures(clients, per, keyedOnly = false) {
   });
 }
 
+// Edits of several agencies at once against one agency alone, on a generated state: each
+// agency's coordinator pushes keyed batches (a claim each: a worker ended and reinstated in
+// turn), one client per agency, so nothing conflicts; the agencies' Shard objects judge at the
+// same time, and every batch takes its steps through the one directory object.
+async function agencyEditFigures(snapshotPath, agencies, per) {
+  return withWorker(snapshotPath, async (w, snap) => {
+    const run = async (list) => {
+      const t0 = performance.now();
+      await Promise.all(list.map(async (a) => {
+        const coordinator = a.coordinators[0].person ?? a.coordinators[0];
+        const person = a.staff.findLast((r) => r.person !== coordinator && r.start <= snap.as_of && r.end == null && !(r.out_assignments ?? []).length).person;
+        const headers = { authorization: `Bearer ${token(secret, coordinator)}`, "content-type": "application/json" };
+        for (let i = 0; i < per; i++) {
+          const batch = { edits: [{ op: i % 2 ? "reinstate_staff" : "end_date_staff", agency: a.id, person }] };
+          const r = await fetch(w.url + "/v1/edits", { method: "POST", headers: { ...headers, "idempotency-key": `${a.id}-${list.length}-${i}` }, body: JSON.stringify(batch) });
+          if (r.status !== 200) throw new Error(`edit at ${a.id}: ${r.status} ${await r.text()}`);
+          await r.text();
+        }
+      }));
+      return (list.length * per) / ((performance.now() - t0) / 1000);
+    };
+    const one = await run(snap.agencies.slice(0, 1));
+    const many = await run(snap.agencies.slice(0, agencies));
+    console.log(`edits in Shard objects, ${snap.agencies.length} agencies: one agency alone ${one.toFixed(1)} accepted edits/s; ${agencies} agencies at once ${many.toFixed(1)} accepted edits/s (${per} each, keyed: a worker ended and reinstated in turn, a claim each)`);
+  });
+}
+
 // The reader isolate's memory (GET /v1/readers) on 40 agencies: fresh, after evaluations on
 // pages of 10 of them (the agency models it loads, within its budget), after the coordinator's
 // read routes on those 10 (an agency's view, lint, the report, profiles, /v1/me: from the same
@@ -147,6 +175,11 @@ const gen = (name, ...args) => {
   execFileSync("go", ["run", "./tools/connsec", "gen", ...args, "--out", out], { cwd: root });
   return out;
 };
+if (process.env.AGENCY_EDITS_ONLY) {
+  await agencyEditFigures(gen("agencies8.json", "--agencies", "8", "--staff", "800", "--pages", "4000", "--seed", "5"), 8, Number(process.env.EDITS || 40));
+  await rm(tmp, { recursive: true, force: true });
+  process.exit(0);
+}
 await readerFigures(gen("agencies40.json", "--agencies", "40", "--staff", "4000", "--pages", "40000", "--seed", "3"));
 if (process.env.READERS_ONLY) { await rm(tmp, { recursive: true, force: true }); process.exit(0); }
 

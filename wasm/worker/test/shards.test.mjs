@@ -1,4 +1,4 @@
-// The worker's readers answer from agency read models (edge.Shards over the Ledger's
+// The worker's readers answer from agency read models (edge.Shards over the directory object's
 // /directory and /agency?id=): on a generated snapshot of six agencies, a few hundred
 // evaluations — single and in batches — through workerd are answered with the very bytes the
 // native server (go run ./wasm/worker, also over Shards) gives, and GET /v1/readers reports the
