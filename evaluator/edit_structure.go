@@ -164,6 +164,10 @@ type structure struct {
 	c    *compiler
 	snap *snapshot
 	own  map[string]bool // the lists copied already
+	// fields are the segments of elements the edit rewrote, at their places once its
+	// removals are made; rewritten the ids of the pages among them (rewrote)
+	fields    map[segKey][]byte
+	rewritten map[string]bool
 }
 
 func (st *structure) once(what string) bool {
@@ -253,14 +257,17 @@ func (m *Model) withStructure(e *edit) (next *Model, problem *Problem, ok bool) 
 		}
 	}
 	r := &reader{}
-	st := &structure{m: m, n: &n, c: &compiler{reader: r, m: &n}, snap: &snap, own: map[string]bool{}}
+	st := &structure{m: m, n: &n, c: &compiler{reader: r, m: &n}, snap: &snap, own: map[string]bool{}, fields: fields}
+	if !st.movePages(fields, e.removed) {
+		return nil, nil, false
+	}
 	for _, k := range e.removed {
 		var ok bool
 		switch k.sort {
 		case segPage:
 			ok = st.removePage(k.agency, int(k.i))
 		case segUnit:
-			ok = st.removeUnit(k.agency, int(k.i), fields)
+			ok = st.removeUnit(k.agency, int(k.i))
 		}
 		if !ok {
 			return nil, nil, false
