@@ -492,8 +492,10 @@ func (st *structure) removePage(a int32, i int) bool {
 	st.pages()
 	st.units()
 	st.pageIdx()
+	id := P.src.ID // P.src is overwritten as the list closes up
+	st.pageList(a) // copied once for every page the edit moves or removes
 	A := &st.snap.Agencies[a]
-	A.Pages = slices.Delete(slices.Clone(A.Pages), i, i+1)
+	A.Pages = slices.Delete(A.Pages, i, i+1)
 	if len(A.Pages) == 0 {
 		A.Pages = nil
 	}
@@ -509,7 +511,7 @@ func (st *structure) removePage(a int32, i int) bool {
 	for j, y := range n.agencies[a].pages {
 		n.pages[y].src = &A.Pages[j]
 	}
-	n.pageIdx.del(P.src.ID)
+	n.pageIdx.del(id)
 	n.pages = slices.Delete(n.pages, int(x), int(x)+1)
 	if n.pageHot != nil {
 		n.pageHot = slices.Delete(n.pageHot, int(x), int(x)+1)
