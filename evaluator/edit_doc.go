@@ -318,8 +318,8 @@ func closeOf(base []byte, list []span) (int, bool) {
 
 // cutFor is the range of base that deleting element i of a list removes, as sjson deletes it:
 // from the comma before it, or, for the first element, up to the comma after it. false when
-// that range cannot be found in base alone (it would meet a range cut already, or an element
-// added after it).
+// that range cannot be found in base alone (it would share bytes with a range cut already, or
+// meet an element added after it).
 func (d *docSpans) cutFor(base []byte, list []span, i int) (span, bool) {
 	s := list[i]
 	if s.start < 0 || s.start == s.end {
@@ -349,8 +349,8 @@ func (d *docSpans) cutFor(base []byte, list []span, i int) (span, bool) {
 			c = span{s.start, s.end}
 		}
 	}
-	for _, o := range d.cuts {
-		if o.start <= c.end && c.start <= o.end {
+	for _, o := range d.cuts { // ranges that only touch, as neighbours deleted, are cut both
+		if o.start < c.end && c.start < o.end {
 			return span{}, false
 		}
 	}

@@ -47,7 +47,7 @@ func TestIncrementalEqualsReload(t *testing.T) {
 	}
 	defer func(n int) { maxPatches = n }(maxPatches)
 	maxPatches = 16 // models write their document out often, and keep patches in between
-	accepted, refused, firstLints, structural := 0, 0, 0, 0
+	accepted, refused, firstLints, structural, consolidated := 0, 0, 0, 0, 0
 	for di, data := range docs {
 		m, err := Load(data)
 		if err != nil {
@@ -86,36 +86,13 @@ func TestIncrementalEqualsReload(t *testing.T) {
 			accepted++
 			if ch.byID() {
 				structural++
+				if strings.Contains(string(raw), `"consolidate_units"`) {
+					consolidated++
+				}
 			}
 			what := fmt.Sprintf("doc %d batch %s", di, raw)
 			compareModels(t, what, inc, rel)
-			// the diffs that read only what a known change reaches equal those reading all
-			people := m.changedPeople(rel)
-			if d := cmp.Diff(people, m.changedPeopleAfter(inc, ch)); d != "" {
-				t.Fatalf("%s: changed people differ (-all +known change):\n%s", what, d)
-			}
-			all := m.accessDiff(rel, people)
-			after, counts := m.accessDiffAfter(inc, people, ch, -1)
-			if d := cmp.Diff(all, after); d != "" {
-				t.Fatalf("%s: access diffs differ (-all +known change):\n%s", what, d)
-			}
-			// a diff cut to its first rows lists those rows and counts every change
-			if d := cmp.Diff(tallyChanges(all), counts, cmp.AllowUnexported(diffCounts{})); d != "" {
-				t.Fatalf("%s: the diff's counts differ (-all +known change):\n%s", what, d)
-			}
-			first, cut := m.accessDiffAfter(inc, people, ch, 2)
-			if d := cmp.Diff(firstChanges(all, 2), first, cmpopts.EquateEmpty()); d != "" || cut != counts {
-				t.Fatalf("%s: the first 2 rows of the diff differ (-all +cut):\n%s", what, d)
-			}
-			if d := cmp.Diff(lintDiff(m.lintAll(), rel.lintAll()), m.lintDiffAfter(inc, ch)); d != "" {
-				t.Fatalf("%s: lint changes differ (-all +known change):\n%s", what, d)
-			}
-			if d := cmp.Diff(rel.lintAll(), inc.Lint()); d != "" {
-				t.Fatalf("%s: the findings kept by scope differ from Lint (-Lint +kept):\n%s", what, d)
-			}
-			if d := cmp.Diff(inc.findLintScopes(), inc.lintScopes(), cmp.AllowUnexported(lintScopes{}), cmpopts.EquateEmpty()); d != "" {
-				t.Fatalf("%s: the lint scopes found from the model before differ (-found anew +from before):\n%s", what, d)
-			}
+			compareChanges(t, what, m, inc, rel, ch)
 			m = inc
 		}
 	}
@@ -125,10 +102,44 @@ func TestIncrementalEqualsReload(t *testing.T) {
 	if firstLints == 0 {
 		t.Error("no first what-if after a load was linted in the scopes it reaches")
 	}
-	if structural == 0 {
-		t.Error("no batch added or removed elements without a reload")
+	if structural == 0 || consolidated == 0 {
+		t.Errorf("%d batches added or removed elements without a reload, %d of them consolidating units: both should be some", structural, consolidated)
 	}
-	t.Logf("%d batches accepted (%d adding or removing elements without a reload), %d refused, %d first lint changes after a load", accepted, structural, refused, firstLints)
+	t.Logf("%d batches accepted (%d adding or removing elements without a reload, %d of them consolidating units), %d refused, %d first lint changes after a load", accepted, structural, consolidated, refused, firstLints)
+}
+
+// compareChanges: the changes the what-if finds from what batch ch changed in m (inc, applied
+// in place) equal those found by comparing m with the reloaded rel in full: the people, the
+// access rows, their counts and first rows, the lint changes and the findings kept by scope.
+func compareChanges(t *testing.T, what string, m, inc, rel *Model, ch *changeSet) {
+	t.Helper()
+	// the diffs that read only what a known change reaches equal those reading all
+	people := m.changedPeople(rel)
+	if d := cmp.Diff(people, m.changedPeopleAfter(inc, ch)); d != "" {
+		t.Fatalf("%s: changed people differ (-all +known change):\n%s", what, d)
+	}
+	all := m.accessDiff(rel, people)
+	after, counts := m.accessDiffAfter(inc, people, ch, -1)
+	if d := cmp.Diff(all, after); d != "" {
+		t.Fatalf("%s: access diffs differ (-all +known change):\n%s", what, d)
+	}
+	// a diff cut to its first rows lists those rows and counts every change
+	if d := cmp.Diff(tallyChanges(all), counts, cmp.AllowUnexported(diffCounts{})); d != "" {
+		t.Fatalf("%s: the diff's counts differ (-all +known change):\n%s", what, d)
+	}
+	first, cut := m.accessDiffAfter(inc, people, ch, 2)
+	if d := cmp.Diff(firstChanges(all, 2), first, cmpopts.EquateEmpty()); d != "" || cut != counts {
+		t.Fatalf("%s: the first 2 rows of the diff differ (-all +cut):\n%s", what, d)
+	}
+	if d := cmp.Diff(lintDiff(m.lintAll(), rel.lintAll()), m.lintDiffAfter(inc, ch)); d != "" {
+		t.Fatalf("%s: lint changes differ (-all +known change):\n%s", what, d)
+	}
+	if d := cmp.Diff(rel.lintAll(), inc.Lint()); d != "" {
+		t.Fatalf("%s: the findings kept by scope differ from Lint (-Lint +kept):\n%s", what, d)
+	}
+	if d := cmp.Diff(inc.findLintScopes(), inc.lintScopes(), cmp.AllowUnexported(lintScopes{}), cmpopts.EquateEmpty()); d != "" {
+		t.Fatalf("%s: the lint scopes found from the model before differ (-found anew +from before):\n%s", what, d)
+	}
 }
 
 // compareModels: inc, from the incremental path, equals rel, from reloading, and both equal
@@ -224,7 +235,7 @@ func randomEditBatch(r *rand.Rand, doc gjson.Result) []byte {
 	var edits []map[string]any
 	for n := 1 + r.IntN(3); n > 0; n-- {
 		var e map[string]any
-		switch r.IntN(32) {
+		switch r.IntN(34) {
 		case 31:
 			e = map[string]any{"op": "create_unit", "agency": ag, "unit": map[string]any{"id": "u-new" + strconv.Itoa(r.IntN(1000)), "name": "New", "temporary": r.IntN(4) == 0}}
 		case 30:
@@ -255,8 +266,13 @@ func randomEditBatch(r *rand.Rand, doc gjson.Result) []byte {
 			e = map[string]any{"op": "add_staff", "agency": ag, "person": "p-new" + strconv.Itoa(r.IntN(1000)), "name": "New", "nt_account": "new"}
 		case 17, 18:
 			e = map[string]any{"op": "propagate_defaults", "page": pageOf("organization", "department", "project", "individual"), "kind": kinds[r.IntN(len(kinds))]}
-		case 19:
-			e = map[string]any{"op": "consolidate_units", "agency": ag, "from": []string{unit()}, "into": unit()}
+		case 19, 32, 33:
+			// one to three units, a unit named twice or the unit they go into among them now and then
+			from := []string{unit()}
+			for j := r.IntN(3); j > 0; j-- {
+				from = append(from, unit())
+			}
+			e = map[string]any{"op": "consolidate_units", "agency": ag, "from": from, "into": unit()}
 		case 20:
 			e = map[string]any{"op": "create_page", "page": map[string]any{"id": "pg-new" + strconv.Itoa(r.IntN(1000)), "kind": "item", "parent": page(), "title": "New"}}
 		case 21:

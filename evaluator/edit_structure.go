@@ -164,6 +164,10 @@ type structure struct {
 	c    *compiler
 	snap *snapshot
 	own  map[string]bool // the lists copied already
+	// fields are the segments of elements the edit rewrote, at their places once its
+	// removals are made; rewritten the ids of the pages among them (rewrote)
+	fields    map[segKey][]byte
+	rewritten map[string]bool
 }
 
 func (st *structure) once(what string) bool {
@@ -253,14 +257,17 @@ func (m *Model) withStructure(e *edit) (next *Model, problem *Problem, ok bool) 
 		}
 	}
 	r := &reader{}
-	st := &structure{m: m, n: &n, c: &compiler{reader: r, m: &n}, snap: &snap, own: map[string]bool{}}
+	st := &structure{m: m, n: &n, c: &compiler{reader: r, m: &n}, snap: &snap, own: map[string]bool{}, fields: fields}
+	if !st.movePages(fields, e.removed) {
+		return nil, nil, false
+	}
 	for _, k := range e.removed {
 		var ok bool
 		switch k.sort {
 		case segPage:
 			ok = st.removePage(k.agency, int(k.i))
 		case segUnit:
-			ok = st.removeUnit(k.agency, int(k.i), fields)
+			ok = st.removeUnit(k.agency, int(k.i))
 		}
 		if !ok {
 			return nil, nil, false
@@ -485,8 +492,10 @@ func (st *structure) removePage(a int32, i int) bool {
 	st.pages()
 	st.units()
 	st.pageIdx()
+	id := P.src.ID // P.src is overwritten as the list closes up
+	st.pageList(a) // copied once for every page the edit moves or removes
 	A := &st.snap.Agencies[a]
-	A.Pages = slices.Delete(slices.Clone(A.Pages), i, i+1)
+	A.Pages = slices.Delete(A.Pages, i, i+1)
 	if len(A.Pages) == 0 {
 		A.Pages = nil
 	}
@@ -502,7 +511,7 @@ func (st *structure) removePage(a int32, i int) bool {
 	for j, y := range n.agencies[a].pages {
 		n.pages[y].src = &A.Pages[j]
 	}
-	n.pageIdx.del(P.src.ID)
+	n.pageIdx.del(id)
 	n.pages = slices.Delete(n.pages, int(x), int(x)+1)
 	if n.pageHot != nil {
 		n.pageHot = slices.Delete(n.pageHot, int(x), int(x)+1)

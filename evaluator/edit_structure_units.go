@@ -3,12 +3,16 @@ package evaluator
 import (
 	"maps"
 	"slices"
+
+	"github.com/tidwall/gjson"
 )
 
-// removeUnit removes units[i] of agency a, once nothing names it but the records this edit
-// rewrites (fields). The units after it move one place down, and so do the entries that name
-// them (unitEntries).
-func (st *structure) removeUnit(a int32, i int, fields map[segKey][]byte) bool {
+// removeUnit removes units[i] of agency a, once nothing names it but the records and pages
+// this edit rewrites (st.fields: consolidate_units, SPEC §5.2, names the unit it went into
+// in their place; the rewritten pages are compiled again after). The units after it move one
+// place down, and so do the entries that name them (unitEntries).
+func (st *structure) removeUnit(a int32, i int) bool {
+	fields := st.fields
 	n := st.n
 	u := n.agencies[a].units[i]
 	if n.units[u].deptPage >= 0 {
@@ -29,6 +33,9 @@ func (st *structure) removeUnit(a int32, i int, fields map[segKey][]byte) bool {
 	}
 	for x := range n.pages {
 		P := &n.pages[x]
+		if st.rewrote(P.src.ID) {
+			continue // compiled again from its segment
+		}
 		if P.own != nil && named(P.own) {
 			return false
 		}
@@ -124,6 +131,19 @@ func (st *structure) removeUnit(a int32, i int, fields map[segKey][]byte) bool {
 		}
 	}
 	return true
+}
+
+// rewrote says whether the edit rewrote the page with this id.
+func (st *structure) rewrote(id string) bool {
+	if st.rewritten == nil {
+		st.rewritten = map[string]bool{}
+		for k, b := range st.fields {
+			if k.sort == segPage {
+				st.rewritten[gjson.GetBytes(b, "id").Str] = true
+			}
+		}
+	}
+	return st.rewritten[id]
 }
 
 // unitEntries makes every section with an entry naming a unit after u name it one place
