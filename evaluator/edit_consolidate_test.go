@@ -35,22 +35,7 @@ func TestConsolidateUnitsInPlace(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := applied.Model
 			m.lintScopes() // as a what-if after another finds them
-			b, err := parseBatch([]byte(`{"actor": "p-admin", "edits": [` + c.edit + `]}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ch := &changeSet{}
-			inc, err := m.applyBatch(b, true, ch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ch.byID() {
-				t.Fatal("the units were consolidated by loading the document again, not in place")
-			}
-			rel, err := m.applyBatch(b, false, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			inc, rel, ch := applyInPlace(t, m, `{"actor": "p-admin", "edits": [`+c.edit+`]}`)
 			compareModels(t, c.name, inc, rel)
 			compareChanges(t, c.name, m, inc, rel, ch)
 			// the model consolidated from is as it was

@@ -341,26 +341,32 @@ func TestDeleteUnitBeforeNamedUnits(t *testing.T) {
 		t.Fatal(err)
 	}
 	m = applied.Model
-	b, err := parseBatch([]byte(`{"actor": "p-admin", "edits": [{"op": "delete_unit", "agency": "ag-alb", "unit": "u-alb-gone"}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := &changeSet{}
-	inc, err := m.applyBatch(b, true, ch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !ch.byID() {
-		t.Fatal("the unit was deleted by loading the document again, not in place")
-	}
-	rel, err := m.applyBatch(b, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inc, rel, _ := applyInPlace(t, m, `{"actor": "p-admin", "edits": [{"op": "delete_unit", "agency": "ag-alb", "unit": "u-alb-gone"}]}`)
 	compareModels(t, "delete_unit before a named unit", inc, rel)
 	// the model deleted from is as it was
 	if _, ok := m.unitIdx["u-alb-gone"]; !ok {
 		t.Fatal("the model the unit was deleted from lost it")
 	}
 	compareModels(t, "the model before", m, applied.Model)
+}
+
+// applyInPlace applies batch to m both ways: in place (inc, with the changes ch it made), which
+// it must have been, and by loading the document again (rel).
+func applyInPlace(t *testing.T, m *Model, batch string) (inc, rel *Model, ch *changeSet) {
+	t.Helper()
+	b, err := parseBatch([]byte(batch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch = &changeSet{}
+	if inc, err = m.applyBatch(b, true, ch); err != nil {
+		t.Fatal(err)
+	}
+	if !ch.byID() {
+		t.Fatalf("%s was applied by loading the document again, not in place", batch)
+	}
+	if rel, err = m.applyBatch(b, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	return inc, rel, ch
 }
