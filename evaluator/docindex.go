@@ -168,7 +168,7 @@ func (ix *docIndex) each(t gjson.Result, fn func(key, value gjson.Result) bool) 
 			}
 			end := stringEnd(s, i)
 			key = gjson.Result{Type: gjson.String, Raw: s[i:end], Index: i + t.Index}
-			if !hasEscape(key.Raw) {
+			if strings.IndexByte(key.Raw, '\\') < 0 {
 				key.Str = key.Raw[1 : len(key.Raw)-1]
 			} else {
 				key.Str = gjson.Parse(key.Raw).Str
@@ -185,7 +185,7 @@ func (ix *docIndex) each(t gjson.Result, fn func(key, value gjson.Result) bool) 
 		var value gjson.Result
 		if c := s[i]; c == '{' || c == '[' {
 			value = gjson.Result{Type: gjson.JSON, Raw: s[i:end]}
-		} else if c == '"' && !hasEscape(s[i:end]) {
+		} else if c == '"' && strings.IndexByte(s[i:end], '\\') < 0 {
 			value = gjson.Result{Type: gjson.String, Raw: s[i:end], Str: s[i+1 : end-1]}
 		} else {
 			value = gjson.Parse(s[i:end])
@@ -196,13 +196,4 @@ func (ix *docIndex) each(t gjson.Result, fn func(key, value gjson.Result) bool) 
 		}
 		i = end
 	}
-}
-
-func hasEscape(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' {
-			return true
-		}
-	}
-	return false
 }
