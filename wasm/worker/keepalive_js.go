@@ -18,6 +18,13 @@ type rawBodyWriter interface {
 	WriteRawJSBody(body js.Value)
 }
 
+// jsBytes is a copy of p in a JavaScript Uint8Array.
+func jsBytes(p []byte) js.Value {
+	arr := js.Global().Get("Uint8Array").New(len(p))
+	js.CopyBytesToJS(arr, p)
+	return arr
+}
+
 // answer collects a handler's response in memory, unless the handler flushes: then the
 // status and headers go out at the first Flush and the body follows as a stream, each
 // flushed chunk enqueued once the caller has taken the one before (the export, SPEC §10).
@@ -113,9 +120,7 @@ func keepAlive(h http.Handler) http.Handler {
 		case !ok: // not under syumai/workers: write as usual
 			w.Write(a.body.Bytes())
 		default:
-			arr := js.Global().Get("Uint8Array").New(a.body.Len())
-			js.CopyBytesToJS(arr, a.body.Bytes())
-			raw.WriteRawJSBody(arr)
+			raw.WriteRawJSBody(jsBytes(a.body.Bytes()))
 		}
 	})
 }
@@ -187,9 +192,7 @@ func (s *bodyStream) send(p []byte) error {
 		if s.cancelled() {
 			return errCancelled
 		}
-		arr := js.Global().Get("Uint8Array").New(len(p))
-		js.CopyBytesToJS(arr, p)
-		if err := call(s.ctrl, "enqueue", arr); err != nil {
+		if err := call(s.ctrl, "enqueue", jsBytes(p)); err != nil {
 			return errCancelled
 		}
 		s.sent += int64(len(p))

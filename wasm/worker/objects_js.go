@@ -113,9 +113,7 @@ func promised(f func() stepAnswer) js.Value {
 		resolve := args[0]
 		go func() {
 			a := f()
-			arr := js.Global().Get("Uint8Array").New(len(a.body))
-			js.CopyBytesToJS(arr, a.body)
-			resolve.Invoke(map[string]any{"status": a.status, "type": a.typ, "versions": a.versions.String(), "body": arr})
+			resolve.Invoke(map[string]any{"status": a.status, "type": a.typ, "versions": a.versions.String(), "body": jsBytes(a.body)})
 		}()
 		return nil
 	})
