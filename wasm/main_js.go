@@ -63,7 +63,7 @@ var liveHeap = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 // quarter more, 16 MB at least, and 16 MB for the runtime's own. Go's collector otherwise lets
 // the heap reach twice what it held at the last collection before it collects again, and in
 // WebAssembly that growth is never given back: at the largest agency a writer's what-if of a
-// propagation reached 209 MB and 178 MB with this limit (wasm/bench/memory.mjs), as fast. The
+// propagation reached 209 MB, and 176.5 MB with this limit (wasm/bench/memory.mjs), as fast. The
 // limit is set again after every call, so a model that grows is never held under its own
 // size; within a call, past the limit, the collector only runs more often.
 func keepNear() {
