@@ -80,6 +80,7 @@ func New(cfg Config) http.Handler {
 	h.mux.HandleFunc("GET /v1/profile/{person}", h.authed(h.profile))
 	h.mux.HandleFunc("GET /v1/me", h.authed(h.me))
 	h.mux.HandleFunc("GET /v1/readers", h.authed(h.readers))
+	h.mux.HandleFunc("GET /v1/writers", h.authed(h.writers))
 	h.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		writeBody(w, http.StatusOK, "application/json", openAPI)
 	})

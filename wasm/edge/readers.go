@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"net/http"
 )
 
@@ -41,4 +42,42 @@ func mayWatch(m whoIs, c Caller) error {
 		return nil
 	}
 	return fail(http.StatusForbidden, codeForbidden, "%s is not an administrator: what the readers hold and the memory they use are shown to administrators and services only", c.Person)
+}
+
+// WriterStats is what GET /v1/writers answers: the memory of the instance that runs one
+// shard's writer.
+type WriterStats struct {
+	Writer string      `json:"writer"` // the shard: "directory" or "agency:<id>"
+	Apart  bool        `json:"apart"`  // its own instance (a Durable Object), not this process
+	Memory MemoryStats `json:"memory"`
+}
+
+// writerReporter is a Store whose shards' writers run apart from the readers (Front: each a
+// Durable Object in the worker); it asks one of them for its memory.
+type writerReporter interface {
+	WriterMemory(ctx context.Context, shard Shard) (MemoryStats, error)
+}
+
+// writers: GET /v1/writers?shard=<directory|agency:ID>, the memory of the instance that runs
+// that shard's writer, for the same callers as GET /v1/readers. Where the writers run in this
+// process (the native server), it is this process's memory.
+func (h *handler) writers(w http.ResponseWriter, r *http.Request, c Caller) error {
+	if err := h.read(r.Context(), Versions{}, func(rd reading, _ Versions) error { return mayWatch(rd, c) }); err != nil {
+		return err
+	}
+	name := r.URL.Query().Get("shard")
+	s, ok := ParseShard(name)
+	if !ok {
+		return fail(http.StatusBadRequest, codeBadRequest, "name the writer: shard=directory or shard=agency:<agency id> (got %q)", name)
+	}
+	st := WriterStats{Writer: s.String(), Memory: memoryStats()}
+	if rep, ok := h.cfg.Store.(writerReporter); ok {
+		mem, err := rep.WriterMemory(r.Context(), s)
+		if err != nil {
+			return err
+		}
+		st.Apart, st.Memory = true, mem
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
 }

@@ -390,3 +390,23 @@ func TestAuthZENOverShardsReadsItsWrites(t *testing.T) {
 		t.Fatalf("a batch after the token was read: %d %s", r.status, r.raw)
 	}
 }
+
+// GET /v1/writers?shard= reports the memory of the instance running one shard's writer, to
+// the same callers as GET /v1/readers; natively the writers run in the server's process.
+func TestWritersRoute(t *testing.T) {
+	a := newAPI(t)
+	for _, shard := range []string{"directory", "agency:ag-alb"} {
+		r := a.do("GET", "/v1/writers?shard="+shard, token(t, "service:monitor"), nil)
+		if r.status != 200 || r.body["writer"] != shard || r.body["apart"] != false || r.body["memory"].(map[string]any)["heap_alloc_bytes"].(float64) == 0 {
+			t.Fatalf("%s: %d %s", shard, r.status, r.raw)
+		}
+	}
+	for _, shard := range []string{"", "agency:", "ag-alb"} {
+		if r := a.do("GET", "/v1/writers?shard="+shard, token(t, "p-admin"), nil); r.status != 400 || r.code() != "bad_request" || !strings.Contains(string(r.raw), "name the writer") {
+			t.Fatalf("shard=%s: %d %s", shard, r.status, r.raw)
+		}
+	}
+	if r := a.do("GET", "/v1/writers?shard=directory", token(t, "p-1003"), nil); r.status != 403 {
+		t.Fatalf("a coordinator: %d %s", r.status, r.raw)
+	}
+}

@@ -320,6 +320,10 @@ func (w *Writers) objectStep(step string, body []byte) (out []byte, handled bool
 		out, err := json.Marshal(a)
 		return out, true, err
 	}
+	if step == "memory" { // this object's instance (Front.WriterMemory)
+		out, err := json.Marshal(memoryStats())
+		return out, true, err
+	}
 	if w.only == "" {
 		switch step {
 		case "seed":
@@ -508,4 +512,17 @@ func (f *Front) index(ctx context.Context) (*DirectoryIndex, error) {
 	f.idx, f.at = idx, time.Now()
 	f.mu.Unlock()
 	return idx, nil
+}
+
+// WriterMemory asks the object of shard s for the memory of its instance (its "memory" step).
+func (f *Front) WriterMemory(ctx context.Context, s Shard) (MemoryStats, error) {
+	var mem MemoryStats
+	raw, err := f.Transport.Send(ctx, s.String(), "memory", nil)
+	if err == nil {
+		err = json.Unmarshal(raw, &mem)
+	}
+	if err != nil {
+		return MemoryStats{}, fmt.Errorf("the writer of %s did not give its memory: %w", s, err)
+	}
+	return mem, nil
 }

@@ -382,3 +382,14 @@ func TestObjectsWholeIsTheWritersBytes(t *testing.T) {
 		t.Fatalf("the objects' whole state (%d bytes) is not the writers' (%d bytes); from byte %d:\nobjects: %.120s\nwriters: %.120s", len(got), len(want), i, got[i:], want[i:])
 	}
 }
+
+// Each object answers its "memory" step with its instance's memory (GET /v1/writers).
+func TestObjectsReportTheirMemory(t *testing.T) {
+	_, f := seededObjects(t, exampleSnapshot(t))
+	for _, s := range []Shard{Directory, {Agency: "ag-sta"}} {
+		mem, err := f.WriterMemory(context.Background(), s)
+		if err != nil || mem.HeapAlloc == 0 || mem.Sys < mem.HeapAlloc {
+			t.Fatalf("%s: %+v %v", s, mem, err)
+		}
+	}
+}
