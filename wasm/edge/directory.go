@@ -40,6 +40,14 @@ type dirPerson struct {
 // names, as AgencyShard collects them.
 func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 	doc := gjson.ParseBytes(m.Snapshot())
+	return newDirectory(m, doc, doc.Get("agencies").Array())
+}
+
+// newDirectory indexes the state whose people, records, units, catalog and top level m holds
+// (a whole model, or one whose agencies are thin: their pages left out, as the directory's
+// writer holds them), with agencies, every agency's whole object in the state's order, for
+// the pages each agency holds and the ids it names; doc is m's document.
+func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []gjson.Result) (*DirectoryIndex, error) {
 	d := &DirectoryIndex{holder: map[string]uint16{}, personAt: map[string]int32{}, caps: m.Capabilities()}
 	for i, id := range m.IDs("person") {
 		d.personAt[id] = int32(i)
@@ -63,8 +71,12 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 	}
 	d.units = make([][]string, len(d.Agencies))
 	d.agencyNames = make([]string, len(d.Agencies))
-	for _, id := range m.IDs("page") {
-		d.holder[id] = agencyAt[m.AgencyOf(id)]
+	for _, ag := range agencies {
+		ai := agencyAt[ag.Get("id").String()]
+		ag.Get("pages.#.id").ForEach(func(_, id gjson.Result) bool {
+			d.holder[id.String()] = ai
+			return true
+		})
 	}
 	for _, id := range m.IDs("unit") {
 		a := agencyAt[m.AgencyOf(id)]
@@ -84,7 +96,7 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 		})
 		return true
 	})
-	doc.Get("agencies").ForEach(func(_, ag gjson.Result) bool {
+	for _, ag := range agencies {
 		ai := agencyAt[ag.Get("id").String()]
 		d.agencyNames[ai] = ag.Get("name").String()
 		ag.Get("groups.#.id").ForEach(func(_, g gjson.Result) bool {
@@ -111,8 +123,7 @@ func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 				d.people[p].kept = append(d.people[p].kept, ai)
 			}
 		}
-		return true
-	})
+	}
 	for i := range d.people {
 		p := &d.people[i]
 		p.everywhere = everywhere[p.id]

@@ -47,11 +47,12 @@ type Writers struct {
 	// it moves only under the directory's mutex, where each batch is admitted
 	judged atomic.Int64
 
-	wholeMu  sync.Mutex
-	whole    *evaluator.Model
-	wholeAt  Versions
-	dirIndex *DirectoryIndex // the directory index of whole, made when a reader first asks
-	dirAt    *evaluator.Model
+	wholeMu sync.Mutex
+	whole   *evaluator.Model
+	wholeAt Versions
+
+	readsMu sync.Mutex
+	reads   shardReads // what the sharded readers were last given (writers_reads.go)
 
 	exportMu sync.Mutex
 	exports  exportCuts // the states exports read (export.go)
@@ -516,9 +517,9 @@ func (w *Writers) Log(_ context.Context, since Versions) ([]LogEntry, error) {
 	return journalLog(w.journals, since)
 }
 
-// Newest, After and State make the Writers the Source of readers (reader.go); Directory and
-// AgencyShard their ShardSource (shards.go). Natively they read the whole state composed from
-// every shard's newest state.
+// Newest, After and State make the Writers the Source of readers (reader.go), reading the whole
+// state composed from every shard's newest state; Directory and AgencyShard make them a
+// ShardSource (shards.go) without composing it (writers_reads.go).
 func (w *Writers) Newest(context.Context) (Versions, bool, error) {
 	if err := w.pull(); err != nil {
 		return Versions{}, false, err
@@ -537,31 +538,5 @@ func (w *Writers) State(context.Context) ([]byte, Versions, error) {
 	if errors.Is(err, ErrNotSeeded) {
 		return nil, Versions{}, nil
 	}
-	return doc, v, err
-}
-
-func (w *Writers) Directory(ctx context.Context) (*DirectoryIndex, Versions, error) {
-	m, v, err := w.Model(ctx, Versions{})
-	if err != nil {
-		return nil, Versions{}, err
-	}
-	w.wholeMu.Lock()
-	defer w.wholeMu.Unlock()
-	if w.dirAt != m {
-		d, err := NewDirectory(m)
-		if err != nil {
-			return nil, Versions{}, err
-		}
-		w.dirIndex, w.dirAt = d, m
-	}
-	return w.dirIndex, v, nil
-}
-
-func (w *Writers) AgencyShard(ctx context.Context, agency string) ([]byte, Versions, error) {
-	m, v, err := w.Model(ctx, Versions{})
-	if err != nil {
-		return nil, Versions{}, err
-	}
-	doc, err := m.AgencyShard(agency)
 	return doc, v, err
 }

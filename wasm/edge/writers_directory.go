@@ -147,33 +147,45 @@ func thinOf(full []byte) (agencyThin, error) {
 // cut given whole (full) and the others thin, with ids_elsewhere listing their other pages.
 // cut "" is the directory's own document; whole (no ids_elsewhere) is for readers.
 func (d *directoryWriter) compose(cut string, full []byte, whole map[string][]byte) ([]byte, error) {
+	if whole != nil {
+		return d.write(func(a string) ([]byte, []string) {
+			if whole[a] != nil {
+				return whole[a], nil
+			}
+			return d.held[a].thin, nil // an agency born since the writers were read: its thin object is all of it
+		}, false)
+	}
+	return d.write(func(a string) ([]byte, []string) {
+		if a == cut {
+			return full, nil
+		}
+		return d.held[a].thin, d.held[a].pages
+	}, true)
+}
+
+// write writes a document of the state: the directory's top level and, in the directory's
+// order, each agency's object as part gives it; with elsewhere, ids_elsewhere lists the pages
+// part says each object leaves out.
+func (d *directoryWriter) write(part func(a string) (obj []byte, left []string), elsewhere bool) ([]byte, error) {
 	var agencies []byte
-	var elsewhere []string
+	var ids []string
 	agencies = append(agencies, '[')
 	for i, a := range d.order {
 		if i > 0 {
 			agencies = append(agencies, ',')
 		}
-		switch {
-		case whole != nil && whole[a] != nil:
-			agencies = append(agencies, whole[a]...)
-		case whole != nil: // an agency born since the writers were read: its thin object is all of it
-			agencies = append(agencies, d.held[a].thin...)
-		case a == cut:
-			agencies = append(agencies, full...)
-		default:
-			agencies = append(agencies, d.held[a].thin...)
-			elsewhere = append(elsewhere, d.held[a].pages...)
-		}
+		obj, left := part(a)
+		agencies = append(agencies, obj...)
+		ids = append(ids, left...)
 	}
 	agencies = append(agencies, ']')
 	doc, err := sjson.SetRawBytes(slices.Clone(d.top), "agencies", agencies)
-	if err == nil && whole == nil {
-		ids, _ := json.Marshal(elsewhere)
-		if elsewhere == nil {
-			ids = []byte("[]")
+	if err == nil && elsewhere {
+		raw, _ := json.Marshal(ids)
+		if ids == nil {
+			raw = []byte("[]")
 		}
-		doc, err = sjson.SetRawBytes(doc, "ids_elsewhere", ids)
+		doc, err = sjson.SetRawBytes(doc, "ids_elsewhere", raw)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the state could not be composed: %w", err)
