@@ -55,7 +55,7 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []gjson.Result)
 	}
 	names := map[string]string{}
 	doc.Get("people").ForEach(func(_, p gjson.Result) bool {
-		names[p.Get("id").String()] = p.Get("name").String()
+		names[p.Get("id").String()] = strings.Clone(p.Get("name").String())
 		return true
 	})
 	for i := range d.people {
@@ -74,7 +74,7 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []gjson.Result)
 	for _, ag := range agencies {
 		ai := agencyAt[ag.Get("id").String()]
 		ag.Get("pages.#.id").ForEach(func(_, id gjson.Result) bool {
-			d.holder[id.String()] = ai
+			d.holder[strings.Clone(id.String())] = ai
 			return true
 		})
 	}
@@ -98,10 +98,10 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []gjson.Result)
 	})
 	for _, ag := range agencies {
 		ai := agencyAt[ag.Get("id").String()]
-		d.agencyNames[ai] = ag.Get("name").String()
+		d.agencyNames[ai] = strings.Clone(ag.Get("name").String())
 		ag.Get("groups.#.id").ForEach(func(_, g gjson.Result) bool {
 			if _, taken := d.holder[g.String()]; !taken {
-				d.holder[g.String()] = ai
+				d.holder[strings.Clone(g.String())] = ai
 			}
 			return true
 		})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,7 +100,8 @@ func (w *Writers) Seed(_ context.Context, snapshot []byte) (Answer, error) {
 	if w.dir != nil {
 		return answerOf(http.StatusConflict, map[string]any{"error": Problem{Code: "seeded", Message: "the service holds a snapshot already; change it with edits"}, "version": w.versionsLocked().String()}), nil
 	}
-	if _, err := evaluator.Load(snapshot); err != nil {
+	// checked as the whole state it is (a reader's load: the same checks, a smaller peak)
+	if _, err := evaluator.LoadForReading(snapshot); err != nil {
 		return Answer{}, err
 	}
 	if err := w.journals.SaveCheckpoint(Checkpoint{Versions: Versions{}.String(), Snapshot: string(snapshot)}); err != nil {
@@ -156,7 +158,7 @@ func (w *Writers) start(seed []byte) error {
 	full := map[string][]byte{}
 	var order []string
 	gjson.GetBytes(seed, "agencies").ForEach(func(_, a gjson.Result) bool {
-		order = append(order, a.Get("id").String())
+		order = append(order, strings.Clone(a.Get("id").String())) // not a piece of the seed
 		full[order[len(order)-1]] = []byte(a.Raw)
 		return true
 	})
@@ -392,7 +394,7 @@ func (w *Writers) directoryAfter(next *evaluator.Model) ([]byte, []string, map[s
 	order := slices.Clone(d.order)
 	born := map[string][]byte{}
 	gjson.GetBytes(doc, "agencies").ForEach(func(_, a gjson.Result) bool {
-		id := a.Get("id").String()
+		id := strings.Clone(a.Get("id").String())
 		if _, held := d.held[id]; !held {
 			order = append(order, id)
 			born[id] = []byte(a.Raw)

@@ -134,12 +134,12 @@ func thinOf(full []byte) (agencyThin, error) {
 		if p.Get("kind").String() == "organization" && org == "[]" {
 			org = "[" + p.Raw + "]"
 		} else if id := p.Get("id").String(); id != "" {
-			t.pages = append(t.pages, id)
+			t.pages = append(t.pages, strings.Clone(id)) // not a piece of the agency's text
 		}
 		return true
 	})
 	thin, err := sjson.SetRawBytes(slices.Clone(full), "pages", []byte(org))
-	t.thin = thin
+	t.thin = slices.Clip(bytes.Clone(thin)) // its own bytes, not the whole object's buffer
 	return t, err
 }
 
