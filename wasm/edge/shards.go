@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -246,6 +247,7 @@ type ModelStats struct {
 // MemoryStats is the Go runtime's view of the module's memory; in WebAssembly, Sys is what
 // the runtime took of the linear memory, which never shrinks.
 type MemoryStats struct {
+	HeapLive  uint64 `json:"heap_live_bytes"` // what the last collection found still in use
 	HeapAlloc uint64 `json:"heap_alloc_bytes"`
 	HeapInuse uint64 `json:"heap_inuse_bytes"`
 	Sys       uint64 `json:"sys_bytes"`
@@ -256,7 +258,13 @@ type MemoryStats struct {
 func memoryStats() MemoryStats {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return MemoryStats{HeapAlloc: ms.HeapAlloc, HeapInuse: ms.HeapInuse, Sys: ms.Sys, NumGC: ms.NumGC}
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	st := MemoryStats{HeapAlloc: ms.HeapAlloc, HeapInuse: ms.HeapInuse, Sys: ms.Sys, NumGC: ms.NumGC}
+	if live[0].Value.Kind() == metrics.KindUint64 {
+		st.HeapLive = live[0].Value.Uint64()
+	}
+	return st
 }
 
 // Stats reports the models held and the memory.

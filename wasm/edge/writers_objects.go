@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -320,7 +321,8 @@ func (w *Writers) objectStep(step string, body []byte) (out []byte, handled bool
 		out, err := json.Marshal(a)
 		return out, true, err
 	}
-	if step == "memory" { // this object's instance (Front.WriterMemory)
+	if step == "memory" { // this object's instance (Front.WriterMemory), after a collection
+		runtime.GC() // so that what is live is what the writer holds now
 		out, err := json.Marshal(memoryStats())
 		return out, true, err
 	}

@@ -11,17 +11,28 @@ import (
 // isolate has 128 MB, and the module, JavaScript and the request in flight need the rest.
 const heapBudget = 96 << 20
 
-// tuneGC sets how far the heap may grow past what is live before Go collects, after a model
-// is loaded. Collections are what an edit costs most in WebAssembly (there is one thread, so
-// the program waits for each), so a small model lets the heap grow up to heapBudget, and a
-// large one keeps Go's default (a collection when the heap doubles).
+// liveHeap reads the bytes the heap held at the end of the last collection.
+var liveHeap = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+
+// tuneGC sets, after a model is loaded and after every request and step, how far the heap may
+// grow past what is live before Go collects. Collections are what an edit costs most in
+// WebAssembly (there is one thread, so the program waits for each), so a small live heap may
+// grow up to heapBudget (GOGC up to 800); a large one only by room to work — a quarter of what
+// is live, 16 MB at least, and 16 MB for the runtime's own — where Go's default would let it
+// double, taking linear memory an instance never gives back. The goal is set through GOGC,
+// which is relative to what the next collection finds live, and not as a memory limit: in
+// WebAssembly a limit under what a call holds live made the collector run without end (the
+// directory's object stalled so, with a fixed 96 MB and with one set from the live heap).
 func tuneGC() {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(sample)
-	live := sample[0].Value.Uint64()
-	percent := 100
-	if live > 0 && live < heapBudget/2 {
-		percent = min(int((heapBudget/live-1)*100), 800)
+	metrics.Read(liveHeap)
+	if liveHeap[0].Value.Kind() != metrics.KindUint64 {
+		return
 	}
-	debug.SetGCPercent(percent)
+	live := liveHeap[0].Value.Uint64()
+	if live == 0 { // no collection yet: Go's default
+		debug.SetGCPercent(100)
+		return
+	}
+	goal := max(heapBudget, live+max(live/4, 16<<20)+16<<20)
+	debug.SetGCPercent(int(min(max((goal-live)*100/live, 10), 800)))
 }

@@ -100,6 +100,7 @@ func keepAlive(h http.Handler) http.Handler {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			defer tuneGC() // the collector follows what the request left live
 			h.ServeHTTP(a, r)
 			a.end()
 		}()

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"syscall/js"
 	"time"
@@ -86,7 +87,10 @@ func serveShard(runtime, binding js.Value) {
 type seedStep struct{ *edge.Writers }
 
 func (s seedStep) Seed(ctx context.Context, snapshot []byte) (edge.Answer, error) {
-	defer tuneGC()
+	defer func() {
+		runtime.GC() // what the seed's checks loaded is let go before the collector is tuned
+		tuneGC()
+	}()
 	return (&edge.Front{Transport: inProcess{s.Writers}}).Seed(ctx, snapshot)
 }
 

@@ -134,8 +134,8 @@ async function readerFigures(snapshotPath) {
       const r = await (await fetch(w.url + "/v1/readers", { headers: admin })).json();
       const writer = async (shard) => (await (await fetch(w.url + "/v1/writers?shard=" + shard, { headers: admin })).json()).memory;
       const dir = await writer("directory"), first = await writer("agency:" + snap.agencies[0].id);
-      console.log(`  ${label}: writers' objects (GET /v1/writers): directory Go heap ${mb(dir.heap_alloc_bytes)} MB, memory taken ${mb(dir.sys_bytes)} MB; ${snap.agencies[0].id} ${mb(first.heap_alloc_bytes)} MB, ${mb(first.sys_bytes)} MB`);
-      console.log(`  ${label}: ${r.models.length} agency models held (${mb(r.used_bytes)} MB estimated, ${r.loads} loads, ${r.evictions} evictions), directory ${mb(r.directory_bytes)} MB, ${r.whole_model === undefined ? "(whole model not reported)" : r.whole_model ? "the whole model too" : "no whole model"}; Go heap ${mb(r.memory.heap_alloc_bytes)} MB, WebAssembly memory taken ${mb(r.memory.sys_bytes)} MB`);
+      console.log(`  ${label}: writers' objects (GET /v1/writers): directory Go heap ${mb(dir.heap_live_bytes)} MB live (${mb(dir.heap_alloc_bytes)} MB allocated), memory taken ${mb(dir.sys_bytes)} MB; ${snap.agencies[0].id} ${mb(first.heap_live_bytes)} MB live, ${mb(first.sys_bytes)} MB taken`);
+      console.log(`  ${label}: ${r.models.length} agency models held (${mb(r.used_bytes)} MB estimated, ${r.loads} loads, ${r.evictions} evictions), directory ${mb(r.directory_bytes)} MB, ${r.whole_model === undefined ? "(whole model not reported)" : r.whole_model ? "the whole model too" : "no whole model"}; Go heap ${mb(r.memory.heap_live_bytes)} MB live (${mb(r.memory.heap_alloc_bytes)} MB allocated), WebAssembly memory taken ${mb(r.memory.sys_bytes)} MB`);
     };
     console.log(`reader isolate memory, ${snap.agencies.length} agencies (GET /v1/readers):`);
     await readers("fresh");
