@@ -330,7 +330,7 @@ func (m *Model) withStructure(e *edit) (next *Model, problem *Problem, ok bool) 
 	if len(fields) == 0 {
 		return &n, nil, true
 	}
-	return n.withSegments(fields)
+	return n.withSegmentsOwning(fields, func(list string) bool { return st.own[list] })
 }
 
 // addPerson adds people[i].
