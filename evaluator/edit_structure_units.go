@@ -33,14 +33,13 @@ func (st *structure) removeUnit(a int32, i int) bool {
 	}
 	for x := range n.pages {
 		P := &n.pages[x]
-		if st.rewrote(P.src.ID) {
-			continue // compiled again from its segment
-		}
-		if P.own != nil && named(P.own) {
+		// a rewritten page is compiled again from its segment: asked only of a page that
+		// names u, as rewrote looks up the page's id
+		if P.own != nil && named(P.own) && !st.rewrote(P.src.ID) {
 			return false
 		}
 		for _, d := range P.defaults {
-			if named(d.sec) {
+			if named(d.sec) && !st.rewrote(P.src.ID) {
 				return false
 			}
 		}
@@ -155,20 +154,19 @@ func (st *structure) unitEntries(u int32) {
 	if !n.namesUnitAfter(u) {
 		return // the usual case for the newest unit: nothing to copy
 	}
+	// moved holds only the sections copied: a section that names no later unit is kept,
+	// which is told from its entries without a look-up for each of the agency's sections
 	section := func(s *sectionC) *sectionC {
-		if s == nil {
-			return nil
+		if !s.namesUnitAfter(u) {
+			return s
 		}
 		if c, ok := moved[s]; ok {
 			return c
 		}
-		c := s
-		if s.namesUnitAfter(u) {
-			c = &sectionC{entries: slices.Clone(s.entries)}
-			for j := range c.entries {
-				if e := &c.entries[j]; e.principal == pUnit && e.ref > u {
-					e.ref--
-				}
+		c := &sectionC{entries: slices.Clone(s.entries)}
+		for j := range c.entries {
+			if e := &c.entries[j]; e.principal == pUnit && e.ref > u {
+				e.ref--
 			}
 		}
 		moved[s] = c
