@@ -451,7 +451,7 @@ func (st *structure) addPage(a int32, i int, pg page) bool {
 		if n.pageHot != nil {
 			n.pageHot = slices.Insert(n.pageHot, int(x), pageHotC{})
 		}
-		n.remapPages(int(x)+1, func(y int32) int32 {
+		n.remapPages(func(y int32) int32 {
 			if y >= x {
 				return y + 1
 			}
@@ -516,7 +516,7 @@ func (st *structure) removePage(a int32, i int) bool {
 	if n.pageHot != nil {
 		n.pageHot = slices.Delete(n.pageHot, int(x), int(x)+1)
 	}
-	n.remapPages(int(x), func(y int32) int32 {
+	n.remapPages(func(y int32) int32 {
 		if y > x {
 			return y - 1
 		}
@@ -525,9 +525,10 @@ func (st *structure) removePage(a int32, i int) bool {
 	return true
 }
 
-// remapPages moves every reference to a page by f, the pages from place from on having moved
-// (their ids are indexed again). n's pages, units, page list and agencies are its own.
-func (n *Model) remapPages(from int, f func(int32) int32) {
+// remapPages moves every reference to a page by f, the place of each page's id among them
+// (pageIdx: every id indexed names a page, so f moves them all). n's pages, units, page list,
+// agencies and page index are its own.
+func (n *Model) remapPages(f func(int32) int32) {
 	opt := func(y int32) int32 {
 		if y < 0 {
 			return y
@@ -567,9 +568,5 @@ func (n *Model) remapPages(from int, f func(int32) int32) {
 	for u := range n.units {
 		n.units[u].deptPage = opt(n.units[u].deptPage)
 	}
-	for x := from; x < len(n.pages); x++ {
-		if n.pages[x].src != nil {
-			n.pageIdx.set(n.pages[x].src.ID, int32(x))
-		}
-	}
+	n.pageIdx.remap(f)
 }
