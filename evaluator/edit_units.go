@@ -253,7 +253,7 @@ func opConsolidateUnits(e *edit) {
 	}
 	// entries naming a consolidated unit now name the unit they went into
 	for _, u := range from {
-		e.renamePrincipal(a, "unit:"+m.units[u].src.ID, "unit:"+intoID)
+		e.renameUnit(a, u, "unit:"+intoID)
 	}
 	// delete the pages and units, highest index first so the paths stay right
 	e.deletePages(dropPages)
@@ -270,19 +270,33 @@ func uniqueKeepOrder(list []int32) []int32 {
 	return out
 }
 
-// renamePrincipal rewrites entries of agency a's pages that name old to name new.
-func (e *edit) renamePrincipal(a int32, old, new string) {
+// renameUnit rewrites entries of agency a's pages that name unit u ("unit:" and its id) to
+// name new.
+func (e *edit) renameUnit(a, u int32, new string) {
+	old := "unit:" + e.m.units[u].src.ID
 	for _, x := range e.m.agencies[a].pages {
 		P := &e.m.pages[x]
-		if P.own != nil && sectionNames(P.own, old) {
+		if P.own != nil && sectionNamesUnit(P.own, u, old) {
 			e.renameIn(e.m.pagePath(x)+".security", old, new)
 		}
 		for _, d := range P.defaults {
-			if sectionNames(d.sec, old) {
+			if sectionNamesUnit(d.sec, u, old) {
 				e.renameIn(e.m.pagePath(x)+".defaults."+d.kind.String(), old, new)
 			}
 		}
 	}
+}
+
+// sectionNamesUnit is sectionNames(s, principal) for principal "unit:" and the id of unit u:
+// only an entry compiled as naming u can read so, which is told without reading the text of
+// every entry of the agency's sections (each its own allocation).
+func sectionNamesUnit(s *sectionC, u int32, principal string) bool {
+	for i := range s.entries {
+		if en := &s.entries[i]; en.principal == pUnit && en.ref == u && en.text.principal == principal {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *edit) renameIn(path, old, new string) {
