@@ -155,15 +155,26 @@ func (st *structure) unitEntries(u int32) {
 		return // the usual case for the newest unit: nothing to copy
 	}
 	// moved holds only the sections copied: a section that names no later unit is kept,
-	// which is told from its entries without a look-up for each of the agency's sections
+	// which is told from its entries without a look-up for each of the agency's sections.
+	// The copies are taken from blocks, as the loader's sections are.
+	var blocks sectionBlocks
+	// retargeted: the security of a template copied (its defaults moved) is the copy's, for
+	// the pages whose effective section it is, whether its entries moved or not
+	retargeted := map[*sectionC]*sectionC{}
 	section := func(s *sectionC) *sectionC {
+		if len(retargeted) > 0 {
+			if c, ok := retargeted[s]; ok {
+				return c
+			}
+		}
 		if !s.namesUnitAfter(u) {
 			return s
 		}
 		if c, ok := moved[s]; ok {
 			return c
 		}
-		c := &sectionC{entries: slices.Clone(s.entries)}
+		c := blocks.section(len(s.entries))
+		c.entries = append(c.entries, s.entries...)
 		for j := range c.entries {
 			if e := &c.entries[j]; e.principal == pUnit && e.ref > u {
 				e.ref--
@@ -199,18 +210,32 @@ func (st *structure) unitEntries(u int32) {
 			templates = maps.Clone(n.siteDefaults)
 		}
 		c := &templateC{security: *sec, defaults: defs}
-		moved[&t.security] = &c.security
+		retargeted[&t.security] = &c.security
 		templates[k] = c
 	}
 	if templates != nil {
 		n.siteDefaults = templates
 	}
 	st.pages()
+	// a page's effective section is mostly its own or the one of the page before it (a
+	// parent and its children lie side by side): those are not looked at again
+	var lastSec, lastMoved *sectionC
 	for x := range n.pages {
 		P := &n.pages[x]
+		own := P.own
 		P.own = section(P.own)
 		P.defaults = defaults(P.defaults)
-		if sec := section(P.sec); sec != P.sec {
+		var sec *sectionC
+		switch {
+		case P.sec == own && own != nil:
+			sec = P.own
+		case P.sec == lastSec && lastSec != nil:
+			sec = lastMoved
+		default:
+			sec = section(P.sec)
+		}
+		lastSec, lastMoved = P.sec, sec
+		if sec != P.sec {
 			P.sec = sec
 			if n.pageHot != nil {
 				n.pageHot[x].entries = sec.entries
