@@ -270,46 +270,6 @@ func uniqueKeepOrder(list []int32) []int32 {
 	return out
 }
 
-// renameUnit rewrites entries of agency a's pages that name unit u ("unit:" and its id) to
-// name new.
-func (e *edit) renameUnit(a, u int32, new string) {
-	old := "unit:" + e.m.units[u].src.ID
-	for _, x := range e.m.agencies[a].pages {
-		P := &e.m.pages[x]
-		if P.own != nil && sectionNamesUnit(P.own, u, old) {
-			e.renameIn(e.m.pagePath(x)+".security", old, new)
-		}
-		for _, d := range P.defaults {
-			if sectionNamesUnit(d.sec, u, old) {
-				e.renameIn(e.m.pagePath(x)+".defaults."+d.kind.String(), old, new)
-			}
-		}
-	}
-}
-
-// sectionNamesUnit is sectionNames(s, principal) for principal "unit:" and the id of unit u:
-// only an entry compiled as naming u can read so, which is told without reading the text of
-// every entry of the agency's sections (each its own allocation).
-func sectionNamesUnit(s *sectionC, u int32, principal string) bool {
-	for i := range s.entries {
-		if en := &s.entries[i]; en.principal == pUnit && en.ref == u && en.text.principal == principal {
-			return true
-		}
-	}
-	return false
-}
-
-func (e *edit) renameIn(path, old, new string) {
-	i := 0
-	e.read(path).ForEach(func(_, en gjson.Result) bool {
-		if en.Get("principal").Str == old {
-			e.set(path+"."+strconv.Itoa(i)+".principal", new)
-		}
-		i++
-		return true
-	})
-}
-
 // deletePages removes pages from the document, highest position first.
 func (e *edit) deletePages(pages []int32) {
 	paths := make([]string, 0, len(pages))
