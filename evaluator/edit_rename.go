@@ -13,14 +13,16 @@ import (
 // name new.
 func (e *edit) renameUnit(a, u int32, new string) {
 	old := "unit:" + e.m.units[u].src.ID
-	for _, x := range e.m.agencies[a].pages {
+	pages := agencyPath(a) + ".pages."
+	for pi, x := range e.m.agencies[a].pages {
 		P := &e.m.pages[x]
+		// the page's path from its place in the list (pagePath would search the list for it)
 		if P.own != nil && sectionNamesUnit(P.own, u, old) {
-			e.renameIn(e.m.pagePath(x)+".security", old, new)
+			e.renameIn(pages+strconv.Itoa(pi)+".security", old, new)
 		}
 		for _, d := range P.defaults {
 			if sectionNamesUnit(d.sec, u, old) {
-				e.renameIn(e.m.pagePath(x)+".defaults."+d.kind.String(), old, new)
+				e.renameIn(pages+strconv.Itoa(pi)+".defaults."+d.kind.String(), old, new)
 			}
 		}
 	}
