@@ -261,13 +261,20 @@ func (m *Model) withStructure(e *edit) (next *Model, problem *Problem, ok bool) 
 	if !st.movePages(fields, e.removed) {
 		return nil, nil, false
 	}
-	for _, k := range e.removed {
+	for j := 0; j < len(e.removed); j++ {
+		k := e.removed[j]
 		var ok bool
 		switch k.sort {
 		case segPage:
 			ok = st.removePage(k.agency, int(k.i))
 		case segUnit:
-			ok = st.removeUnit(k.agency, int(k.i))
+			// the units of an agency removed one after another go in one pass
+			places := []int{int(k.i)}
+			for j+1 < len(e.removed) && e.removed[j+1].sort == segUnit && e.removed[j+1].agency == k.agency {
+				j++
+				places = append(places, int(e.removed[j].i))
+			}
+			ok = st.removeUnits(k.agency, places)
 		}
 		if !ok {
 			return nil, nil, false
