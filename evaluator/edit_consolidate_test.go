@@ -11,13 +11,14 @@ import (
 // the dropped pages go), on the units consolidated only (the first such page becomes the
 // target's own), on neither; out-assignments that become the worker's own unit; entries naming
 // the units consolidated; several units at once; units before and after the units named by
-// entries.
+// entries, the site defaults' among them.
 func TestConsolidateUnitsInPlace(t *testing.T) {
 	setup := `{"actor": "p-admin", "edits": [
 	  {"op": "create_unit", "agency": "ag-alb", "unit": {"id": "u-alb-bare1", "name": "Bare One"}},
 	  {"op": "create_unit", "agency": "ag-alb", "unit": {"id": "u-alb-bare2", "name": "Bare Two"}},
 	  {"op": "set_security", "page": "pg-alb-org", "entries": [{"principal": "everyone", "role": "reader"}, {"principal": "unit:u-alb-bare2", "role": "editor"}, {"principal": "unit:u-alb-prev", "role": "editor"}]},
-	  {"op": "set_default_security", "page": "pg-alb-dep-fc2", "kind": "dept_dialog", "entries": [{"principal": "unit:u-alb-fad", "role": "full"}, {"principal": "unit:u-alb-fc2", "role": "reader"}]}]}`
+	  {"op": "set_default_security", "page": "pg-alb-dep-fc2", "kind": "dept_dialog", "entries": [{"principal": "unit:u-alb-fad", "role": "full"}, {"principal": "unit:u-alb-fc2", "role": "reader"}]},
+	  {"op": "set_site_defaults", "kind": "department", "template": {"security": [{"principal": "everyone", "role": "reader"}, {"principal": "unit:u-sta-tfc", "role": "editor"}], "defaults": {"dept_dialog": [{"principal": "unit:u-alb-fad", "role": "full"}, {"principal": "dept_member", "role": "editor"}]}}}]}`
 	cases := []struct{ name, edit string }{
 		{"pages on both, several units, own-unit out-assignments, named units", `{"op": "consolidate_units", "agency": "ag-alb", "from": ["u-alb-cpsinv", "u-alb-fc2"], "into": "u-alb-cpsi1"}`},
 		{"pages on the units consolidated only, the later one first", `{"op": "consolidate_units", "agency": "ag-alb", "from": ["u-alb-prev", "u-alb-adopt"], "into": "u-alb-conv"}`},

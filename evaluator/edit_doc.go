@@ -233,13 +233,39 @@ func (d *docSpans) write(base []byte, patches map[segKey][]byte, withSpans bool)
 		i, _ := slices.BinarySearch(starts, s.start)
 		return span{s.start + shift[i], s.end + shift[i]}
 	}
+	// the patched elements by list, so that a list's spans are moved without looking each up
+	patchedIn := map[segKey][]segKey{}
+	for k := range moved {
+		list := segKey{sort: k.sort, agency: k.agency}
+		patchedIn[list] = append(patchedIn[list], k)
+	}
+	// moveAll is moveKey for every element of a list: the elements lie in the order of the
+	// document, so the patches before each are found from those before the one before it
 	moveAll := func(sort segSort, a int32, l []span) []span {
 		if l == nil {
 			return nil
 		}
 		out := make([]span, len(l))
+		j, last := 0, -1
 		for i, s := range l {
-			out[i] = moveKey(segKey{sort: sort, agency: a, i: int32(i)}, s)
+			if s.start < 0 {
+				out[i] = s
+				continue
+			}
+			if s.start < last {
+				j, _ = slices.BinarySearch(starts, s.start)
+			} else {
+				for j < len(starts) && starts[j] < s.start {
+					j++
+				}
+			}
+			last = s.start
+			out[i] = span{s.start + shift[j], s.end + shift[j]}
+		}
+		for _, k := range patchedIn[segKey{sort: sort, agency: a}] {
+			if int(k.i) < len(out) && l[k.i].start >= 0 {
+				out[k.i] = moved[k]
+			}
 		}
 		return out
 	}

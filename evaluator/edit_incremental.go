@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/tidwall/gjson"
 )
@@ -16,6 +17,14 @@ import (
 // ok is false when the segments change what the model is built around (an id, a page's kind,
 // parent, unit, person or creator, a record's person): the caller loads the document then.
 func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Problem, ok bool) {
+	return m.withSegmentsOwning(segs, func(string) bool { return false })
+}
+
+// withSegmentsOwning is withSegments for a model whose lists named by owned (as structure.once
+// names them: "agencies", "pages", "pageList.N") are its own, shared with no other model: they
+// are written in place, not copied again. withStructure passes the lists it copied already,
+// which are each as large as the agency's pages.
+func (m *Model) withSegmentsOwning(segs map[segKey][]byte, owned func(list string) bool) (next *Model, problem *Problem, ok bool) {
 	keys := make([]segKey, 0, len(segs))
 	for k := range segs {
 		keys = append(keys, k)
@@ -108,7 +117,8 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 		}
 	}
 	var newPeople, newUnits, newGroups, newPages bool
-	if len(touched) > 0 {
+	pagesChanged := false // a page is compiled again: n.pages is to be n's own
+	if len(touched) > 0 && !owned("agencies") {
 		snap.Agencies = slices.Clone(s.Agencies)
 		n.agencies = slices.Clone(m.agencies)
 		for a := range n.agencies {
@@ -159,7 +169,8 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 			}
 			a.Staff[k.i] = v.record
 		case segPage:
-			if first {
+			pagesChanged = true
+			if first && !owned("pageList."+strconv.Itoa(int(k.agency))) {
 				a.Pages = slices.Clone(a.Pages)
 				newPages = true
 			}
@@ -180,7 +191,7 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 	if newGroups {
 		n.groups = slices.Clone(m.groups)
 	}
-	if newPages {
+	if pagesChanged && !owned("pages") {
 		n.pages = slices.Clone(m.pages)
 	}
 	for ai := range touched {
@@ -253,7 +264,7 @@ func (m *Model) withSegments(segs map[segKey][]byte) (next *Model, problem *Prob
 	}
 	// effective sections under the pages whose sections changed, parents first
 	if len(resolve) > 0 {
-		if n.pageHot != nil {
+		if n.pageHot != nil && !owned("pages") {
 			n.pageHot = slices.Clone(m.pageHot)
 		}
 		for _, x := range resolve {

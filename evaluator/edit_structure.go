@@ -261,13 +261,25 @@ func (m *Model) withStructure(e *edit) (next *Model, problem *Problem, ok bool) 
 	if !st.movePages(fields, e.removed) {
 		return nil, nil, false
 	}
-	for _, k := range e.removed {
+	for j := 0; j < len(e.removed); j++ {
+		k := e.removed[j]
 		var ok bool
 		switch k.sort {
 		case segPage:
-			ok = st.removePage(k.agency, int(k.i))
+			// the pages of an agency removed one after another go in one pass, as units do
+			places := []int{int(k.i)}
+			for j+1 < len(e.removed) && e.removed[j+1].sort == segPage && e.removed[j+1].agency == k.agency {
+				j++
+				places = append(places, int(e.removed[j].i))
+			}
+			ok = st.removePages(k.agency, places)
 		case segUnit:
-			ok = st.removeUnit(k.agency, int(k.i))
+			places := []int{int(k.i)}
+			for j+1 < len(e.removed) && e.removed[j+1].sort == segUnit && e.removed[j+1].agency == k.agency {
+				j++
+				places = append(places, int(e.removed[j].i))
+			}
+			ok = st.removeUnits(k.agency, places)
 		}
 		if !ok {
 			return nil, nil, false
@@ -330,7 +342,7 @@ func (m *Model) withStructure(e *edit) (next *Model, problem *Problem, ok bool) 
 	if len(fields) == 0 {
 		return &n, nil, true
 	}
-	return n.withSegments(fields)
+	return n.withSegmentsOwning(fields, func(list string) bool { return st.own[list] })
 }
 
 // addPerson adds people[i].
@@ -451,7 +463,7 @@ func (st *structure) addPage(a int32, i int, pg page) bool {
 		if n.pageHot != nil {
 			n.pageHot = slices.Insert(n.pageHot, int(x), pageHotC{})
 		}
-		n.remapPages(int(x)+1, func(y int32) int32 {
+		n.remapPages(func(y int32) int32 {
 			if y >= x {
 				return y + 1
 			}
@@ -478,98 +490,4 @@ func (st *structure) addPage(a int32, i int, pg page) bool {
 		n.pageHot[x] = pageHotC{entries: P.sec.entries, creators: P.creators, agency: P.agency, secOwner: P.secOwner, kind: P.kind, perf: P.perf}
 	}
 	return true
-}
-
-// removePage removes pages[i] of agency a, a page with nothing under it.
-func (st *structure) removePage(a int32, i int) bool {
-	n := st.n
-	x := n.agencies[a].pages[i]
-	P := n.pages[x]
-	if len(P.children) > 0 || P.parent < 0 {
-		return false
-	}
-	st.agencies()
-	st.pages()
-	st.units()
-	st.pageIdx()
-	id := P.src.ID // P.src is overwritten as the list closes up
-	st.pageList(a) // copied once for every page the edit moves or removes
-	A := &st.snap.Agencies[a]
-	A.Pages = slices.Delete(A.Pages, i, i+1)
-	if len(A.Pages) == 0 {
-		A.Pages = nil
-	}
-	children := slices.DeleteFunc(slices.Clone(n.pages[P.parent].children), func(y int32) bool { return y == x })
-	if len(children) == 0 {
-		children = nil
-	}
-	n.pages[P.parent].children = children
-	if P.kind == kindDepartment && P.deptUnit >= 0 && n.units[P.deptUnit].deptPage == x {
-		n.units[P.deptUnit].deptPage = -1
-	}
-	n.agencies[a].pages = slices.Delete(slices.Clone(n.agencies[a].pages), i, i+1)
-	for j, y := range n.agencies[a].pages {
-		n.pages[y].src = &A.Pages[j]
-	}
-	n.pageIdx.del(id)
-	n.pages = slices.Delete(n.pages, int(x), int(x)+1)
-	if n.pageHot != nil {
-		n.pageHot = slices.Delete(n.pageHot, int(x), int(x)+1)
-	}
-	n.remapPages(int(x), func(y int32) int32 {
-		if y > x {
-			return y - 1
-		}
-		return y
-	})
-	return true
-}
-
-// remapPages moves every reference to a page by f, the pages from place from on having moved
-// (their ids are indexed again). n's pages, units, page list and agencies are its own.
-func (n *Model) remapPages(from int, f func(int32) int32) {
-	opt := func(y int32) int32 {
-		if y < 0 {
-			return y
-		}
-		return f(y)
-	}
-	for x := range n.pages {
-		P := &n.pages[x]
-		P.parent, P.secOwner = opt(P.parent), opt(P.secOwner)
-		P.metric, P.task, P.individual, P.project = opt(P.metric), opt(P.task), opt(P.individual), opt(P.project)
-		for j, c := range P.children {
-			if f(c) != c {
-				moved := make([]int32, len(P.children))
-				copy(moved, P.children[:j])
-				for k := j; k < len(P.children); k++ {
-					moved[k] = f(P.children[k])
-				}
-				P.children = moved
-				break
-			}
-		}
-		if n.pageHot != nil {
-			n.pageHot[x].secOwner = P.secOwner
-		}
-	}
-	for a := range n.agencies {
-		A := &n.agencies[a]
-		A.org = opt(A.org)
-		if len(A.pages) > 0 && (f(A.pages[0]) != A.pages[0] || f(A.pages[len(A.pages)-1]) != A.pages[len(A.pages)-1]) {
-			moved := make([]int32, len(A.pages))
-			for j, y := range A.pages {
-				moved[j] = f(y)
-			}
-			A.pages = moved
-		}
-	}
-	for u := range n.units {
-		n.units[u].deptPage = opt(n.units[u].deptPage)
-	}
-	for x := from; x < len(n.pages); x++ {
-		if n.pages[x].src != nil {
-			n.pageIdx.set(n.pages[x].src.ID, int32(x))
-		}
-	}
 }

@@ -7,25 +7,36 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// removeUnit removes units[i] of agency a, once nothing names it but the records and pages
-// this edit rewrites (st.fields: consolidate_units, SPEC §5.2, names the unit it went into
-// in their place; the rewritten pages are compiled again after). The units after it move one
-// place down, and so do the entries that name them (unitEntries).
-func (st *structure) removeUnit(a int32, i int) bool {
+// removeUnits removes the units at places of agency a (each a place of the list before any
+// is removed, as the edit's removals are made highest first), once nothing names them but the
+// records and pages this edit rewrites (st.fields: consolidate_units, SPEC §5.2, names the
+// unit they went into in their place; the rewritten pages are compiled again after). The
+// units after them move down a place for each removed before them, and so do the entries
+// that name them (unitEntries): all in one pass over the model, as removing them one at a
+// time would give.
+func (st *structure) removeUnits(a int32, places []int) bool {
 	fields := st.fields
 	n := st.n
-	u := n.agencies[a].units[i]
-	if n.units[u].deptPage >= 0 {
-		return false
+	gone := map[int32]bool{}
+	var units []int32 // the units removed, in order
+	for _, i := range places {
+		u := n.agencies[a].units[i]
+		if n.units[u].deptPage >= 0 {
+			return false
+		}
+		gone[u] = true
+		units = append(units, u)
 	}
+	slices.Sort(units)
+	first := units[0]
 	for x := range n.pages {
-		if n.pages[x].deptUnit == u {
+		if gone[n.pages[x].deptUnit] {
 			return false
 		}
 	}
 	named := func(s *sectionC) bool {
 		for j := range s.entries {
-			if s.entries[j].principal == pUnit && s.entries[j].ref == u {
+			if s.entries[j].principal == pUnit && gone[s.entries[j].ref] {
 				return true
 			}
 		}
@@ -33,14 +44,13 @@ func (st *structure) removeUnit(a int32, i int) bool {
 	}
 	for x := range n.pages {
 		P := &n.pages[x]
-		if st.rewrote(P.src.ID) {
-			continue // compiled again from its segment
-		}
-		if P.own != nil && named(P.own) {
+		// a rewritten page is compiled again from its segment: asked only of a page that
+		// names a unit removed, as rewrote looks up the page's id
+		if P.own != nil && named(P.own) && !st.rewrote(P.src.ID) {
 			return false
 		}
 		for _, d := range P.defaults {
-			if named(d.sec) {
+			if named(d.sec) && !st.rewrote(P.src.ID) {
 				return false
 			}
 		}
@@ -58,9 +68,9 @@ func (st *structure) removeUnit(a int32, i int) bool {
 	for b := range n.agencies {
 		for r := range n.agencies[b].records {
 			rec := &n.agencies[b].records[r]
-			uses := rec.unit == u
+			uses := gone[rec.unit]
 			for _, o := range rec.outs {
-				uses = uses || o.unit == u
+				uses = uses || gone[o.unit]
 			}
 			if uses && fields[segKey{sort: segRecord, agency: int32(b), i: int32(r)}] == nil {
 				return false
@@ -70,20 +80,41 @@ func (st *structure) removeUnit(a int32, i int) bool {
 	st.agencies()
 	st.units()
 	st.unitIdx()
-	st.unitEntries(u)
+	// below counts the units removed before v; an entry of a rewritten page that still names
+	// a removed unit moves as the units after it do, as removing them one by one moved it
+	below := func(v int32) int32 {
+		c, _ := slices.BinarySearch(units, v) // the units removed before v
+		return int32(c)
+	}
+	st.unitEntries(first, func(v int32) int32 { return v - below(v) })
 	A := &st.snap.Agencies[a]
-	A.Units = slices.Delete(slices.Clone(A.Units), i, i+1)
+	list := make([]unit, 0, len(A.Units))
+	for j := range A.Units {
+		if !gone[n.agencies[a].units[j]] {
+			list = append(list, A.Units[j])
+		}
+	}
+	A.Units = list
 	if len(A.Units) == 0 {
 		A.Units = nil
 	}
-	delete(n.unitIdx, n.units[u].src.ID)
-	n.units = slices.Delete(n.units, int(u), int(u)+1)
-	f := func(v int32) int32 {
+	for _, u := range units {
+		delete(n.unitIdx, n.units[u].src.ID)
+	}
+	left := n.units[:0] // n's own: closed up in place
+	for v := range n.units {
+		if !gone[int32(v)] {
+			left = append(left, n.units[v])
+		}
+	}
+	clear(n.units[len(left):])
+	n.units = left
+	f := func(v int32) int32 { // the place of unit v once the units are removed (-1: removed)
 		switch {
-		case v == u:
+		case gone[v]:
 			return -1
-		case v > u:
-			return v - 1
+		case v > first:
+			return v - below(v)
 		}
 		return v
 	}
@@ -91,7 +122,7 @@ func (st *structure) removeUnit(a int32, i int) bool {
 		B := &n.agencies[b]
 		var list []int32
 		for _, v := range B.units {
-			if v != u {
+			if !gone[v] {
 				list = append(list, f(v))
 			}
 		}
@@ -103,7 +134,7 @@ func (st *structure) removeUnit(a int32, i int) bool {
 			if len(rec.outs) > 0 {
 				outs := make([]outC, 0, len(rec.outs))
 				for _, o := range rec.outs {
-					if o.unit != u {
+					if !gone[o.unit] {
 						o.unit = f(o.unit)
 						outs = append(outs, o)
 					}
@@ -119,14 +150,14 @@ func (st *structure) removeUnit(a int32, i int) bool {
 	for j, v := range n.agencies[a].units {
 		n.units[v].src = &A.Units[j]
 	}
-	if u < int32(len(n.units)) {
+	if first < int32(len(n.units)) {
 		st.pages()
 		for x := range n.pages {
-			if P := &n.pages[x]; P.deptUnit > u {
-				P.deptUnit--
+			if P := &n.pages[x]; P.deptUnit > first {
+				P.deptUnit = f(P.deptUnit)
 			}
 		}
-		for v := int(u); v < len(n.units); v++ {
+		for v := int(first); v < len(n.units); v++ {
 			n.unitIdx[n.units[v].src.ID] = int32(v)
 		}
 	}
@@ -146,29 +177,39 @@ func (st *structure) rewrote(id string) bool {
 	return st.rewritten[id]
 }
 
-// unitEntries makes every section with an entry naming a unit after u name it one place
-// lower, as removing u moves it: such a section is copied (every page and template that
-// shares it takes the copy) and the others are kept as they are.
-func (st *structure) unitEntries(u int32) {
+// unitEntries makes every section with an entry naming a unit after u (the first removed)
+// name it at place to(ref), as removing the units moves it: such a section is copied (every
+// page and template that shares it takes the copy) and the others are kept as they are.
+func (st *structure) unitEntries(u int32, to func(ref int32) int32) {
 	n := st.n
 	moved := map[*sectionC]*sectionC{}
 	if !n.namesUnitAfter(u) {
 		return // the usual case for the newest unit: nothing to copy
 	}
+	// moved holds only the sections copied: a section that names no later unit is kept,
+	// which is told from its entries without a look-up for each of the agency's sections.
+	// The copies are taken from blocks, as the loader's sections are.
+	var blocks sectionBlocks
+	// retargeted: the security of a template copied (its defaults moved) is the copy's, for
+	// the pages whose effective section it is, whether its entries moved or not
+	retargeted := map[*sectionC]*sectionC{}
 	section := func(s *sectionC) *sectionC {
-		if s == nil {
-			return nil
+		if len(retargeted) > 0 {
+			if c, ok := retargeted[s]; ok {
+				return c
+			}
+		}
+		if !s.namesUnitAfter(u) {
+			return s
 		}
 		if c, ok := moved[s]; ok {
 			return c
 		}
-		c := s
-		if s.namesUnitAfter(u) {
-			c = &sectionC{entries: slices.Clone(s.entries)}
-			for j := range c.entries {
-				if e := &c.entries[j]; e.principal == pUnit && e.ref > u {
-					e.ref--
-				}
+		c := blocks.section(len(s.entries))
+		c.entries = append(c.entries, s.entries...)
+		for j := range c.entries {
+			if e := &c.entries[j]; e.principal == pUnit && e.ref > u {
+				e.ref = to(e.ref)
 			}
 		}
 		moved[s] = c
@@ -201,18 +242,32 @@ func (st *structure) unitEntries(u int32) {
 			templates = maps.Clone(n.siteDefaults)
 		}
 		c := &templateC{security: *sec, defaults: defs}
-		moved[&t.security] = &c.security
+		retargeted[&t.security] = &c.security
 		templates[k] = c
 	}
 	if templates != nil {
 		n.siteDefaults = templates
 	}
 	st.pages()
+	// a page's effective section is mostly its own or the one of the page before it (a
+	// parent and its children lie side by side): those are not looked at again
+	var lastSec, lastMoved *sectionC
 	for x := range n.pages {
 		P := &n.pages[x]
+		own := P.own
 		P.own = section(P.own)
 		P.defaults = defaults(P.defaults)
-		if sec := section(P.sec); sec != P.sec {
+		var sec *sectionC
+		switch {
+		case P.sec == own && own != nil:
+			sec = P.own
+		case P.sec == lastSec && lastSec != nil:
+			sec = lastMoved
+		default:
+			sec = section(P.sec)
+		}
+		lastSec, lastMoved = P.sec, sec
+		if sec != P.sec {
 			P.sec = sec
 			if n.pageHot != nil {
 				n.pageHot[x].entries = sec.entries

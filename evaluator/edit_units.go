@@ -253,7 +253,7 @@ func opConsolidateUnits(e *edit) {
 	}
 	// entries naming a consolidated unit now name the unit they went into
 	for _, u := range from {
-		e.renamePrincipal(a, "unit:"+m.units[u].src.ID, "unit:"+intoID)
+		e.renameUnit(a, u, "unit:"+intoID)
 	}
 	// delete the pages and units, highest index first so the paths stay right
 	e.deletePages(dropPages)
@@ -268,32 +268,6 @@ func uniqueKeepOrder(list []int32) []int32 {
 		}
 	}
 	return out
-}
-
-// renamePrincipal rewrites entries of agency a's pages that name old to name new.
-func (e *edit) renamePrincipal(a int32, old, new string) {
-	for _, x := range e.m.agencies[a].pages {
-		P := &e.m.pages[x]
-		if P.own != nil && sectionNames(P.own, old) {
-			e.renameIn(e.m.pagePath(x)+".security", old, new)
-		}
-		for _, d := range P.defaults {
-			if sectionNames(d.sec, old) {
-				e.renameIn(e.m.pagePath(x)+".defaults."+d.kind.String(), old, new)
-			}
-		}
-	}
-}
-
-func (e *edit) renameIn(path, old, new string) {
-	i := 0
-	e.read(path).ForEach(func(_, en gjson.Result) bool {
-		if en.Get("principal").Str == old {
-			e.set(path+"."+strconv.Itoa(i)+".principal", new)
-		}
-		i++
-		return true
-	})
 }
 
 // deletePages removes pages from the document, highest position first.

@@ -128,3 +128,17 @@ func (t *idTable) del(id string) {
 	}
 	t.slots[hole] = idSlot{}
 }
+
+// remap gives every id the place f gives for the one it has: a page removed or inserted moves
+// the places of the pages after it (remapPages), which one pass over the slots moves where
+// setting each of those ids again would look every one up by its hash.
+func (t *idTable) remap(f func(int32) int32) {
+	for i := range t.slots {
+		if sl := &t.slots[i]; sl.n != 0 {
+			sl.x = f(sl.x)
+		}
+	}
+	for id, x := range t.long {
+		t.long[id] = f(x)
+	}
+}

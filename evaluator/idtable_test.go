@@ -61,6 +61,18 @@ func TestIDTableActsAsAMap(t *testing.T) {
 		}
 	}
 	check("the end", &table, want)
+	// a remap moves short and long ids alike, and not the copies taken before it
+	moved := func(x int32) int32 {
+		if x > 1<<19 {
+			return x - 1
+		}
+		return x
+	}
+	table.remap(moved)
+	for k, v := range want {
+		want[k] = moved(v)
+	}
+	check("remapped", &table, want)
 	for i, c := range copies {
 		check(fmt.Sprintf("copy %d", i), &c.t, c.want)
 	}
