@@ -75,7 +75,7 @@ func (m *Model) What(person, action, asOf string) ([]Access, error) {
 		x int32
 		o outcome
 	}
-	var hits []hit
+	hits := make([]hit, 0, len(m.pages)/4)
 	for x := range m.pages {
 		q.ref = int32(x)
 		if q.action == actCreate && (q.create == kindInvalid || !kindRules[m.pages[x].kind].children.has(q.create)) {
@@ -87,6 +87,9 @@ func (m *Model) What(person, action, asOf string) ([]Access, error) {
 	}
 	out = make([]Access, len(hits))
 	w := newRowWords(m)
+	// about one reason in four is worded for the first time (the largest agency: 11,440 of
+	// 42,801 rows): the map is made near that size at once rather than grown row by row
+	w.rows = make(map[string]string, len(hits)/4)
 	for i, h := range hits {
 		q.ref = h.x
 		out[i] = w.row(q, h.o, q.memo)
