@@ -74,6 +74,9 @@ func (m *Model) What(person, action, asOf string) ([]Access, error) {
 	// pages, so the list of them is made that size once and never grown, which copied more
 	// than the answer itself
 	q.memo = newPersonMemo(m, q.person, q.day)
+	if idx := m.whatIndex(); idx != nil { // the person's answers by slot (what_index.go)
+		q.memo.slots = newSlotAnswers(idx)
+	}
 	hits := make([]pageHit, 0, len(m.pages))
 	for x := range m.pages {
 		q.ref = int32(x)

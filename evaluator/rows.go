@@ -21,6 +21,9 @@ type personMemo struct {
 	d Date
 	// two bits a class: 0 not asked yet, 1 no, 2 yes (memoClass)
 	byAgency, byUnit, byGroup, byPage []uint32
+	// slots, when not nil, are the person's answers by the slots of the model's whatIndex,
+	// which deciding a page reads instead (what_index.go)
+	slots *slotAnswers
 }
 
 func newPersonMemo(m *Model, p int32, d Date) *personMemo {
