@@ -89,6 +89,9 @@ func (m *Model) What(person, action, asOf string) ([]Access, error) {
 	}
 	out = make([]Access, len(hits))
 	w := newRowWords(m)
+	if q.memo.slots != nil { // the words of sections, written once per model
+		w.idx = q.memo.slots.idx
+	}
 	// about one reason in four is worded for the first time (the largest agency: 11,440 of
 	// 42,801 rows): the map is made near that size at once rather than grown row by row
 	w.rows = make(map[string]string, len(hits)/4)

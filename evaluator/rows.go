@@ -106,6 +106,7 @@ type rowWords struct {
 	buf   []byte            // the row being written
 	chunk []byte            // where finished rows are kept; never written again below its length
 	hits  []int             // scratch: the applying entries of the row being written
+	idx   *whatIndex        // the model's, when the answer reads its words of sections
 }
 
 type howKey struct {
@@ -216,23 +217,32 @@ func (w *rowWords) membership(e *entryC, p, x int32, d Date) string {
 }
 
 // section writes the section that governs page x: its own security, or the one it inherits
-// with the page that owns it named by id.
+// with the page that owns it named by id; the words the whatIndex keeps for x when it has
+// one (w.idx), the same words written once per model.
 func (w *rowWords) section(x int32) {
-	P := &w.m.pages[x]
-	if P.secKind == kindInvalid && P.secOwner == x {
-		w.buf = append(w.buf, "the page's own security"...)
+	if w.idx != nil {
+		w.buf = append(w.buf, w.idx.secWords[x]...)
 		return
 	}
-	if P.secKind == kindInvalid {
-		w.buf = append(w.buf, "the security of "...)
-	} else {
-		w.buf = append(w.buf, "the default section for "...)
-		w.buf = append(w.buf, P.secKind.label()...)
-		w.buf = append(w.buf, "s ("...)
-		w.buf = append(w.buf, P.secKind.String()...)
-		w.buf = append(w.buf, ") of "...)
+	w.buf = w.m.appendSection(w.buf, x)
+}
+
+// appendSection appends to b the words of rowWords.section for page x.
+func (m *Model) appendSection(b []byte, x int32) []byte {
+	P := &m.pages[x]
+	if P.secKind == kindInvalid && P.secOwner == x {
+		return append(b, "the page's own security"...)
 	}
-	w.buf = append(w.buf, w.m.pages[P.secOwner].src.ID...)
+	if P.secKind == kindInvalid {
+		b = append(b, "the security of "...)
+	} else {
+		b = append(b, "the default section for "...)
+		b = append(b, P.secKind.label()...)
+		b = append(b, "s ("...)
+		b = append(b, P.secKind.String()...)
+		b = append(b, ") of "...)
+	}
+	return append(b, m.pages[P.secOwner].src.ID...)
 }
 
 // pageRow is the reason of a row of page x that the entries of its section or the creator

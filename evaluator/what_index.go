@@ -13,7 +13,8 @@ import (
 // agency, its department's unit or its metric, task, individual or project page (the keys of
 // personMemo.memoClass) — so entries with the same principal and element share a slot. A
 // call then keeps one byte a slot (slotAnswers), and an entry is decided by reading its
-// byte, worked out by matchesHot the first time.
+// byte, worked out by matchesHot the first time. The index also keeps how a row names the
+// section of each page, which otherwise read the owner page's id from afar on every row.
 
 // indexedEntry is entry i of a page's effective section as whatIndex keeps it: slot is where
 // its answer is kept (-1: it names no one on this page, as a relative principal where the
@@ -34,9 +35,12 @@ type indexedEntry struct {
 type whatIndex struct {
 	start   []int32
 	entries []indexedEntry
-	base    [pFunction + 1]int32
-	nFunc   int32
-	slots   int32
+	// secWords[x] is how a row names the section that governs page x (rowWords.section),
+	// one string for the pages that name it alike
+	secWords []string
+	base     [pFunction + 1]int32
+	nFunc    int32
+	slots    int32
 }
 
 // The slots of one call: 0 not worked out yet, else no or yes.
@@ -134,6 +138,18 @@ func (m *Model) newWhatIndex() *whatIndex {
 		}
 	}
 	idx.start[len(m.pageHot)] = int32(len(idx.entries))
+	idx.secWords = make([]string, len(m.pages))
+	words := map[string]string{}
+	var b []byte
+	for x := range m.pages {
+		b = m.appendSection(b[:0], int32(x))
+		s, ok := words[string(b)]
+		if !ok {
+			s = string(b)
+			words[s] = s
+		}
+		idx.secWords[x] = s
+	}
 	return idx
 }
 
