@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"math/bits"
 	"unsafe"
 )
 
@@ -255,27 +256,34 @@ func (w *rowWords) pageRow(q query, x int32, o outcome, memo *personMemo) string
 	m := w.m
 	P := &m.pages[x]
 	p, d := q.person, q.day
-	rec := m.activeRecord(p, P.agency, d)
 	w.hits = w.hits[:0]
 	decisive := -1
-	for i := range P.sec.entries {
-		e := &P.sec.entries[i]
-		var ok bool
-		switch {
-		case o.hitsOK: // deciding found them already
-			ok = o.hits&(1<<uint(i)) != 0
-		case memo != nil:
-			ok = memo.matches(e.principal, e.ref, x, P.agency, rec)
-		default:
-			ok = m.matchesRec(e, p, x, d, rec)
+	if o.hitsOK { // deciding found them already: only those entries are read, in their order
+		for b := o.hits; b != 0; b &= b - 1 {
+			i := bits.TrailingZeros64(b)
+			if decisive < 0 && P.sec.entries[i].role == lvl {
+				decisive = len(w.hits)
+			}
+			w.hits = append(w.hits, i)
 		}
-		if !ok {
-			continue
+	} else {
+		rec := m.activeRecord(p, P.agency, d)
+		for i := range P.sec.entries {
+			e := &P.sec.entries[i]
+			var ok bool
+			if memo != nil {
+				ok = memo.matches(e.principal, e.ref, x, P.agency, rec)
+			} else {
+				ok = m.matchesRec(e, p, x, d, rec)
+			}
+			if !ok {
+				continue
+			}
+			if decisive < 0 && e.role == lvl {
+				decisive = len(w.hits)
+			}
+			w.hits = append(w.hits, i)
 		}
-		if decisive < 0 && e.role == lvl {
-			decisive = len(w.hits)
-		}
-		w.hits = append(w.hits, i)
 	}
 	w.buf = w.buf[:0]
 	if decisive < 0 { // no entry gives the level: the creator does (§4.4)
