@@ -75,7 +75,7 @@ func (m *Model) What(person, action, asOf string) ([]Access, error) {
 	// than the answer itself
 	q.memo = newPersonMemo(m, q.person, q.day)
 	if idx := m.whatIndex(); idx != nil { // the person's answers by slot (what_index.go)
-		q.memo.slots = newSlotAnswers(idx)
+		q.memo.slots = newSlotAnswers(idx, q.person)
 	}
 	hits := make([]pageHit, 0, len(m.pages))
 	for x := range m.pages {

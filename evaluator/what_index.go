@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"weak"
 )
@@ -41,6 +42,11 @@ type whatIndex struct {
 	base     [pFunction + 1]int32
 	nFunc    int32
 	slots    int32
+	// named[namedStart[p]:namedStart[p+1]] are the slots whose answer is yes for person p
+	// among those of the principals a page names people for (namedPrincipal); every other
+	// slot of theirs is no for p, on any day (prefilled)
+	namedStart []int32
+	named      []int32
 }
 
 // The slots of one call: 0 not worked out yet, else no or yes.
@@ -138,6 +144,17 @@ func (m *Model) newWhatIndex() *whatIndex {
 		}
 	}
 	idx.start[len(m.pageHot)] = int32(len(idx.entries))
+	idx.namedStart = make([]int32, len(m.people)+1)
+	m.eachNamed(func(p int32, _ principalKind, _ int32) { idx.namedStart[p+1]++ })
+	for p := range m.people {
+		idx.namedStart[p+1] += idx.namedStart[p]
+	}
+	idx.named = make([]int32, idx.namedStart[len(m.people)])
+	fill := slices.Clone(idx.namedStart[:len(m.people)])
+	m.eachNamed(func(p int32, k principalKind, x int32) {
+		idx.named[fill[p]] = idx.base[k] + x
+		fill[p]++
+	})
 	idx.secWords = make([]string, len(m.pages))
 	words := map[string]string{}
 	var b []byte
@@ -175,10 +192,53 @@ type slotAnswers struct {
 	ans []uint8
 }
 
-func newSlotAnswers(idx *whatIndex) *slotAnswers {
+// newSlotAnswers is person p's answers: none worked out yet but everyone's (always yes,
+// the agency's active staff being checked first) and those of the principals a page names
+// people for (prefilled).
+func newSlotAnswers(idx *whatIndex, p int32) *slotAnswers {
 	s := &slotAnswers{idx: idx, ans: make([]uint8, idx.slots)}
-	s.ans[0] = slotYes // everyone: active staff of the agency, which needs checks first
+	s.ans[0] = slotYes
+	for _, slot := range idx.named[idx.namedStart[p]:idx.namedStart[p+1]] {
+		s.ans[slot] = slotYes
+	}
 	return s
+}
+
+// namedPrincipal: the principals whose answers are named on the pages of the context
+// themselves, whoever asks and on any day: a metric's owners, a task's responsible, an
+// individual page's person, a project's sponsors, leaders, members and consultants.
+func (k principalKind) namedPrincipal() bool {
+	switch k {
+	case pMetricOwner, pPersonResponsible, pGivenIndividual, pProjectSponsor, pProjectLeader, pProjectMember, pProjectConsultant:
+		return true
+	}
+	return false
+}
+
+// eachNamed calls f for every person page x names for a principal k that reads x's own
+// lists (namedPrincipal), as matchesHot reads them: metric_owner for the owners of x,
+// person_responsible for its responsible, given_individual for its person and project_* for
+// its roles.
+func (m *Model) eachNamed(f func(p int32, k principalKind, x int32)) {
+	for x := range m.pages {
+		P := &m.pages[x]
+		for _, p := range P.owners {
+			f(p, pMetricOwner, int32(x))
+		}
+		for _, p := range P.responsible {
+			f(p, pPersonResponsible, int32(x))
+		}
+		if P.person >= 0 {
+			f(P.person, pGivenIndividual, int32(x))
+		}
+		if P.roles != nil {
+			for r, list := range P.roles {
+				for _, p := range list {
+					f(p, pProjectSponsor+principalKind(r), int32(x))
+				}
+			}
+		}
+	}
 }
 
 // work is matchesHot's answer for entry e of page pg (agency a), kept in its slot: the slot
@@ -211,7 +271,7 @@ func (pm *personMemo) sectionLevelIndexed(x int32) (lvl role, create kindSet, hi
 			continue
 		}
 		v := ans[e.slot]
-		if v == 0 {
+		if v == 0 && !e.principal.namedPrincipal() { // named ones not prefilled are no
 			v = pm.work(e, x, a, rec)
 		}
 		if v != slotYes {

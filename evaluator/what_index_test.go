@@ -51,7 +51,7 @@ func TestWhatIndexDecidesAsEntries(t *testing.T) {
 		for _, day := range []Date{m.snap.AsOf, halfYearOn(t, m.snap.AsOf)} {
 			for p := range m.people {
 				memo := newPersonMemo(m, int32(p), day)
-				memo.slots = newSlotAnswers(idx)
+				memo.slots = newSlotAnswers(idx, int32(p))
 				for _, action := range actions {
 					q, err := m.resolve(Request{Subject: m.people[p].src.ID, Action: action, Resource: "page:" + m.pages[0].src.ID, AsOf: day.String()})
 					if err != nil && q.action != actCreate {
