@@ -316,6 +316,9 @@ func (m *Model) sectionLevelHits(p, x int32, d Date, ex *explainer, brief bool, 
 		lvl, create = m.sectionLevelWords(p, x, d, ex, brief)
 		return lvl, create, 0, false
 	}
+	if memo != nil && memo.slots != nil && memo.p == p && memo.d == d {
+		return memo.sectionLevelIndexed(x) // the same steps, each entry's answer kept in its slot
+	}
 	H := &m.pageHot[x]
 	a := H.agency
 	rec := m.activeRecord(p, a, d) // p's record in the page's agency, asked by many entries

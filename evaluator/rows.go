@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"math/bits"
 	"unsafe"
 )
 
@@ -21,6 +22,9 @@ type personMemo struct {
 	d Date
 	// two bits a class: 0 not asked yet, 1 no, 2 yes (memoClass)
 	byAgency, byUnit, byGroup, byPage []uint32
+	// slots, when not nil, are the person's answers by the slots of the model's whatIndex,
+	// which deciding a page reads instead (what_index.go)
+	slots *slotAnswers
 }
 
 func newPersonMemo(m *Model, p int32, d Date) *personMemo {
@@ -103,6 +107,7 @@ type rowWords struct {
 	buf   []byte            // the row being written
 	chunk []byte            // where finished rows are kept; never written again below its length
 	hits  []int             // scratch: the applying entries of the row being written
+	idx   *whatIndex        // the model's, when the answer reads its words of sections
 }
 
 type howKey struct {
@@ -213,23 +218,32 @@ func (w *rowWords) membership(e *entryC, p, x int32, d Date) string {
 }
 
 // section writes the section that governs page x: its own security, or the one it inherits
-// with the page that owns it named by id.
+// with the page that owns it named by id; the words the whatIndex keeps for x when it has
+// one (w.idx), the same words written once per model.
 func (w *rowWords) section(x int32) {
-	P := &w.m.pages[x]
-	if P.secKind == kindInvalid && P.secOwner == x {
-		w.buf = append(w.buf, "the page's own security"...)
+	if w.idx != nil {
+		w.buf = append(w.buf, w.idx.secWords[x]...)
 		return
 	}
-	if P.secKind == kindInvalid {
-		w.buf = append(w.buf, "the security of "...)
-	} else {
-		w.buf = append(w.buf, "the default section for "...)
-		w.buf = append(w.buf, P.secKind.label()...)
-		w.buf = append(w.buf, "s ("...)
-		w.buf = append(w.buf, P.secKind.String()...)
-		w.buf = append(w.buf, ") of "...)
+	w.buf = w.m.appendSection(w.buf, x)
+}
+
+// appendSection appends to b the words of rowWords.section for page x.
+func (m *Model) appendSection(b []byte, x int32) []byte {
+	P := &m.pages[x]
+	if P.secKind == kindInvalid && P.secOwner == x {
+		return append(b, "the page's own security"...)
 	}
-	w.buf = append(w.buf, w.m.pages[P.secOwner].src.ID...)
+	if P.secKind == kindInvalid {
+		b = append(b, "the security of "...)
+	} else {
+		b = append(b, "the default section for "...)
+		b = append(b, P.secKind.label()...)
+		b = append(b, "s ("...)
+		b = append(b, P.secKind.String()...)
+		b = append(b, ") of "...)
+	}
+	return append(b, m.pages[P.secOwner].src.ID...)
 }
 
 // pageRow is the reason of a row of page x that the entries of its section or the creator
@@ -242,27 +256,34 @@ func (w *rowWords) pageRow(q query, x int32, o outcome, memo *personMemo) string
 	m := w.m
 	P := &m.pages[x]
 	p, d := q.person, q.day
-	rec := m.activeRecord(p, P.agency, d)
 	w.hits = w.hits[:0]
 	decisive := -1
-	for i := range P.sec.entries {
-		e := &P.sec.entries[i]
-		var ok bool
-		switch {
-		case o.hitsOK: // deciding found them already
-			ok = o.hits&(1<<uint(i)) != 0
-		case memo != nil:
-			ok = memo.matches(e.principal, e.ref, x, P.agency, rec)
-		default:
-			ok = m.matchesRec(e, p, x, d, rec)
+	if o.hitsOK { // deciding found them already: only those entries are read, in their order
+		for b := o.hits; b != 0; b &= b - 1 {
+			i := bits.TrailingZeros64(b)
+			if decisive < 0 && P.sec.entries[i].role == lvl {
+				decisive = len(w.hits)
+			}
+			w.hits = append(w.hits, i)
 		}
-		if !ok {
-			continue
+	} else {
+		rec := m.activeRecord(p, P.agency, d)
+		for i := range P.sec.entries {
+			e := &P.sec.entries[i]
+			var ok bool
+			if memo != nil {
+				ok = memo.matches(e.principal, e.ref, x, P.agency, rec)
+			} else {
+				ok = m.matchesRec(e, p, x, d, rec)
+			}
+			if !ok {
+				continue
+			}
+			if decisive < 0 && e.role == lvl {
+				decisive = len(w.hits)
+			}
+			w.hits = append(w.hits, i)
 		}
-		if decisive < 0 && e.role == lvl {
-			decisive = len(w.hits)
-		}
-		w.hits = append(w.hits, i)
 	}
 	w.buf = w.buf[:0]
 	if decisive < 0 { // no entry gives the level: the creator does (§4.4)
