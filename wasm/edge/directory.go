@@ -40,14 +40,27 @@ type dirPerson struct {
 // names, as AgencyShard collects them.
 func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
 	doc := gjson.ParseBytes(m.Snapshot())
-	return newDirectory(m, doc, doc.Get("agencies").Array())
+	var agencies []agencyHolding
+	for _, ag := range doc.Get("agencies").Array() {
+		agencies = append(agencies, agencyHolding{obj: ag})
+	}
+	return newDirectory(m, doc, agencies)
+}
+
+// agencyHolding is what the index reads of one agency: its object (whole, or thin as the
+// directory's writer holds it), and for a thin one the ids of the pages it leaves out and the
+// people those pages name (held, so that the directory need not keep the agency whole).
+type agencyHolding struct {
+	obj   gjson.Result
+	pages []string
+	named []string
 }
 
 // newDirectory indexes the state whose people, records, units, catalog and top level m holds
 // (a whole model, or one whose agencies are thin: their pages left out, as the directory's
-// writer holds them), with agencies, every agency's whole object in the state's order, for
-// the pages each agency holds and the ids it names; doc is m's document.
-func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []gjson.Result) (*DirectoryIndex, error) {
+// writer holds them), with agencies, every agency in the state's order, for the pages each
+// agency holds and the ids it names; doc is m's document.
+func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []agencyHolding) (*DirectoryIndex, error) {
 	d := &DirectoryIndex{holder: map[string]uint16{}, personAt: map[string]int32{}, caps: m.Capabilities()}
 	for i, id := range m.IDs("person") {
 		d.personAt[id] = int32(i)
@@ -71,12 +84,15 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []gjson.Result)
 	}
 	d.units = make([][]string, len(d.Agencies))
 	d.agencyNames = make([]string, len(d.Agencies))
-	for _, ag := range agencies {
-		ai := agencyAt[ag.Get("id").String()]
-		ag.Get("pages.#.id").ForEach(func(_, id gjson.Result) bool {
+	for _, h := range agencies {
+		ai := agencyAt[h.obj.Get("id").String()]
+		h.obj.Get("pages.#.id").ForEach(func(_, id gjson.Result) bool {
 			d.holder[strings.Clone(id.String())] = ai
 			return true
 		})
+		for _, id := range h.pages {
+			d.holder[id] = ai
+		}
 	}
 	for _, id := range m.IDs("unit") {
 		a := agencyAt[m.AgencyOf(id)]
@@ -96,7 +112,8 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []gjson.Result)
 		})
 		return true
 	})
-	for _, ag := range agencies {
+	for _, h := range agencies {
+		ag := h.obj
 		ai := agencyAt[ag.Get("id").String()]
 		d.agencyNames[ai] = strings.Clone(ag.Get("name").String())
 		ag.Get("groups.#.id").ForEach(func(_, g gjson.Result) bool {
@@ -107,6 +124,9 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []gjson.Result)
 		})
 		named := map[string]bool{}
 		collectIDs(ag, named)
+		for _, id := range h.named {
+			named[id] = true
+		}
 		ag.Get("staff").ForEach(func(_, rec gjson.Result) bool {
 			if p, ok := d.personAt[rec.Get("person").String()]; ok {
 				d.people[p].records = appendOnce(d.people[p].records, ai)

@@ -178,6 +178,11 @@ func (w *Writers) start(seed []byte) error {
 		top, order = st.Top, st.Order
 	}
 	agencies := map[string]*agencyWriter{}
+	thins := map[string]agencyThin{}
+	var people map[string]bool // the directory's object keeps what its index reads (pull)
+	if w.objects != nil {
+		people = peopleOf(top)
+	}
 	for _, a := range order {
 		j, state, v, last, err := w.agencyState(a)
 		if err != nil {
@@ -189,16 +194,22 @@ func (w *Writers) start(seed []byte) error {
 		if state == nil {
 			return fmt.Errorf("the journals are not whole: agency %s has no state", a)
 		}
-		full[a] = state
+		delete(full, a)
+		if thins[a], err = thinOf(state); err != nil {
+			return err
+		}
 		aw := &agencyWriter{id: a, w: w, journal: j, state: state, version: v}
 		aw.pub.Store(&published{state: state, version: v})
+		if people != nil {
+			aw.state = nil
+			if err := aw.mirror(state, v, people); err != nil {
+				return err
+			}
+		}
 		agencies[a] = aw
 		w.judged.Store(max(w.judged.Load(), last))
 	}
-	d, err := newDirectoryWriter(dj, top, order, full)
-	if err != nil {
-		return err
-	}
+	d := newDirectoryWriter(dj, top, order, thins)
 	d.version.Store(version)
 	d.judged = &w.judged
 	if es, err := dj.Entries(0); err == nil && len(es) > 0 {
@@ -498,6 +509,17 @@ func (w *Writers) Whole() ([]byte, Versions, error) {
 	w.mu.Unlock()
 	if d == nil {
 		return nil, Versions{}, ErrNotSeeded
+	}
+	for a, state := range full {
+		if state != nil || w.objects == nil {
+			continue
+		}
+		// the directory's object keeps no agency whole: each agency's object gives its own
+		state, version, err := w.objectState(a)
+		if err != nil {
+			return nil, Versions{}, err
+		}
+		full[a], v = state, v.With(Shard{Agency: a}, version)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

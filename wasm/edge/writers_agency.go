@@ -36,10 +36,13 @@ type agencyWriter struct {
 	clean bool
 }
 
-// published is an agency's state as readers take it.
+// published is an agency's state as readers take it. The directory's object keeps of each
+// agency's object only its version and what its index reads (read; state nil): the agency's
+// object holds the state, and gives it when asked (writers_reads.go).
 type published struct {
 	state   []byte
 	version int64
+	read    *agencyRead
 }
 
 // submit judges a batch on this agency against the writer's cut and records it (README "The

@@ -87,17 +87,13 @@ func (b busyError) Error() string {
 	return fmt.Sprintf("agency %s is committing a batch that changes what this batch reads; try again in a moment", b.c.Agency)
 }
 
-func newDirectoryWriter(journal stateJournal, top []byte, order []string, full map[string][]byte) (*directoryWriter, error) {
+func newDirectoryWriter(journal stateJournal, top []byte, order []string, thins map[string]agencyThin) *directoryWriter {
 	d := &directoryWriter{journal: journal, top: top, order: order, held: map[string]agencyThin{}, owner: map[string]string{},
 		changed: map[string]int64{}, changedBy: map[string]string{}, locks: map[string]*claim{}, pending: map[string]*claim{}}
 	for _, a := range order {
-		t, err := thinOf(full[a])
-		if err != nil {
-			return nil, err
-		}
-		d.hold(a, t)
+		d.hold(a, thins[a])
 	}
-	return d, nil
+	return d
 }
 
 // hold sets what the directory holds of agency a, and which pages are a's.

@@ -195,8 +195,8 @@ func (w *Writers) bearObject(id string, obj []byte) error {
 	if _, err := w.objects.Send(context.Background(), Shard{Agency: id}.String(), "born", obj); err != nil {
 		return fmt.Errorf("the new agency's writer could not store it: %w", err)
 	}
-	aw := &agencyWriter{id: id, w: w, state: obj}
-	aw.pub.Store(&published{state: obj})
+	aw := &agencyWriter{id: id, w: w} // its object holds its state (pull)
+	aw.pub.Store(&published{})
 	w.mu.Lock()
 	w.agencies[id] = aw
 	w.mu.Unlock()
@@ -238,8 +238,9 @@ func (w *Writers) askState(a string, since int64) (agencyStateAnswer, error) {
 }
 
 // pull brings what the directory's object holds of every agency for its readers up to each
-// agency's newest recorded state (a compatibility route: the readers' whole state is composed
-// from every agency, as the single writer held it).
+// agency's newest recorded state: its version and what the directory index reads of it
+// (agencyRead), not the state itself, which its object holds (and gives when a read needs it
+// whole: writers_reads.go, Whole).
 func (w *Writers) pull() error {
 	if w.objects == nil || w.only != "" {
 		return nil
@@ -254,6 +255,9 @@ func (w *Writers) pull() error {
 	if d == nil {
 		return nil
 	}
+	d.mu.Lock()
+	people := peopleOf(d.top)
+	d.mu.Unlock()
 	var wg sync.WaitGroup
 	errs := make([]error, 0, len(mirrors))
 	var mu sync.Mutex
@@ -263,18 +267,29 @@ func (w *Writers) pull() error {
 			defer wg.Done()
 			at := m.pub.Load()
 			st, err := w.askState(a, at.version)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil:
+			if err == nil && st.Born && st.State != nil && st.Version >= at.version {
+				err = m.mirror(st.State, st.Version, people)
+			}
+			if err != nil {
+				mu.Lock()
 				errs = append(errs, err)
-			case st.Born && st.State != nil && st.Version >= at.version:
-				m.pub.Store(&published{state: st.State, version: st.Version})
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// mirror holds agency a's object at version as the directory's object keeps it: its version
+// and what the index reads of it, with people the top level's people.
+func (m *agencyWriter) mirror(state []byte, version int64, people map[string]bool) error {
+	r, err := readOf(state, people)
+	if err != nil {
+		return fmt.Errorf("agency %s's state does not read: %w", m.id, err)
+	}
+	m.pub.Store(&published{version: version, read: &r})
+	return nil
 }
 
 // objectsLog lists the accepted batches of every shard that since does not hold, asked of each
@@ -429,6 +444,24 @@ func (w *Writers) startAgencies(seed []byte) {
 		return true
 	})
 	wg.Wait()
+}
+
+// objectState is agency a's newest state, asked of its object: the seed's when that object has
+// not started yet (it starts from it at its first step).
+func (w *Writers) objectState(a string) ([]byte, int64, error) {
+	got, err := w.askState(a, -1)
+	if err != nil || (got.Born && got.State != nil) {
+		return got.State, got.Version, err
+	}
+	seed, _, err := w.origin(a)
+	if err != nil {
+		return nil, 0, err
+	}
+	state := gjson.GetBytes(seed, "state")
+	if !state.IsObject() {
+		return nil, 0, fmt.Errorf("agency %s's writer holds no state", a)
+	}
+	return []byte(state.Raw), 0, nil
 }
 
 // origin is the state agency starts from: the seed's (an agency a directory batch created was

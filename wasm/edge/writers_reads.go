@@ -3,7 +3,10 @@ package edge
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/connsec/connsec/evaluator"
 	"github.com/tidwall/gjson"
@@ -25,19 +28,57 @@ import (
 const shardDocsBudget = 32 << 20
 
 // shardReads is what the Writers last gave the sharded readers, all of the state at: the
-// index and the shard documents asked; and each agency's thin form, by the state it was cut
-// from (kept across states: an edit changes one agency).
+// index and the shard documents asked; and what the index reads of each agency, by the state
+// it was read from (kept across states: an edit changes one agency).
 type shardReads struct {
 	at    string // Versions.String() of the state
 	index *DirectoryIndex
 	docs  map[string][]byte
 	bytes int
-	thins map[string]thinOfState
+	held  map[string]agencyReadOf
 }
 
-type thinOfState struct {
+type agencyReadOf struct {
 	of   *published
-	thin agencyThin
+	read agencyRead
+}
+
+// agencyRead is what the directory index reads of one agency's state (agencyHolding): its
+// thin form, and the people its pages name, of the people the top level held when it was read
+// (people counts them: a person created since may be named too, and it is read again).
+type agencyRead struct {
+	thin   agencyThin
+	named  []string
+	people int
+}
+
+// readOf reads full, an agency's object, for the index: people are the ids of the top
+// level's people.
+func readOf(full []byte, people map[string]bool) (agencyRead, error) {
+	t, err := thinOf(full)
+	if err != nil {
+		return agencyRead{}, err
+	}
+	named := map[string]bool{}
+	collectIDs(gjson.GetBytes(full, "pages"), named)
+	r := agencyRead{thin: t, people: len(people)}
+	for id := range named {
+		if people[id] {
+			r.named = append(r.named, strings.Clone(id))
+		}
+	}
+	slices.Sort(r.named)
+	return r, nil
+}
+
+// peopleOf is the set of the ids of top's people.
+func peopleOf(top []byte) map[string]bool {
+	people := map[string]bool{}
+	gjson.GetBytes(top, "people.#.id").ForEach(func(_, id gjson.Result) bool {
+		people[id.String()] = true
+		return true
+	})
+	return people
 }
 
 // readState is one state of every shard as its writer holds it: the directory's writer, the
@@ -77,55 +118,91 @@ func (w *Writers) readsAt(st readState) *shardReads {
 	if at := st.v.String(); r.at != at {
 		r.at, r.index, r.docs, r.bytes = at, nil, map[string][]byte{}, 0
 	}
-	if r.thins == nil {
-		r.thins = map[string]thinOfState{}
+	if r.held == nil {
+		r.held = map[string]agencyReadOf{}
 	}
 	return r
 }
 
-// thinAt is agency a's thin form in st; the caller holds readsMu.
-func (w *Writers) thinAt(st readState, a string) (agencyThin, error) {
+// readAt is what the index reads of agency a in st, with people the top level's people; the
+// caller holds readsMu. The directory's object holds it as its agency's object last gave it
+// (pull), read again from that object when people were created since.
+func (w *Writers) readAt(st readState, a string, people map[string]bool) (agencyRead, error) {
 	pub := st.pubs[a]
-	if t, ok := w.reads.thins[a]; ok && t.of == pub {
-		return t.thin, nil
+	if pub.read != nil && pub.read.people == len(people) {
+		return *pub.read, nil
 	}
-	t, err := thinOf(pub.state)
+	if h, ok := w.reads.held[a]; ok && h.of == pub && h.read.people == len(people) {
+		return h.read, nil
+	}
+	full, err := w.stateAt(st, a)
 	if err != nil {
-		return agencyThin{}, fmt.Errorf("agency %s's state does not read: %w", a, err)
+		return agencyRead{}, err
 	}
-	w.reads.thins[a] = thinOfState{of: pub, thin: t}
-	return t, nil
+	r, err := readOf(full, people)
+	if err != nil {
+		return agencyRead{}, fmt.Errorf("agency %s's state does not read: %w", a, err)
+	}
+	w.reads.held[a] = agencyReadOf{of: pub, read: r}
+	return r, nil
 }
 
-// writeAt writes st's document with the agency whole given by whole (others thin), and the ids
-// of the pages left out in ids_elsewhere; each agency's object whole is handed to each.
-func (w *Writers) writeAt(st readState, whole func(a string) bool, each func(obj []byte)) ([]byte, error) {
-	var err error
+// errStateMoved: an agency's object moved on from the state being read; it is read again.
+var errStateMoved = errors.New("an agency's writer moved on while the state was read")
+
+// stateAt is agency a's object in st: held by its writer here, or asked of its object (which
+// the directory's object does not keep whole).
+func (w *Writers) stateAt(st readState, a string) ([]byte, error) {
+	pub := st.pubs[a]
+	if pub.state != nil || w.objects == nil {
+		return pub.state, nil
+	}
+	state, version, err := w.objectState(a)
+	if err != nil {
+		return nil, err
+	}
+	if version != pub.version {
+		return nil, errStateMoved
+	}
+	return state, nil
+}
+
+// writeAt writes st's document with agency whole whole (others thin) and the ids of the
+// pages left out in ids_elsewhere.
+func (w *Writers) writeAt(st readState, whole string) ([]byte, error) {
+	var full []byte
+	if whole != "" {
+		var err error
+		if full, err = w.stateAt(st, whole); err != nil {
+			return nil, err
+		}
+	}
+	st.d.mu.Lock()
+	people := peopleOf(st.d.top)
+	st.d.mu.Unlock()
+	thins := map[string]agencyThin{}
+	for a := range st.pubs {
+		if a == whole {
+			continue
+		}
+		r, err := w.readAt(st, a, people)
+		if err != nil {
+			return nil, err
+		}
+		thins[a] = r.thin
+	}
 	st.d.mu.Lock()
 	defer st.d.mu.Unlock()
-	doc, werr := st.d.write(func(a string) ([]byte, []string) {
-		pub, ok := st.pubs[a]
-		if !ok { // an agency born since the state was read: its thin object is all of it
-			if each != nil {
-				each(st.d.held[a].thin)
-			}
-			return st.d.held[a].thin, st.d.held[a].pages
+	doc, err := st.d.write(func(a string) ([]byte, []string) {
+		if a == whole {
+			return full, nil
 		}
-		if each != nil {
-			each(pub.state)
+		if t, ok := thins[a]; ok {
+			return t.thin, t.pages
 		}
-		if whole(a) {
-			return pub.state, nil
-		}
-		t, terr := w.thinAt(st, a)
-		if terr != nil && err == nil {
-			err = terr
-		}
-		return t.thin, t.pages
+		// an agency born since the state was read: its thin object is all of it
+		return st.d.held[a].thin, st.d.held[a].pages
 	}, true)
-	if err == nil {
-		err = werr
-	}
 	if err == nil {
 		// the whole state's document counts the batches accepted (Whole)
 		doc, err = sjson.SetBytes(doc, "version", st.judged)
@@ -136,6 +213,15 @@ func (w *Writers) writeAt(st readState, whole func(a string) bool, each func(obj
 // AgencyShard is agency's shard document (evaluator's AgencyShard) at the newest state, as the
 // whole state's model writes it, and that state's versions.
 func (w *Writers) AgencyShard(_ context.Context, agency string) ([]byte, Versions, error) {
+	for try := 0; ; try++ {
+		doc, v, err := w.agencyShard(agency)
+		if err != errStateMoved || try == 2 {
+			return doc, v, err
+		}
+	}
+}
+
+func (w *Writers) agencyShard(agency string) ([]byte, Versions, error) {
 	st, err := w.readState()
 	if err != nil {
 		return nil, Versions{}, err
@@ -149,7 +235,7 @@ func (w *Writers) AgencyShard(_ context.Context, agency string) ([]byte, Version
 	if doc, ok := r.docs[agency]; ok {
 		return doc, st.v, nil
 	}
-	doc, err := w.writeAt(st, func(a string) bool { return a == agency }, nil)
+	doc, err := w.writeAt(st, agency)
 	if err != nil {
 		return nil, Versions{}, err
 	}
@@ -177,6 +263,15 @@ func (w *Writers) AgencyShard(_ context.Context, agency string) ([]byte, Version
 // Directory is the directory index at the newest state, as NewDirectory makes it from the
 // whole state's model, and that state's versions.
 func (w *Writers) Directory(_ context.Context) (*DirectoryIndex, Versions, error) {
+	for try := 0; ; try++ {
+		d, v, err := w.directory()
+		if err != errStateMoved || try == 2 {
+			return d, v, err
+		}
+	}
+}
+
+func (w *Writers) directory() (*DirectoryIndex, Versions, error) {
 	st, err := w.readState()
 	if err != nil {
 		return nil, Versions{}, err
@@ -187,16 +282,35 @@ func (w *Writers) Directory(_ context.Context) (*DirectoryIndex, Versions, error
 	if r.index != nil {
 		return r.index, st.v, nil
 	}
-	var agencies []gjson.Result
-	doc, err := w.writeAt(st, func(string) bool { return false }, func(obj []byte) {
-		agencies = append(agencies, gjson.ParseBytes(obj))
-	})
+	doc, err := w.writeAt(st, "")
 	if err != nil {
 		return nil, Versions{}, err
 	}
 	m, err := evaluator.LoadForReading(doc)
 	if err != nil {
 		return nil, Versions{}, fmt.Errorf("the directory's state does not load: %w", err)
+	}
+	people := peopleOf(doc)
+	st.d.mu.Lock()
+	order := slices.Clone(st.d.order)
+	held := map[string]agencyThin{}
+	for _, a := range order {
+		if _, ok := st.pubs[a]; !ok {
+			held[a] = st.d.held[a]
+		}
+	}
+	st.d.mu.Unlock()
+	var agencies []agencyHolding
+	for _, a := range order {
+		if t, born := held[a]; born { // born since the state was read: its thin object is all of it
+			agencies = append(agencies, agencyHolding{obj: gjson.ParseBytes(t.thin)})
+			continue
+		}
+		read, err := w.readAt(st, a, people)
+		if err != nil {
+			return nil, Versions{}, err
+		}
+		agencies = append(agencies, agencyHolding{obj: gjson.ParseBytes(read.thin.thin), pages: read.thin.pages, named: read.named})
 	}
 	d, err := newDirectory(m, gjson.ParseBytes(doc), agencies)
 	if err != nil {

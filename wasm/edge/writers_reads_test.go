@@ -112,3 +112,46 @@ func isCode(err error, code string) bool {
 	re, ok := err.(*evaluator.RequestError)
 	return ok && re.Code == code
 }
+
+// The directory's object answers the readers so too, while it keeps no agency whole: each
+// agency's object holds its state, and gives it when a read needs it (writers_reads.go).
+func TestObjectShardReadsEqualTheWholeState(t *testing.T) {
+	snapshot := exampleSnapshot(t)
+	for seed := range uint64(2) {
+		o, f := seededObjects(t, snapshot)
+		d, err := o.object(Directory.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := NewMemoryStore(snapshot, writersClock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameShardReads(t, l, d, "after the seed")
+		b := newBatchMaker(seed, snapshot)
+		for i := range 48 {
+			batch, key := b.batch()
+			raw, _ := json.Marshal(batch)
+			want, err := l.Submit(context.Background(), raw, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Submit(context.Background(), raw, key); err != nil {
+				t.Fatal(err)
+			}
+			if want.Status == 200 {
+				b.learn(batch)
+			}
+			if i%6 == 5 {
+				sameShardReads(t, l, d, string(raw))
+			}
+		}
+		d.mu.Lock()
+		for a, aw := range d.agencies {
+			if aw.pub.Load().state != nil || aw.state != nil {
+				t.Errorf("the directory's object keeps agency %s whole", a)
+			}
+		}
+		d.mu.Unlock()
+	}
+}

@@ -127,7 +127,7 @@ async function agencyEditFigures(snapshotPath, agencies, per) {
 // and after a what-if of a staff move (which still reads the whole model) made it load the whole
 // model as well.
 async function readerFigures(snapshotPath) {
-  return withWorker(snapshotPath, async (w, snap) => {
+  return withWorker(snapshotPath, async (w, snap, seedMs) => {
     const admin = { authorization: `Bearer ${token(secret, snap.administrators[0])}` };
     const mb = (n) => (n / (1 << 20)).toFixed(1);
     const readers = async (label) => {
@@ -137,7 +137,7 @@ async function readerFigures(snapshotPath) {
       console.log(`  ${label}: writers' objects (GET /v1/writers): directory Go heap ${mb(dir.heap_live_bytes)} MB live (${mb(dir.heap_alloc_bytes)} MB allocated), memory taken ${mb(dir.sys_bytes)} MB; ${snap.agencies[0].id} ${mb(first.heap_live_bytes)} MB live, ${mb(first.sys_bytes)} MB taken`);
       console.log(`  ${label}: ${r.models.length} agency models held (${mb(r.used_bytes)} MB estimated, ${r.loads} loads, ${r.evictions} evictions), directory ${mb(r.directory_bytes)} MB, ${r.whole_model === undefined ? "(whole model not reported)" : r.whole_model ? "the whole model too" : "no whole model"}; Go heap ${mb(r.memory.heap_live_bytes)} MB live (${mb(r.memory.heap_alloc_bytes)} MB allocated), WebAssembly memory taken ${mb(r.memory.sys_bytes)} MB`);
     };
-    console.log(`reader isolate memory, ${snap.agencies.length} agencies (GET /v1/readers):`);
+    console.log(`reader isolate memory, ${snap.agencies.length} agencies (GET /v1/readers), seeded in ${(seedMs / 1000).toFixed(1)} s:`);
     await readers("fresh");
     const headers = { authorization: `Bearer ${token(secret, "service:bench")}`, "content-type": "application/json" };
     for (const a of snap.agencies.slice(0, 10)) {
@@ -183,7 +183,9 @@ if (process.env.AGENCY_EDITS_ONLY) {
   await rm(tmp, { recursive: true, force: true });
   process.exit(0);
 }
-await readerFigures(gen("agencies40.json", "--agencies", "40", "--staff", "4000", "--pages", "40000", "--seed", "3"));
+// READERS_PROFILE=state measures the readers on the state profile (about 410 agencies) instead.
+await readerFigures(process.env.READERS_PROFILE ? gen(`${process.env.READERS_PROFILE}.json`, "--profile", process.env.READERS_PROFILE)
+  : gen("agencies40.json", "--agencies", "40", "--staff", "4000", "--pages", "40000", "--seed", "3"));
 if (process.env.READERS_ONLY) { await rm(tmp, { recursive: true, force: true }); process.exit(0); }
 
 const floorOf = async (config) => {
