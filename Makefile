@@ -57,7 +57,7 @@ $(WORKER)/node_modules/.package-lock.json: $(WORKER)/package-lock.json
 ## the claim protocol's steps, and two hires of one person at once; the export streamed against
 ## the native bytes; then identity-provider tokens against a local JWKS server (one wrangler at a time).
 test-worker: worker worker-deps
-	node --test --test-concurrency=1 $(WORKER)/test/edge.test.mjs $(WORKER)/test/objects.test.mjs $(WORKER)/test/shards.test.mjs $(WORKER)/test/export.test.mjs $(WORKER)/test/jwks.test.mjs
+	node --test --test-concurrency=1 $(WORKER)/test/edge.test.mjs $(WORKER)/test/objects.test.mjs $(WORKER)/test/shards.test.mjs $(WORKER)/test/export.test.mjs $(WORKER)/test/parts.test.mjs $(WORKER)/test/jwks.test.mjs
 
 ## bench-edge: the edge figures: wasm size, the reader isolate's memory (GET /v1/readers) on
 ## 40 agencies, check latency in workerd against a plain JavaScript worker, accepted edits per

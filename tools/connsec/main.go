@@ -36,6 +36,7 @@ usage: connsec <command> [flags]
   candidates --snapshot F --build ID                           staff a build's new functions suggest
   validate FILE...                                             run scenario files, judge every expectation
   gen      [--profile largest|state | --agencies N --staff N --pages N] [--seed N]  write a large generated snapshot
+  parts    --snapshot F [--out OUT]                             the snapshot as a seed in parts, one agency per line, for the edge
   token    --sub P|service:NAME [--ttl 8h]                     a development token for the edge API
 
 Every query takes --as-of YYYY-MM-DD (default: the snapshot's day) and --json.
@@ -79,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCandidates(rest, stdout, stderr)
 	case "token":
 		return runToken(rest, stdout, stderr)
+	case "parts":
+		return runParts(rest, stdout, stderr)
 	case "gen":
 		return runGen(rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -1,8 +1,12 @@
 package edge
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -143,6 +147,9 @@ func (h *handler) seed(w http.ResponseWriter, r *http.Request, c Caller) error {
 		writeJSON(w, http.StatusConflict, map[string]any{"error": Problem{Code: "seeded", Message: "the service holds a snapshot already; change it with edits"}, "version": v.String()})
 		return nil
 	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == SeedPartsType {
+		return h.seedParts(w, r, c)
+	}
 	body, err := readJSON(r, maxSeed)
 	if err != nil {
 		return err
@@ -160,6 +167,70 @@ func (h *handler) seed(w http.ResponseWriter, r *http.Request, c Caller) error {
 	}
 	writeBody(w, a.Status, "application/json", a.Body)
 	return nil
+}
+
+// seedParts takes a seed in parts (seed_parts.go), gzip or not: the writers read it line by
+// line; a store that does not takes it whole, up to the whole seed's limit.
+func (h *handler) seedParts(w http.ResponseWriter, r *http.Request, c Caller) error {
+	body := io.Reader(r.Body)
+	switch enc := r.Header.Get("Content-Encoding"); enc {
+	case "", "identity":
+	case "gzip":
+		gz, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return fail(http.StatusBadRequest, codeBadRequest, "the snapshot is sent as gzip but does not read as gzip: %v", err)
+		}
+		defer gz.Close()
+		body = gz
+	default:
+		return fail(http.StatusUnsupportedMediaType, codeMediaType, "a snapshot in parts is sent as it is or as gzip, not %q", enc)
+	}
+	admitted := func(m *evaluator.Model) error {
+		if !standing(m, c).Administrator {
+			return fail(http.StatusForbidden, codeForbidden, "%s is not an active administrator of the snapshot being seeded", c.Person)
+		}
+		return nil
+	}
+	var a Answer
+	var err error
+	if s, ok := h.cfg.Store.(partsSeeder); ok {
+		a, err = s.SeedParts(r.Context(), body, admitted)
+	} else {
+		a, err = seedJoined(r.Context(), h.cfg.Store, body, admitted)
+	}
+	if err != nil {
+		return err
+	}
+	writeBody(w, a.Status, "application/json", a.Body)
+	return nil
+}
+
+// seedJoined seeds store, which takes only whole snapshots, with a seed in parts joined.
+func seedJoined(ctx context.Context, store Store, parts io.Reader, admitted func(*evaluator.Model) error) (Answer, error) {
+	objs := [][]byte{}
+	total := 0
+	p, err := readParts(parts, func(a string, obj []byte) error {
+		if total += len(obj); total > maxSeed {
+			return fail(http.StatusRequestEntityTooLarge, codeTooLarge, "this service takes a snapshot of at most %d bytes", maxSeed)
+		}
+		objs = append(objs, obj)
+		return nil
+	})
+	if err != nil {
+		return Answer{}, err
+	}
+	doc, err := sjson.SetRawBytes(p.top, "agencies", append(append([]byte("["), bytes.Join(objs, []byte(","))...), ']'))
+	if err != nil {
+		return Answer{}, err
+	}
+	m, err := evaluator.Load(doc)
+	if err != nil {
+		return Answer{}, err
+	}
+	if err := admitted(m); err != nil {
+		return Answer{}, err
+	}
+	return store.Seed(ctx, doc)
 }
 
 // actAsCaller sets the batch's actor to the caller: a person edits as themselves. A batch that

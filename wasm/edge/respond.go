@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,14 +123,26 @@ func readJSON(r *http.Request, limit int64) ([]byte, error) {
 	if len(body) == 0 {
 		return nil, fail(http.StatusBadRequest, codeBadRequest, "the request has no body: send a JSON object")
 	}
-	var probe any
-	if err := json.Unmarshal(body, &probe); err != nil {
-		return nil, fail(http.StatusBadRequest, codeBadRequest, "the body is not valid JSON: %s", jsonWhere(body, err))
-	}
-	if _, isObject := probe.(map[string]any); !isObject {
-		return nil, fail(http.StatusBadRequest, codeBadRequest, "the body must be a JSON object")
+	if err := jsonObject(body); err != nil {
+		return nil, fail(http.StatusBadRequest, codeBadRequest, "the body %s", err)
 	}
 	return body, nil
+}
+
+// jsonObject says what is wrong when text is not one JSON object (nil: it is). It is checked
+// without building the value (a seed's body is megabytes): decoded into an empty struct.
+func jsonObject(text []byte) error {
+	if err := json.Unmarshal(text, &struct{}{}); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return errors.New("must be a JSON object")
+		}
+		return fmt.Errorf("is not valid JSON: %s", jsonWhere(text, err))
+	}
+	if t := bytes.TrimLeft(text, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return errors.New("must be a JSON object")
+	}
+	return nil
 }
 
 // jsonWhere says where a JSON syntax error is, as line and column.

@@ -155,11 +155,19 @@ func (w *Writers) start(seed []byte) error {
 	if err != nil {
 		return err
 	}
+	inParts := gjson.GetBytes(top, seedInParts).Bool() // its agencies thin, each one's object staged
+	if inParts {
+		if top, err = sjson.DeleteBytes(top, seedInParts); err != nil {
+			return err
+		}
+	}
 	full := map[string][]byte{}
 	var order []string
 	gjson.GetBytes(seed, "agencies").ForEach(func(_, a gjson.Result) bool {
 		order = append(order, strings.Clone(a.Get("id").String())) // not a piece of the seed
-		full[order[len(order)-1]] = []byte(a.Raw)
+		if !inParts {
+			full[order[len(order)-1]] = []byte(a.Raw)
+		}
 		return true
 	})
 	dj, err := w.journal(Directory)
@@ -187,6 +195,11 @@ func (w *Writers) start(seed []byte) error {
 		j, state, v, last, err := w.agencyState(a)
 		if err != nil {
 			return err
+		}
+		if state == nil && inParts {
+			if state, err = w.stagedObject(a); err != nil {
+				return err
+			}
 		}
 		if state == nil {
 			state = full[a]

@@ -475,6 +475,12 @@ func (w *Writers) origin(agency string) ([]byte, bool, error) {
 		return []byte(`{}`), true, nil
 	}
 	var found []byte
+	if gjson.Get(cp.Snapshot, seedInParts).Bool() { // a seed in parts: the object staged for it
+		if found, err = w.stagedObject(agency); err != nil {
+			return nil, true, err
+		}
+		return append(append([]byte(`{"state":`), found...), '}'), true, nil
+	}
 	gjson.Get(cp.Snapshot, "agencies").ForEach(func(_, a gjson.Result) bool {
 		if a.Get("id").String() == agency {
 			found = []byte(a.Raw)

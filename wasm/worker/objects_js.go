@@ -16,6 +16,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/connsec/connsec/evaluator"
 	"github.com/connsec/connsec/wasm/edge"
 	"github.com/syumai/workers"
 	"github.com/syumai/workers/cloudflare"
@@ -92,6 +93,16 @@ func (s seedStep) Seed(ctx context.Context, snapshot []byte) (edge.Answer, error
 		tuneGC()
 	}()
 	return (&edge.Front{Transport: inProcess{s.Writers}}).Seed(ctx, snapshot)
+}
+
+// SeedParts takes a seed in parts in this object (edge.Writers.SeedParts reads it line by
+// line and has every agency's object record its first state), then tunes the collector.
+func (s seedStep) SeedParts(ctx context.Context, parts io.Reader, admitted func(*evaluator.Model) error) (edge.Answer, error) {
+	defer func() {
+		runtime.GC()
+		tuneGC()
+	}()
+	return s.Writers.SeedParts(ctx, parts, admitted)
 }
 
 // inProcess carries a step to the writers of this object.

@@ -50,6 +50,15 @@ export default {
       return go.handleRequest(request.body ? new Request(request.url, { method: request.method, headers: request.headers }) : request);
     }
     if (!request.body) return go.handleRequest(request);
+    // A seed in parts (application/x-ndjson: the whole state, about 100 MB) goes to the
+    // directory's object as it arrives, which reads it line by line (edge.Writers.SeedParts):
+    // no isolate holds it whole.
+    const seedPath = request.method === "PUT" && new URL(request.url).pathname === "/v1/snapshot";
+    if (seedPath && (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase() === "application/x-ndjson") {
+      const parts = new Request(request);
+      parts.headers.set("x-connsec-object", "directory");
+      return env.SHARD.get(env.SHARD.idFromName("directory")).fetch(parts);
+    }
     const body = await readUpTo(request, request.method === "PUT" ? MAX_SEED : MAX_BODY);
     if (body === undefined) {
       return Response.json({ error: { code: "too_large", message: "the request body is over the limit of what the service accepts" } }, { status: 413 });
