@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/connsec/connsec/evaluator"
 	"github.com/tidwall/gjson"
@@ -305,27 +304,14 @@ func (w *Writers) stagedObject(a string) ([]byte, error) {
 	return obj, err
 }
 
-// bornFromStage has every agency's object record its first state, the object staged for it,
-// a few at a time (one that does not, a stop, asks for it at its first step: origin).
+// bornFromStage has every agency's object record its first state, the object staged for it
+// (one that does not, a stop, asks for it at its first step: origin).
 func (w *Writers) bornFromStage(order []string) {
-	var wg sync.WaitGroup
-	next := make(chan string)
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for a := range next {
-				if obj, err := w.stagedObject(a); err == nil {
-					w.objects.Send(context.Background(), Shard{Agency: a}.String(), "born", obj)
-				}
-			}
-		}()
-	}
-	for _, a := range order {
-		next <- a
-	}
-	close(next)
-	wg.Wait()
+	atOnce(order, func(a string) {
+		if obj, err := w.stagedObject(a); err == nil {
+			w.objects.Send(context.Background(), Shard{Agency: a}.String(), "born", obj)
+		}
+	})
 }
 
 // WriteParts writes snapshot as a seed in parts: the document without its agencies on the

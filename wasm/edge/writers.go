@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -187,7 +188,7 @@ func (w *Writers) start(seed []byte) error {
 	}
 	agencies := map[string]*agencyWriter{}
 	thins := map[string]agencyThin{}
-	var people map[string]bool // the directory's object keeps what its index reads (pull)
+	var people map[string]bool // the directory's object keeps what its index reads (recorded)
 	if w.objects != nil {
 		people = peopleOf(top)
 	}
@@ -509,9 +510,6 @@ func (w *Writers) Model(_ context.Context, atLeast Versions) (*evaluator.Model, 
 // Whole is the document of the whole state (every agency whole) and its versions: each
 // agency as its writer last recorded it.
 func (w *Writers) Whole() ([]byte, Versions, error) {
-	if err := w.pull(); err != nil {
-		return nil, Versions{}, err
-	}
 	w.mu.Lock()
 	d := w.dir
 	full := map[string][]byte{}
@@ -523,16 +521,23 @@ func (w *Writers) Whole() ([]byte, Versions, error) {
 	if d == nil {
 		return nil, Versions{}, ErrNotSeeded
 	}
-	for a, state := range full {
-		if state != nil || w.objects == nil {
-			continue
-		}
+	if w.objects != nil {
 		// the directory's object keeps no agency whole: each agency's object gives its own
-		state, version, err := w.objectState(a)
-		if err != nil {
+		var mu sync.Mutex
+		var errs []error
+		atOnce(slices.Collect(maps.Keys(full)), func(a string) {
+			state, version, err := w.objectState(a)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			full[a], v = state, v.With(Shard{Agency: a}, version)
+		})
+		if err := errors.Join(errs...); err != nil {
 			return nil, Versions{}, err
 		}
-		full[a], v = state, v.With(Shard{Agency: a}, version)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -558,9 +563,6 @@ func (w *Writers) Log(_ context.Context, since Versions) ([]LogEntry, error) {
 // state composed from every shard's newest state; Directory and AgencyShard make them a
 // ShardSource (shards.go) without composing it (writers_reads.go).
 func (w *Writers) Newest(context.Context) (Versions, bool, error) {
-	if err := w.pull(); err != nil {
-		return Versions{}, false, err
-	}
 	v, seeded := w.Versions()
 	return v, seeded, nil
 }

@@ -39,6 +39,9 @@ type directoryLink interface {
 	lockOn(agency string, keys []string) (*claim, error)
 	// settled has c's agency settle c (its writer finishes the batch it is on first).
 	settled(c *claim) error
+	// recorded tells the directory that agency's journal holds its batch of version: the
+	// directory's object, which keeps no agency whole, learns the versions so (writers_reads.go).
+	recorded(agency string, version int64) error
 }
 
 // Transport carries one step of the claim protocol to the object that takes it — "directory",
@@ -78,6 +81,9 @@ func (l localLink) lockOn(a string, keys []string) (*claim, error) {
 	return l.w.dir.lockOn(a, keys), nil
 }
 func (l localLink) settled(c *claim) error { return l.w.waitSettled(c) }
+
+// recorded: in one process the directory reads every agency writer's version itself.
+func (l localLink) recorded(string, int64) error { return nil }
 
 // The steps' bodies on the wire.
 type (
@@ -163,6 +169,11 @@ func (l wireLink) reserve(c *claim, seq int64, read []string, after agencyThin, 
 		c.Order = ans.Order
 	}
 	return place{order: ans.Order, directory: ans.Directory}, err
+}
+
+func (l wireLink) recorded(a string, version int64) error {
+	_, err := l.send(Directory.String(), "recorded", stepAsk{Agency: a, Seq: version})
+	return err
 }
 
 func (l wireLink) confirm(c *claim) error {
@@ -276,6 +287,9 @@ func (w *Writers) step(d *directoryWriter, object, step string, ask stepAsk) (st
 			return stepAnswer{}, d.confirm(c)
 		}
 		return stepAnswer{}, d.release(c)
+	case "recorded": // Seq is the agency's version its journal holds
+		w.recorded(ask.Agency, ask.Seq)
+		return stepAnswer{}, nil
 	case "pending":
 		d.mu.Lock()
 		defer d.mu.Unlock()

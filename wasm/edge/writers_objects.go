@@ -195,7 +195,7 @@ func (w *Writers) bearObject(id string, obj []byte) error {
 	if _, err := w.objects.Send(context.Background(), Shard{Agency: id}.String(), "born", obj); err != nil {
 		return fmt.Errorf("the new agency's writer could not store it: %w", err)
 	}
-	aw := &agencyWriter{id: id, w: w} // its object holds its state (pull)
+	aw := &agencyWriter{id: id, w: w} // its object holds its state (recorded)
 	aw.pub.Store(&published{})
 	w.mu.Lock()
 	w.agencies[id] = aw
@@ -237,48 +237,48 @@ func (w *Writers) askState(a string, since int64) (agencyStateAnswer, error) {
 	return st, nil
 }
 
-// pull brings what the directory's object holds of every agency for its readers up to each
-// agency's newest recorded state: its version and what the directory index reads of it
-// (agencyRead), not the state itself, which its object holds (and gives when a read needs it
-// whole: writers_reads.go, Whole).
-func (w *Writers) pull() error {
-	if w.objects == nil || w.only != "" {
-		return nil
-	}
-	w.mu.Lock()
-	d := w.dir
-	mirrors := map[string]*agencyWriter{}
-	for a, aw := range w.agencies {
-		mirrors[a] = aw
-	}
-	w.mu.Unlock()
-	if d == nil {
-		return nil
-	}
-	d.mu.Lock()
-	people := peopleOf(d.top)
-	d.mu.Unlock()
+// objectCalls is how many steps an object sends other objects at once: the platform keeps 6
+// connections of one request open at a time (the others wait), and in workerd a directory
+// that asked 410 agencies' objects at once stalled.
+const objectCalls = 6
+
+// atOnce calls f on every one of list, objectCalls at a time, and returns when all are done.
+func atOnce(list []string, f func(string)) {
+	next := make(chan string)
 	var wg sync.WaitGroup
-	errs := make([]error, 0, len(mirrors))
-	var mu sync.Mutex
-	for a, m := range mirrors {
+	for range min(objectCalls, len(list)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			at := m.pub.Load()
-			st, err := w.askState(a, at.version)
-			if err == nil && st.Born && st.State != nil && st.Version >= at.version {
-				err = m.mirror(st.State, st.Version, people)
-			}
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
+			for x := range next {
+				f(x)
 			}
 		}()
 	}
+	for _, x := range list {
+		next <- x
+	}
+	close(next)
 	wg.Wait()
-	return errors.Join(errs...)
+}
+
+// recorded moves what the directory's object holds of agency a to version, which its object's
+// journal holds (recorded, told by the agency's writer before it answers, and stateAt, which
+// meets a newer one); what its index reads of it is read again when needed. Writers in one
+// process read their agencies' versions themselves.
+func (w *Writers) recorded(a string, version int64) {
+	if w.objects == nil || w.only != "" {
+		return
+	}
+	w.mu.Lock()
+	m := w.agencies[a]
+	w.mu.Unlock()
+	for m != nil {
+		at := m.pub.Load()
+		if at.version >= version || m.pub.CompareAndSwap(at, &published{version: version}) {
+			return
+		}
+	}
 }
 
 // mirror holds agency a's object at version as the directory's object keeps it: its version
@@ -434,16 +434,16 @@ func (w *Writers) bornFrom(obj []byte) (*agencyWriter, error) {
 // startAgencies has every agency's object of a seed record its first state. One that does not
 // (a stop) asks for it at its first step (origin).
 func (w *Writers) startAgencies(seed []byte) {
-	var wg sync.WaitGroup
+	objs := map[string][]byte{}
+	var order []string
 	gjson.GetBytes(seed, "agencies").ForEach(func(_, a gjson.Result) bool {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.objects.Send(context.Background(), Shard{Agency: a.Get("id").String()}.String(), "born", []byte(a.Raw))
-		}()
+		id := a.Get("id").String()
+		order, objs[id] = append(order, id), []byte(a.Raw)
 		return true
 	})
-	wg.Wait()
+	atOnce(order, func(a string) {
+		w.objects.Send(context.Background(), Shard{Agency: a}.String(), "born", objs[a])
+	})
 }
 
 // objectState is agency a's newest state, asked of its object: the seed's when that object has

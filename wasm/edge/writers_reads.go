@@ -91,9 +91,6 @@ type readState struct {
 }
 
 func (w *Writers) readState() (readState, error) {
-	if err := w.pull(); err != nil {
-		return readState{}, err
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.dir == nil {
@@ -126,7 +123,7 @@ func (w *Writers) readsAt(st readState) *shardReads {
 
 // readAt is what the index reads of agency a in st, with people the top level's people; the
 // caller holds readsMu. The directory's object holds it as its agency's object last gave it
-// (pull), read again from that object when people were created since.
+// (recorded), read again from that object when people were created since.
 func (w *Writers) readAt(st readState, a string, people map[string]bool) (agencyRead, error) {
 	pub := st.pubs[a]
 	if pub.read != nil && pub.read.people == len(people) {
@@ -142,6 +139,15 @@ func (w *Writers) readAt(st readState, a string, people map[string]bool) (agency
 	r, err := readOf(full, people)
 	if err != nil {
 		return agencyRead{}, fmt.Errorf("agency %s's state does not read: %w", a, err)
+	}
+	if pub.state == nil { // the directory's object: kept with the version it is of
+		w.mu.Lock()
+		m := w.agencies[a]
+		w.mu.Unlock()
+		next := &published{version: pub.version, read: &r}
+		if m != nil && m.pub.CompareAndSwap(pub, next) {
+			st.pubs[a] = next
+		}
 	}
 	w.reads.held[a] = agencyReadOf{of: pub, read: r}
 	return r, nil
@@ -162,6 +168,7 @@ func (w *Writers) stateAt(st readState, a string) ([]byte, error) {
 		return nil, err
 	}
 	if version != pub.version {
+		w.recorded(a, version) // newer than the directory knew: read the state again at it
 		return nil, errStateMoved
 	}
 	return state, nil
