@@ -222,3 +222,80 @@ func TestWhatFunctionEntriesReadTheRecordOfThePagesAgency(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWhatFloor splits what(person) at the largest agency (gen.Profile("largest"),
+// seed 1, its first agency's primary coordinator, read) into its two parts, to show where
+// the floor of an answer whose every row is materialized lies:
+//
+//   - decide: every page decided from the whatIndex as What decides it, no row made;
+//
+//   - materialize: the rows of the answer copied into a new []Access of their number, every
+//     string already made (the least any What can do once it knows the rows);
+//
+//   - what: the whole call.
+//
+//     go test -run '^$' -bench WhatFloor -benchmem -count 3 ./evaluator/
+func BenchmarkWhatFloor(b *testing.B) {
+	o, err := gen.Profile("largest")
+	if err != nil {
+		b.Fatal(err)
+	}
+	o.Seed = 1
+	data, err := gen.Generate(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := Load(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	person := m.snap.Agencies[0].Coordinators[0].Person
+	full, err := m.What(person, "read", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	q, err := m.resolve(Request{Subject: person, Action: "read", Resource: "page:" + m.pages[0].src.ID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	idx := m.whatIndex()
+	b.Run("decide", func(b *testing.B) {
+		b.ReportAllocs()
+		allowed := 0
+		for b.Loop() {
+			q.memo = newPersonMemo(m, q.person, q.day)
+			q.memo.slots = newSlotAnswers(idx, q.person)
+			allowed = 0
+			for x := range m.pages {
+				q.ref = int32(x)
+				if m.decide(q, nil).allowed {
+					allowed++
+				}
+			}
+		}
+		if allowed != len(full) {
+			b.Fatalf("%d pages allowed, what lists %d", allowed, len(full))
+		}
+		b.ReportMetric(float64(allowed), "rows")
+	})
+	b.Run("materialize", func(b *testing.B) {
+		b.ReportAllocs()
+		var out []Access
+		for b.Loop() {
+			out = make([]Access, len(full))
+			for i := range full {
+				r := &full[i]
+				out[i] = Access{Person: r.Person, Name: r.Name, Page: r.Page, Title: r.Title, Level: r.Level, Reason: r.Reason}
+			}
+		}
+		b.ReportMetric(float64(len(out)), "rows")
+	})
+	b.Run("what", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.What(person, "read", ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
