@@ -18,7 +18,17 @@ type Finding struct {
 // Lint lists every finding of SPEC §7 on the snapshot's day, in a stable order. The findings
 // are found once per model, and a model applied from another by edits to fields finds them
 // again only where the edits reach (lint_scoped.go).
-func (m *Model) Lint() []Finding { return m.lintScopes().all() }
+//
+// A model loaded for reading (LoadForReading) keeps no findings: it is never the model an
+// edit starts from, so nothing would lint again from them, and a reader's memory is what it
+// holds at its largest. Its findings are found each time, once (lintAll), without the copy
+// by scope and the count by key.
+func (m *Model) Lint() []Finding {
+	if m.readOnly() {
+		return m.lintAll()
+	}
+	return m.lintScopes().all()
+}
 
 // lintAll finds every finding of the model at once, as Lint gives them.
 func (m *Model) lintAll() []Finding {

@@ -35,8 +35,12 @@ func load(data []byte, keep bool) (*Model, error) {
 	r.doneReading() // the checks below run whatever reading found, so that every problem is listed
 	if keep {
 		m.spans = r.spans
+		r.entryTexts, r.textKey, r.entryBuf = nil, nil, nil // the entries hold their words
 	} else {
 		r.detach(m.snap)
+		// the entries hold their interned words now (detach copied them): the map that found
+		// them goes with the document, 3.7 MB at the largest agency
+		r.entryTexts, r.textKey, r.entryBuf = nil, nil, nil
 		// The document is dropped here (detach copied what the model keeps), before the model
 		// is compiled: collecting now lets the compiled model reuse the document's memory, where
 		// it would otherwise grow past it. A WebAssembly module never gives memory back, so its
@@ -44,7 +48,7 @@ func load(data []byte, keep bool) (*Model, error) {
 		// this collection and 106 MB without (wasm/bench/memory.mjs).
 		runtime.GC()
 	}
-	c := &compiler{reader: r, m: m, owners: make(map[string]lazyPath, idCount(m.snap))}
+	c := &compiler{reader: r, m: m}
 	c.compile()
 	if len(r.problems) > 0 {
 		return nil, &SnapshotError{Problems: r.problems}
@@ -99,8 +103,7 @@ func syntaxHint(data []byte) string {
 // compiler checks cross-references and builds the model's indexes.
 type compiler struct {
 	*reader
-	m      *Model
-	owners map[string]lazyPath // id → path of what holds it (ids are unique across sorts, §1)
+	m *Model
 	// peopleOwned: m.people is the compiler's own (an edit compiled again copies it first)
 	peopleOwned bool
 	lost        lostIDs // sorts of element an id of which could not be read (findLost)
@@ -195,7 +198,7 @@ func (c *compiler) unresolved(sort lostIDs, code, path, format string, args ...a
 	}
 }
 
-// idCount is the number of ids a snapshot declares, to size the maps of ids.
+// idCount is the number of ids a snapshot declares, to size the tables of ids.
 func idCount(s *snapshot) int {
 	n := len(s.People)
 	for i := range s.Agencies {
@@ -205,6 +208,12 @@ func idCount(s *snapshot) int {
 	return n
 }
 
+// claim takes id for the element at path: person, agency, unit, page and group ids are
+// unique across the snapshot (SPEC §1), so an id taken already is a problem. The first pass of
+// compile claims every id in document order (people, then each agency's id, units, groups and
+// pages) and enters each it takes in the index of its sort; those indexes are the record of
+// what is taken (a table of its own for every id held 8.2 MB at the largest agency while the
+// model compiled).
 func (c *compiler) claim(id, path, what string) bool {
 	return c.claimL(id, lazyPath{base: path, i: -1})
 }
@@ -214,15 +223,65 @@ func (c *compiler) claimL(id string, path lazyPath) bool {
 	if id == "" {
 		return false
 	}
-	if prev, ok := c.owners[id]; ok {
-		c.add(CodeDuplicateID, path.String(), "the id %q is already used at %s (person, agency, unit, page and group ids are unique across the snapshot)", id, prev.String())
+	if c.taken(id) {
+		c.add(CodeDuplicateID, path.String(), "the id %q is already used at %s (person, agency, unit, page and group ids are unique across the snapshot)", id, c.takenAt(id).String())
 		return false
 	}
-	if c.owners == nil {
-		c.owners = map[string]lazyPath{}
-	}
-	c.owners[id] = path
 	return true
+}
+
+// taken tells whether an element claimed id (claim). An agency is entered in its index
+// whether its claim succeeds or not; one that fails names an id taken already.
+func (c *compiler) taken(id string) bool {
+	m := c.m
+	if _, ok := m.personIdx[id]; ok {
+		return true
+	}
+	if _, ok := m.agencyIdx[id]; ok {
+		return true
+	}
+	if _, ok := m.unitIdx[id]; ok {
+		return true
+	}
+	if _, ok := m.groupIdx[id]; ok {
+		return true
+	}
+	_, ok := m.pageIdx.get(id)
+	return ok
+}
+
+// takenAt is the path of the element that took id: the first that holds it in the order
+// compile claims them, which is the one whose claim succeeded.
+func (c *compiler) takenAt(id string) lazyPath {
+	s := c.m.snap
+	for i := range s.People {
+		if s.People[i].ID == id {
+			return lazyPath{base: "people", i: i, key: "id"}
+		}
+	}
+	for ai := range s.Agencies {
+		a := &s.Agencies[ai]
+		at := index("agencies", ai)
+		if a.ID == id {
+			return lazyPath{base: field(at, "id"), i: -1}
+		}
+		for ui := range a.Units {
+			if a.Units[ui].ID == id {
+				return lazyPath{base: field(at, "units"), i: ui, key: "id"}
+			}
+		}
+		for gi := range a.Groups {
+			if a.Groups[gi].ID == id {
+				return lazyPath{base: field(at, "groups"), i: gi, key: "id"}
+			}
+		}
+		for pi := range a.Pages {
+			if a.Pages[pi].ID == id {
+				return lazyPath{base: field(at, "pages"), i: pi, key: "id"}
+			}
+		}
+	}
+	return lazyPath{i: -1}
 }
 
 // loginUnique: an NT login names one person (§1 of the rules). Logins are compared without

@@ -166,6 +166,7 @@ type pageC struct {
 	task       int32
 	individual int32
 	project    int32
+	person     int32 // individuals: the person (resolved); here, where it fills the padding
 
 	creators []int32 // created_by of the page and, for items, of the pages they hang under
 
@@ -178,7 +179,6 @@ type pageC struct {
 	// resolved people of the page's own kind-specific fields
 	owners      []int32
 	responsible []int32
-	person      int32
 	roles       *[4][]int32 // projects only (nil on other pages): sponsor, leader, member, consultant
 }
 

@@ -226,7 +226,7 @@ func (c *compiler) compileIDsElsewhere() {
 	}
 	s.idsElsewhere = make(map[string]bool, len(s.IDsElsewhere))
 	for i, id := range s.IDsElsewhere {
-		if _, held := c.owners[id]; held {
+		if c.taken(id) {
 			c.add(CodeDuplicateID, index("ids_elsewhere", i), "the id %q is held in this document and listed in ids_elsewhere; an id is held in one shard", id)
 		}
 		s.idsElsewhere[id] = true
