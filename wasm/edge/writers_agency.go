@@ -130,7 +130,7 @@ func (a *agencyWriter) submit(batch []byte, key string) (Answer, error) {
 		}
 		a.state, a.version, a.thin, a.cut, a.cutPeople = full, version, thin, next, a.cutPeople+len(people)
 		a.pub.Store(&published{state: full, version: version})
-		l.recorded(a.id, version) // a failure leaves the directory's view behind until stateAt meets it
+		l.recorded(a.id, version)            // a failure leaves the directory's view behind until stateAt meets it
 		if c != nil && l.confirm(c) == nil { // the batch is durable; a confirm that fails is made by settle
 			a.clean = true
 		}
