@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -106,6 +107,7 @@ func TestRefusedSnapshot(t *testing.T) {
 		{"lint", "--snapshot", file},
 		{"who", "--snapshot", file, "--action", "read", "--resource", "page:pg-alb-org"},
 		{"report", "--snapshot", file, "--agency", "ag-alb"},
+		{"parts", "--snapshot", file},
 	} {
 		code, out, errOut := runCLI(args...)
 		if code != 2 || out != "" || !strings.Contains(errOut, "as_of: invalid_value") {
@@ -263,5 +265,34 @@ func TestGenProfile(t *testing.T) {
 	got, _ := os.ReadFile(file)
 	if code != 0 || !bytes.Equal(got, want) || !strings.Contains(errOut, "1 agencies, 6000 staff records, 60000 pages") {
 		t.Errorf("gen --profile largest: exit %d, %d bytes, want %d; %s", code, len(got), len(want), errOut)
+	}
+}
+
+// connsec parts writes the snapshot as a seed in parts: the document without its agencies,
+// then one agency per line, together the same document.
+func TestParts(t *testing.T) {
+	code, out, errOut := runCLI("parts", "--snapshot", example)
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	var top map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &top); err != nil || len(top["agencies"].([]any)) != 0 {
+		t.Fatalf("line 1: %v %v", err, top["agencies"])
+	}
+	var agencies []any
+	for i, l := range lines[1:] {
+		var a map[string]any
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatalf("line %d: %v", i+2, err)
+		}
+		agencies = append(agencies, a)
+	}
+	top["agencies"] = agencies
+	data, _ := os.ReadFile(example)
+	var want map[string]any
+	json.Unmarshal(data, &want)
+	if !reflect.DeepEqual(top, want) {
+		t.Fatal("the parts joined are not the snapshot")
 	}
 }
