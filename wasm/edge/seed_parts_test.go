@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/connsec/connsec/evaluator"
-	"github.com/connsec/connsec/tools/gen"
 	"github.com/tidwall/sjson"
 )
 
@@ -45,16 +44,7 @@ func seedInPartsOf(t *testing.T, w *Writers, parts []byte) {
 // directory's object stages each agency and has its object start from it); the readers'
 // index and shards equal the whole model's, and edits are then judged as on the whole seed.
 func TestSeedInPartsIsTheWholeSeed(t *testing.T) {
-	o, err := gen.Profile("state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o = o.Scale(0.02)
-	o.Seed = 23
-	scaled, err := gen.Generate(o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	scaled := stateProfileAt002(t, 23)
 	for name, snapshot := range map[string][]byte{"the example": exampleSnapshot(t), "the state profile at 0.02": scaled} {
 		t.Run(name, func(t *testing.T) {
 			oneAgencyACut(t)

@@ -49,16 +49,7 @@ func TestShardReadsEqualTheWholeState(t *testing.T) {
 // At the state's scale too (the state profile at 0.02: several agencies, people with records
 // in two of them, people named where they have no record).
 func TestShardReadsEqualTheWholeStateAtScale(t *testing.T) {
-	o, err := gen.Profile("state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o = o.Scale(0.02)
-	o.Seed = 21
-	data, err := gen.Generate(o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := stateProfileAt002(t, 21)
 	l, err := NewMemoryStore(data, writersClock)
 	if err != nil {
 		t.Fatal(err)
@@ -154,4 +145,20 @@ func TestObjectShardReadsEqualTheWholeState(t *testing.T) {
 		}
 		d.mu.Unlock()
 	}
+}
+
+// stateProfileAt002 is the state profile at 0.02 (410 small agencies), generated with seed.
+func stateProfileAt002(t *testing.T, seed int64) []byte {
+	t.Helper()
+	o, err := gen.Profile("state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o = o.Scale(0.02)
+	o.Seed = seed
+	data, err := gen.Generate(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
