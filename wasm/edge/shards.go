@@ -113,33 +113,44 @@ func (s *Shards) now() time.Time {
 
 // begin makes sure the directory is of the newest state when it is older than Fresh, or
 // does not cover atLeast, or (again) a model was cut from another state.
+//
+// The writers are asked without the mutex held: in workerd a request that waits on another
+// request's fetch is cancelled as hung, so two requests may ask at once, and the newer
+// directory is kept.
 func (s *Shards) begin(ctx context.Context, atLeast Versions, again bool) (*view, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.dir == nil || again || !s.state.Covers(atLeast) || s.now().Sub(s.checked) >= s.Fresh {
-		newest, seeded, err := s.Source.Newest(ctx)
-		if err != nil {
+	dir, state := s.dir, s.state
+	stale := dir == nil || again || !state.Covers(atLeast) || s.now().Sub(s.checked) >= s.Fresh
+	s.mu.Unlock()
+	if !stale {
+		return &view{s: s, ctx: ctx, dir: dir, v: state}, nil
+	}
+	newest, seeded, err := s.Source.Newest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !seeded {
+		return nil, ErrNotSeeded
+	}
+	if !newest.Covers(atLeast) {
+		return nil, VersionAhead(atLeast, newest)
+	}
+	if dir == nil || newest.String() != state.String() {
+		if dir, state, err = s.Source.Directory(ctx); err != nil {
 			return nil, err
 		}
-		if !seeded {
-			return nil, ErrNotSeeded
+		if !state.Covers(atLeast) {
+			return nil, VersionAhead(atLeast, state)
 		}
-		if !newest.Covers(atLeast) {
-			return nil, VersionAhead(atLeast, newest)
-		}
-		if s.dir == nil || newest.String() != s.state.String() {
-			dir, v, err := s.Source.Directory(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if !v.Covers(atLeast) {
-				return nil, VersionAhead(atLeast, v)
-			}
-			s.dir, s.state = dir, v
-		}
-		s.checked = s.now()
 	}
-	return &view{s: s, ctx: ctx, dir: s.dir, v: s.state}, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// another request may have kept a newer directory meanwhile: the newer one stays
+	if s.dir == nil || s.dir == dir || !s.state.Covers(state) {
+		s.dir, s.state = dir, state
+	}
+	s.checked = s.now()
+	return &view{s: s, ctx: ctx, dir: dir, v: state}, nil
 }
 
 // model is agency a's read model at the view's state: kept, or cut by the writer and loaded
