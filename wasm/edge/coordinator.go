@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -219,7 +218,7 @@ func seedJoined(ctx context.Context, store Store, parts io.Reader, admitted func
 	if err != nil {
 		return Answer{}, err
 	}
-	doc, err := sjson.SetRawBytes(p.top, "agencies", append(append([]byte("["), bytes.Join(objs, []byte(","))...), ']'))
+	doc, err := joinParts(p.top, objs)
 	if err != nil {
 		return Answer{}, err
 	}

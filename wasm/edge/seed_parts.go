@@ -140,10 +140,10 @@ func readParts(r io.Reader, stage func(id string, obj []byte) error) (*seedParts
 	return p, nil
 }
 
-// check loads the state in cuts (each agency whole in one of them, object gives it back) and
-// gathers their problems, worded by line; admitted judges the first cut's model.
-func (p *seedParts) check(object func(a string) ([]byte, error), admitted func(*evaluator.Model) error) error {
-	d := newDirectoryWriter(nil, p.top, p.order, p.thins)
+// check loads the state in cuts, written by d (the parts as the directory holds them), each
+// agency whole in one of them (object gives it back), and gathers their problems, worded by
+// line; admitted judges the first cut's model.
+func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, error), admitted func(*evaluator.Model) error) error {
 	var problems []evaluator.Problem
 	seen := map[evaluator.Problem]bool{}
 	for start := 0; start < len(p.order) || start == 0; {
@@ -268,10 +268,10 @@ func (w *Writers) SeedParts(_ context.Context, parts io.Reader, admitted func(*e
 	if err != nil {
 		return Answer{}, err
 	}
-	if err := p.check(w.stagedObject, admitted); err != nil {
+	d := newDirectoryWriter(nil, p.top, p.order, p.thins)
+	if err := p.check(d, w.stagedObject, admitted); err != nil {
 		return Answer{}, err
 	}
-	d := newDirectoryWriter(nil, p.top, p.order, p.thins)
 	cp, err := d.write(func(a string) ([]byte, []string) { return d.held[a].thin, nil }, false)
 	if err == nil {
 		cp, err = sjson.SetBytes(cp, seedInParts, true)
@@ -312,6 +312,11 @@ func (w *Writers) bornFromStage(order []string) {
 			w.objects.Send(context.Background(), Shard{Agency: a}.String(), "born", obj)
 		}
 	})
+}
+
+// joinParts is the whole document of a seed in parts: top with the agencies' objects.
+func joinParts(top []byte, agencies [][]byte) ([]byte, error) {
+	return sjson.SetRawBytes(bytes.Clone(top), "agencies", append(append([]byte("["), bytes.Join(agencies, []byte(","))...), ']'))
 }
 
 // WriteParts writes snapshot as a seed in parts: the document without its agencies on the

@@ -212,13 +212,14 @@ func (w *Writers) start(seed []byte) error {
 		if thins[a], err = thinOf(state); err != nil {
 			return err
 		}
-		aw := &agencyWriter{id: a, w: w, journal: j, state: state, version: v}
-		aw.pub.Store(&published{state: state, version: v})
-		if people != nil {
-			aw.state = nil
+		aw := &agencyWriter{id: a, w: w, journal: j, version: v}
+		if people != nil { // the directory's object: its agency's object holds the state
 			if err := aw.mirror(state, v, people); err != nil {
 				return err
 			}
+		} else {
+			aw.state = state
+			aw.pub.Store(&published{state: state, version: v})
 		}
 		agencies[a] = aw
 		w.judged.Store(max(w.judged.Load(), last))

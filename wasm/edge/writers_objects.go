@@ -434,15 +434,15 @@ func (w *Writers) bornFrom(obj []byte) (*agencyWriter, error) {
 // startAgencies has every agency's object of a seed record its first state. One that does not
 // (a stop) asks for it at its first step (origin).
 func (w *Writers) startAgencies(seed []byte) {
-	objs := map[string][]byte{}
+	objs := map[string]string{} // pieces of the seed, each copied as it is sent
 	var order []string
 	gjson.GetBytes(seed, "agencies").ForEach(func(_, a gjson.Result) bool {
 		id := a.Get("id").String()
-		order, objs[id] = append(order, id), []byte(a.Raw)
+		order, objs[id] = append(order, id), a.Raw
 		return true
 	})
 	atOnce(order, func(a string) {
-		w.objects.Send(context.Background(), Shard{Agency: a}.String(), "born", objs[a])
+		w.objects.Send(context.Background(), Shard{Agency: a}.String(), "born", []byte(objs[a]))
 	})
 }
 
@@ -453,34 +453,38 @@ func (w *Writers) objectState(a string) ([]byte, int64, error) {
 	if err != nil || (got.Born && got.State != nil) {
 		return got.State, got.Version, err
 	}
-	seed, _, err := w.origin(a)
-	if err != nil {
-		return nil, 0, err
+	state, err := w.seedObject(a)
+	if err == nil && state == nil {
+		err = fmt.Errorf("agency %s's writer holds no state", a)
 	}
-	state := gjson.GetBytes(seed, "state")
-	if !state.IsObject() {
-		return nil, 0, fmt.Errorf("agency %s's writer holds no state", a)
-	}
-	return []byte(state.Raw), 0, nil
+	return state, 0, err
 }
 
-// origin is the state agency starts from: the seed's (an agency a directory batch created was
-// given its first state when it was created).
+// origin is the state agency starts from, as the "origin" step answers it: {"state": the
+// seed's object}, or {} before a seed (an agency a directory batch created was given its
+// first state when it was created).
 func (w *Writers) origin(agency string) ([]byte, bool, error) {
-	cp, err := w.journals.Checkpoint()
+	found, err := w.seedObject(agency)
 	if err != nil {
 		return nil, true, err
 	}
-	if cp == nil {
+	if found == nil {
 		return []byte(`{}`), true, nil
 	}
-	var found []byte
-	if gjson.Get(cp.Snapshot, seedInParts).Bool() { // a seed in parts: the object staged for it
-		if found, err = w.stagedObject(agency); err != nil {
-			return nil, true, err
-		}
-		return append(append([]byte(`{"state":`), found...), '}'), true, nil
+	return append(append([]byte(`{"state":`), found...), '}'), true, nil
+}
+
+// seedObject is agency's object in the seed: in its checkpoint, or the object staged for it by
+// a seed in parts (nil before a seed).
+func (w *Writers) seedObject(agency string) ([]byte, error) {
+	cp, err := w.journals.Checkpoint()
+	if err != nil || cp == nil {
+		return nil, err
 	}
+	if gjson.Get(cp.Snapshot, seedInParts).Bool() {
+		return w.stagedObject(agency)
+	}
+	var found []byte
 	gjson.Get(cp.Snapshot, "agencies").ForEach(func(_, a gjson.Result) bool {
 		if a.Get("id").String() == agency {
 			found = []byte(a.Raw)
@@ -489,9 +493,9 @@ func (w *Writers) origin(agency string) ([]byte, bool, error) {
 		return true
 	})
 	if found == nil {
-		return nil, true, fmt.Errorf("the seed holds no agency %s", agency)
+		return nil, fmt.Errorf("the seed holds no agency %s", agency)
 	}
-	return append(append([]byte(`{"state":`), found...), '}'), true, nil
+	return found, nil
 }
 
 // Front is the Store for the worker's isolates once every shard's writer is an object of its
