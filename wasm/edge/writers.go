@@ -193,6 +193,19 @@ func (w *Writers) start(seed []byte) error {
 		people = peopleOf(top)
 	}
 	for _, a := range order {
+		if people != nil { // the directory's object: from what it kept, when that is newest
+			r, v, ok, err := w.keptHold(a)
+			if err != nil {
+				return err
+			}
+			if ok {
+				thins[a] = r.thin
+				aw := &agencyWriter{id: a, w: w, version: v}
+				aw.pub.Store(&published{version: v, read: &r})
+				agencies[a] = aw
+				continue
+			}
+		}
 		j, state, v, last, err := w.agencyState(a)
 		if err != nil {
 			return err
@@ -227,6 +240,16 @@ func (w *Writers) start(seed []byte) error {
 	d := newDirectoryWriter(dj, top, order, thins)
 	d.version.Store(version)
 	d.judged = &w.judged
+	if people != nil {
+		if d.orders, err = w.journal(orderKept); err != nil {
+			return err
+		}
+		kept, err := keptOrderOf(d.orders)
+		if err != nil {
+			return err
+		}
+		w.judged.Store(max(w.judged.Load(), kept))
+	}
 	if es, err := dj.Entries(0); err == nil && len(es) > 0 {
 		w.judged.Store(max(w.judged.Load(), es[len(es)-1].Version))
 	}

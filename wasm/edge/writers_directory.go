@@ -71,6 +71,7 @@ type directoryWriter struct {
 	locks     map[string]*claim // key → the pending claim that changes it
 	pending   map[string]*claim // agency → its pending claim (at most one: its writer waits)
 	judged    *atomic.Int64     // Writers.judged, moved under mu
+	orders    stateJournal      // the directory's object: where it stores the last place given (nextOrder)
 }
 
 // anyKey is read by every agency batch and changed by every directory batch: the catalog,
@@ -264,7 +265,11 @@ func (d *directoryWriter) reserve(c *claim, base int64, read []string, after age
 		d.locks[k] = c
 	}
 	d.touch(c.Agency, c.Keys)
-	c.Order = d.judged.Add(1)
+	n, err := d.nextOrder()
+	if err != nil {
+		return place{}, err
+	}
+	c.Order = n
 	return place{order: c.Order, directory: d.version.Load()}, nil
 }
 
@@ -277,7 +282,11 @@ func (d *directoryWriter) admit(a string, base int64, read []string) (place, err
 	if err := d.check(a, base, read); err != nil {
 		return place{}, err
 	}
-	return place{order: d.judged.Add(1), directory: d.version.Load()}, nil
+	n, err := d.nextOrder()
+	if err != nil {
+		return place{}, err
+	}
+	return place{order: n, directory: d.version.Load()}, nil
 }
 
 // place is where the directory put an accepted agency batch: its place in the order of the

@@ -275,7 +275,13 @@ func (w *Writers) recorded(a string, version int64) {
 	w.mu.Unlock()
 	for m != nil {
 		at := m.pub.Load()
-		if at.version >= version || m.pub.CompareAndSwap(at, &published{version: version}) {
+		if at.version >= version {
+			return
+		}
+		if m.pub.CompareAndSwap(at, &published{version: version}) {
+			// kept, so that the directory started again reads the agency anew (writers_kept.go);
+			// a version not kept is met again, as a lost message is (stateAt)
+			w.keepKnown(a, version)
 			return
 		}
 	}
@@ -289,7 +295,7 @@ func (m *agencyWriter) mirror(state []byte, version int64, people map[string]boo
 		return fmt.Errorf("agency %s's state does not read: %w", m.id, err)
 	}
 	m.pub.Store(&published{version: version, read: &r})
-	return nil
+	return m.w.keepRead(m.id, version, r)
 }
 
 // objectsLog lists the accepted batches of every shard that since does not hold, asked of each

@@ -22,6 +22,7 @@ type objects struct {
 	journals map[string]*flaky
 	live     map[string]*objectEntry
 	sent     atomic.Int64
+	states   atomic.Int64 // "state" steps: an agency's object asked for its state
 }
 
 type objectEntry struct {
@@ -82,6 +83,9 @@ func (o *objects) restart(name string) {
 
 func (o *objects) Send(_ context.Context, object, step string, body []byte) ([]byte, error) {
 	o.sent.Add(1)
+	if step == "state" {
+		o.states.Add(1)
+	}
 	w, err := o.object(object)
 	if err != nil {
 		return nil, errors.New(err.Error())

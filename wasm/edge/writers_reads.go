@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -147,6 +146,9 @@ func (w *Writers) readAt(st readState, a string, people map[string]bool) (agency
 		next := &published{version: pub.version, read: &r}
 		if m != nil && m.pub.CompareAndSwap(pub, next) {
 			st.pubs[a] = next
+			if err := w.keepRead(a, pub.version, r); err != nil {
+				return agencyRead{}, err
+			}
 		}
 	}
 	w.reads.held[a] = agencyReadOf{of: pub, read: r}
@@ -256,11 +258,9 @@ func (w *Writers) agencyShard(agency string) ([]byte, Versions, error) {
 	}
 	// the cut's ids_elsewhere are the other agencies' pages, which the shard does not list
 	if trimmed, err := sjson.DeleteBytes(out, "ids_elsewhere"); err == nil {
-		if bytes.HasSuffix(out, []byte("\n")) && !bytes.HasSuffix(trimmed, []byte("\n")) {
-			trimmed = append(trimmed, '\n')
-		}
 		out = trimmed
 	}
+	out = lineEnded(out)
 	if r.bytes+len(out) <= shardDocsBudget {
 		r.docs[agency], r.bytes = out, r.bytes+len(out)
 	}
