@@ -60,9 +60,12 @@ test-worker: worker worker-deps
 	node --test --test-concurrency=1 $(WORKER)/test/edge.test.mjs $(WORKER)/test/objects.test.mjs $(WORKER)/test/shards.test.mjs $(WORKER)/test/export.test.mjs $(WORKER)/test/parts.test.mjs $(WORKER)/test/jwks.test.mjs
 
 ## bench-edge: the edge figures: wasm size, the reader isolate's memory (GET /v1/readers) on
-## 40 agencies, check latency in workerd against a plain JavaScript worker, accepted edits per
-## second (EDITS, CHECKS, SKIP_LARGE=1 to tune; READERS_ONLY=1 stops after the memory;
-## AGENCY_EDITS_ONLY=1 measures only edits of 8 agencies' objects at once against one alone).
+## 40 agencies, check latency in workerd against a plain JavaScript worker, the state profile
+## (410 agencies seeded in parts: cold and warm checks of the largest and a small agency, edits
+## of 40 agencies at once against one, every object's memory), accepted edits per second
+## (EDITS, CHECKS, STATE_EDITS, SKIP_LARGE=1, SKIP_STATE=1 to tune; READERS_ONLY=1 stops after
+## the memory; STATE_ONLY=1 measures only the state profile; AGENCY_EDITS_ONLY=1 measures only
+## edits of 8 agencies' objects at once against one alone).
 bench-edge: worker worker-deps
 	node $(WORKER)/test/figures.mjs
 

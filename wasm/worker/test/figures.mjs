@@ -44,6 +44,9 @@ async function withWorker(snapshotPath, fn) {
     const seeded = await fetch(w.url + "/v1/snapshot", { method: "PUT", body, headers });
     if (seeded.status !== 200) throw new Error(`seed: ${seeded.status} ${await seeded.text()}`);
     const seedMs = performance.now() - t0;
+    // wrangler dev's proxy (not the platform) holds the request that follows one of tens of
+    // seconds until another request reaches it: a request it may lose is sent first
+    await fetch(w.url + "/healthz", { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => {});
     return await fn(w, snap, seedMs);
   } finally {
     await w.stop();
@@ -175,6 +178,90 @@ async function readerFigures(snapshotPath) {
   });
 }
 
+// The state profile (`connsec gen --profile state`: about 410 agencies, 20,000 staff, 200,000
+// pages), seeded in parts: the first check of the largest and of a small agency (the isolate
+// loads the agency's read model, cut by the directory's object), check p50/p99 on each against
+// the plain JavaScript floor, accepted edits/s of 40 coordinators of 40 agencies at once (each
+// with its agency's base_version) against the same load on one agency, and the memory of the
+// reader isolate and of the directory's and those agencies' objects.
+async function stateFigures(snapshotPath, floor) {
+  return withWorker(snapshotPath, async (w, snap, seedMs) => {
+    const admin = { authorization: `Bearer ${token(secret, snap.administrators[0])}` };
+    const mb = (n) => (n / (1 << 20)).toFixed(1);
+    const active = (a) => a.staff.filter((r) => r.start <= snap.as_of && (r.end == null || r.end >= snap.as_of));
+    const bySize = snap.agencies.slice().sort((x, y) => active(y).length - active(x).length);
+    const largest = bySize[0];
+    const small = bySize.findLast((a) => active(a).length >= 5 && a.pages.length >= 10);
+    console.log(`state profile: ${snap.agencies.length} agencies, ${snap.agencies.reduce((n, a) => n + a.staff.length, 0)} staff records, ${snap.agencies.reduce((n, a) => n + a.pages.length, 0)} pages; seeded in parts in ${(seedMs / 1000).toFixed(1)} s`);
+    const memory = async (label, agencies) => {
+      const r = await (await fetch(w.url + "/v1/readers", { headers: admin })).json();
+      const parts = [`reader isolate ${mb(r.memory.heap_live_bytes)} MB live, ${mb(r.memory.sys_bytes)} MB taken (${r.models.length} agency models, directory index ${mb(r.directory_bytes)} MB)`];
+      for (const shard of ["directory", ...agencies.map((a) => "agency:" + a.id)]) {
+        const m = (await (await fetch(w.url + "/v1/writers?shard=" + shard, { headers: admin })).json()).memory;
+        parts.push(`${shard} ${mb(m.heap_live_bytes)} MB live, ${mb(m.sys_bytes)} MB taken`);
+      }
+      console.log(`  memory ${label}: ${parts.join("; ")}`);
+    };
+    const headers = { authorization: `Bearer ${token(secret, "service:bench")}`, "content-type": "application/json" };
+    for (const [label, a] of [[`largest agency ${a0(largest)}`, largest], [`small agency ${a0(small)}`, small]]) {
+      const subject = active(a)[Math.floor(active(a).length / 2)].person;
+      const body = JSON.stringify({ subject: { type: "user", id: subject }, action: { name: "read" }, resource: { type: "page", id: a.pages[a.pages.length - 1].id } });
+      const t0 = performance.now();
+      const first = await fetch(w.url + "/access/v1/evaluation", { method: "POST", body, headers });
+      if (first.status !== 200) throw new Error(`first check at ${a.id}: ${first.status} ${await first.text()}`);
+      await first.text();
+      const firstMs = performance.now() - t0;
+      const l = await latencies(w.url + "/access/v1/evaluation", body, headers);
+      const ratio = floor ? ` (${(l.p50 / floor.p50).toFixed(2)}× and ${(l.p99 / floor.p99).toFixed(2)}× the floor with assets)` : "";
+      console.log(`  ${label}: first check (cold: the isolate loads its read model) ${firstMs.toFixed(0)} ms; check p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms${ratio} (${N} sequential checks)`);
+    }
+    await memory("after the checks", [largest, small]);
+    // each coordinator sets one worker's reports-to, with the agency's version it last saw as
+    // base_version; a 409 is rebased on the version it names
+    const per = Number(process.env.STATE_EDITS || 10);
+    const push = async (clients) => {
+      let conflicts = 0, lost = 0;
+      const done = {};
+      const t0 = performance.now();
+      await Promise.all(clients.map(async ([a, i]) => {
+        const coordinator = a.coordinators[0].person ?? a.coordinators[0];
+        const staff = active(a).filter((r) => r.person !== coordinator);
+        const person = staff[i % staff.length].person;
+        const h = { authorization: `Bearer ${token(secret, coordinator)}`, "content-type": "application/json" };
+        let version = 0;
+        const client = `${a.id}-${clients.length}-${i}`;
+        for (let k = 0; k < per; k++) {
+          for (;;) {
+            const batch = { base_version: version, edits: [{ op: "set_reports_to", agency: a.id, person, managers: [] }] };
+            const r = await fetch(w.url + "/v1/edits", { method: "POST", headers: { ...h, "idempotency-key": `${client}-${k}` }, body: JSON.stringify(batch) });
+            const text = await r.text();
+            // wrangler dev's proxy answers 503 when it lost the request ("restarted
+            // mid-request"); the key makes sending it again safe, as a client would
+            if (r.status === 503 && text.startsWith("Your worker restarted")) { lost++; continue; }
+            const answer = JSON.parse(text);
+            if (r.status === 409) { conflicts++; version = answer.shard_version; continue; }
+            if (r.status !== 200) throw new Error(`edit at ${a.id}: ${r.status} ${JSON.stringify(answer)}`);
+            version = answer.shard_version;
+            break;
+          }
+        }
+        done[a.id] = (done[a.id] ?? 0) + per;
+      }));
+      const s = (performance.now() - t0) / 1000;
+      const rates = Object.values(done).map((n) => n / s).sort((x, y) => x - y);
+      return { rate: (clients.length * per) / s, conflicts, lost, shards: rates.length, median: rates[Math.floor(rates.length / 2)], s };
+    };
+    const forty = snap.agencies.filter((a) => a !== largest && active(a).length >= 2).slice(0, 40);
+    const many = await push(forty.map((a) => [a, 0]));
+    console.log(`  edits, 40 coordinators of 40 agencies at once: ${many.rate.toFixed(1)} accepted edits/s in all (${(40 * per)} in ${many.s.toFixed(1)} s), ${many.median.toFixed(2)} per agency's shard (median), ${many.conflicts} conflicts (${many.lost} sent again after the dev proxy lost them)`);
+    const one = await push(Array.from({ length: 40 }, (_, i) => [forty[0], i]));
+    console.log(`  edits, the same load on one agency (${a0(forty[0])}, 40 clients): ${one.rate.toFixed(1)} accepted edits/s, ${one.conflicts} conflicts rebased (${one.lost} sent again)`);
+    await memory("after the edits", [largest, forty[0]]);
+  });
+}
+
+const a0 = (a) => `${a.name} (${a.id})`;
+
 const wasm = await readFile(path.join(workerDir, "build/app.wasm"));
 console.log(`worker wasm: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} gzip`);
 
@@ -186,6 +273,11 @@ const gen = (name, ...args) => {
 };
 if (process.env.AGENCY_EDITS_ONLY) {
   await agencyEditFigures(gen("agencies8.json", "--agencies", "8", "--staff", "800", "--pages", "4000", "--seed", "5"), 8, Number(process.env.EDITS || 40));
+  await rm(tmp, { recursive: true, force: true });
+  process.exit(0);
+}
+if (process.env.STATE_ONLY) {
+  await stateFigures(gen("state.json", "--profile", "state"));
   await rm(tmp, { recursive: true, force: true });
   process.exit(0);
 }
@@ -209,6 +301,7 @@ if (!process.env.SKIP_LARGE) {
   const large = await checkFigures("5,000 staff / 50,000 pages (10 agencies)", gen("large.json", "--agencies", "10", "--staff", "5000", "--pages", "50000"));
   console.log(`  ratio to the floor with assets: p50 ${(large.p50 / floor.p50).toFixed(2)}×, p99 ${(large.p99 / floor.p99).toFixed(2)}×; to the bare floor: p50 ${(large.p50 / bare.p50).toFixed(2)}×`);
 }
+if (!process.env.SKIP_STATE) await stateFigures(gen("state.json", "--profile", "state"), floor);
 const EDITS = Number(process.env.EDITS || 400);
 await editFigures(1, EDITS / 2);
 await editFigures(4, EDITS / 4);
