@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -183,6 +184,11 @@ func (w *Writers) start(seed []byte) error {
 	if raw != nil {
 		if err := json.Unmarshal(raw, &st); err != nil {
 			return fmt.Errorf("the directory's state does not read: %w", err)
+		}
+		// the stored top level lost the seed's final newline (a value inside the stored
+		// state), which the whole state's document keeps, as the Ledger's does
+		if bytes.HasSuffix(top, []byte("\n")) && !bytes.HasSuffix(st.Top, []byte("\n")) {
+			st.Top = append(slices.Clip(st.Top), '\n')
 		}
 		top, order = st.Top, st.Order
 	}

@@ -1,10 +1,13 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/tidwall/gjson"
 )
 
 // The directory's object starts again from what it kept (writers_kept.go): it asks for their
@@ -64,6 +67,19 @@ func TestDirectoryObjectStartsFromWhatItKept(t *testing.T) {
 		}
 		f = o.front(t)
 		f.Fresh = time.Hour
+		// the whole state's document too, and the batches it counts
+		want, _, err := l.State(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := o.whole(t)
+		sameState(t, want, got)
+		if w, g := gjson.GetBytes(want, "version").Int(), gjson.GetBytes(got, "version").Int(); w != g {
+			t.Fatalf("%s: the whole state's document counts %d batches, the whole model's %d", after, g, w)
+		}
+		if bytes.HasSuffix(want, []byte("\n")) != bytes.HasSuffix(got, []byte("\n")) {
+			t.Fatalf("%s: the whole state's document ends otherwise than the whole model's (%q and %q)", after, got[len(got)-2:], want[len(want)-2:])
+		}
 		return d
 	}
 	moved := func(from, to map[string]int64) int {
