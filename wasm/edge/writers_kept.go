@@ -10,12 +10,12 @@ import (
 // that asked 410 agencies' objects for their states took half a minute to answer its first
 // request. It keeps, per agency, what the index last read of it (keptRead) and the newest
 // version the agency's object told it of (knownVersion, the recorded step), and the place in
-// the order of the state it last gave a batch (keptOrder). On start an agency whose kept read
+// the order of the state it last gave a batch (nextOrder, keptOrderOf). On start an agency whose kept read
 // is of the version last told is held from it; one that moved since (or was never read) is
 // asked, as before.
 
 // keptReadOf, knownOf and orderKept are the journals of the directory's object that hold them;
-// their names cannot be an agency's shard (a slash ends them).
+// no agency's shard is named so (an agency id has no "/", as for the seed's staged objects).
 func keptReadOf(agency string) Shard { return Shard{Agency: "read/" + agency} }
 func knownOf(agency string) Shard    { return Shard{Agency: "known/" + agency} }
 
