@@ -224,13 +224,3 @@ func failErr(err error) reply {
 	}
 	return fail(&callError{Code: "invalid_value", Message: err.Error()})
 }
-
-func encode(r reply) string {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return `{"ok": false, "error": {"code": "invalid_value", "message": "the answer could not be written as JSON"}}`
-	}
-	// nothing writes to b after this: a string over it saves a copy as large as the answer,
-	// which for a coordinator's what of 40,000 rows is megabytes a module keeps for good
-	return unsafe.String(unsafe.SliceData(b), len(b))
-}
