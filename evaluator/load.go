@@ -35,12 +35,12 @@ func load(data []byte, keep bool) (*Model, error) {
 	r.doneReading() // the checks below run whatever reading found, so that every problem is listed
 	if keep {
 		m.spans = r.spans
-		r.entryTexts, r.textKey, r.entryBuf = nil, nil, nil // the entries hold their words
+		r.words, r.entryBuf = textTable{}, nil // the entries hold their words
 	} else {
 		r.detach(m.snap)
-		// the entries hold their interned words now (detach copied them): the map that found
-		// them goes with the document, 3.7 MB at the largest agency
-		r.entryTexts, r.textKey, r.entryBuf = nil, nil, nil
+		// the entries hold their interned words now (detach copied them): the table that
+		// found them goes with the document
+		r.words, r.entryBuf = textTable{}, nil
 		// The document is dropped here (detach copied what the model keeps), before the model
 		// is compiled: collecting now lets the compiled model reuse the document's memory, where
 		// it would otherwise grow past it. A WebAssembly module never gives memory back, so its

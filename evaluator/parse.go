@@ -12,13 +12,10 @@ import (
 // JSON path instead of stopping at the first (SPEC §2).
 type reader struct {
 	problems []Problem
-	entryBuf []entry // scratch for the entries of one section
-	// entryTexts interns the entries' words (entryText) by principal and create list; textKey is
-	// the key, written over for each entry
-	entryTexts map[string]*entryText
-	textKey    []byte
-	spans      *docSpans // when set, where each element the edits rewrite lies in the document
-	index      *docIndex // when set, where the document's large values end (docindex.go)
+	entryBuf []entry   // scratch for the entries of one section
+	words    textTable // the entries' words, interned
+	spans    *docSpans // when set, where each element the edits rewrite lies in the document
+	index    *docIndex // when set, where the document's large values end (docindex.go)
 	// unreadable: once the document is read (doneReading), the paths of the values reading
 	// found a problem with; nil when it found none.
 	unreadable map[string]bool
@@ -642,32 +639,6 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 	clear(buf)
 	r.entryBuf = buf[:0]
 	return s
-}
-
-// entryText gives the words of an entry, shared with the entries before it that read the same.
-func (r *reader) entryText(principal string, create []string) *entryText {
-	key := append(r.textKey[:0], principal...)
-	for _, k := range create {
-		key = append(append(key, 0), k...)
-	}
-	r.textKey = key
-	if t, ok := r.entryTexts[string(key)]; ok { // a lookup by the bytes copies nothing
-		return t
-	}
-	t := &entryText{principal: principal, create: create}
-	t.kind, t.ref = splitPrincipal(principal)
-	for _, kn := range create {
-		if k := parseKind(kn); k != kindInvalid {
-			t.createSet |= setOf(k)
-		} else {
-			t.badCreate = true
-		}
-	}
-	if r.entryTexts == nil {
-		r.entryTexts = map[string]*entryText{}
-	}
-	r.entryTexts[string(key)] = t
-	return t
 }
 
 func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {

@@ -118,11 +118,11 @@ func (r *reader) detach(s *snapshot) {
 			e.OutAssignments[j].Unit = a.str(e.OutAssignments[j].Unit)
 		}
 	}
-	for _, t := range r.entryTexts {
+	r.words.each(func(t *entryText) {
 		t.principal = a.str(t.principal)
 		t.ref = t.principal[len(t.principal)-len(t.ref):] // the id after the prefix
 		a.strs(t.create)
-	}
+	})
 }
 
 // arena holds copies of strings in large blocks, so that many short strings cost no more than
