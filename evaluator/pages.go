@@ -58,7 +58,7 @@ func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
 		if pg.CreatedBy != "" {
 			c.personL(pg.CreatedBy, pl.at("created_by"))
 		}
-		if pg.Security.Present {
+		if pg.fields().Security.Present {
 			c.section(&pg.Security, ai, pl.at("security").String())
 		}
 		return unknown
@@ -120,16 +120,17 @@ func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
 // or responsible people. A project's roles are always a new array, never an earlier model's,
 // which readers share.
 func (c *compiler) pagePeople(P *pageC, pg *page, pl lazyPath) {
+	f := pg.fields()
 	switch {
 	case P.kind == kindProject:
 		P.roles = new([4][]int32)
 		for i, r := range projectRoleNames {
-			P.roles[i] = c.personList(pg.Roles[r], field(pl.at("roles").String(), r))
+			P.roles[i] = c.personList(f.Roles[r], field(pl.at("roles").String(), r))
 		}
 	case P.kind.isMetric():
-		P.owners = c.personListAt(pg.Owners, pl.at("owners"))
+		P.owners = c.personListAt(f.Owners, pl.at("owners"))
 	case P.kind.isTask():
-		P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
+		P.responsible = c.personListAt(f.Responsible, pl.at("responsible"))
 	}
 }
 
@@ -339,16 +340,17 @@ func jsonSyntaxPosition(data []byte) (line, col int, ok bool) {
 // pageSections compiles a page's own security and default sections (SPEC §3); a page without
 // security of its own may carry neither.
 func (c *compiler) pageSections(P *pageC, pg *page, ai int32, pl lazyPath) {
+	f := pg.fields()
 	if P.kind.ownSecurity() {
 		pp := pl.String()
-		P.own = c.section(&pg.Security, ai, field(pp, "security"))
-		P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
+		P.own = c.section(&f.Security, ai, field(pp, "security"))
+		P.defaults = c.defaults(f.Defaults, P.kind, ai, field(pp, "defaults"))
 		return
 	}
-	if pg.Security.Present {
+	if f.Security.Present {
 		c.add(CodeInvalidValue, pl.at("security").String(), "%s has no security of its own (it follows the section that governs it); remove this section", article(pg.Kind))
 	}
-	if pg.Defaults != nil {
+	if f.Defaults != nil {
 		c.add(CodeInvalidValue, pl.at("defaults").String(), "%s has no default sections; remove them", article(pg.Kind))
 	}
 }

@@ -844,7 +844,7 @@ func (r *reader) parseStaff(s gjson.Result, staffPath string, i int) (staffRecor
 // page, which the checks after reading weigh as one with nothing readable.
 func (r *reader) pageAt(p gjson.Result, at string) page {
 	if !r.object(p, at, true) {
-		return page{pageRead: &pageRead{}}
+		return page{}
 	}
 	return r.parsePage(p, at)
 }
@@ -887,20 +887,20 @@ func (r *reader) parsePage(p gjson.Result, at string) page {
 		Parent:    r.idL(parent, pp.at("parent"), false),
 		Title:     r.textL(title, pp.at("title"), false),
 		CreatedBy: r.idL(createdBy, pp.at("created_by"), false),
-		pageRead:  &pageRead{},
 	}
+	var pr pageRead
 	if security.Type != gjson.Null { // a missing or null section is no section: no path needed
-		pg.Security = r.parseSection(security, field(at, "security"))
+		pr.Security = r.parseSection(security, field(at, "security"))
 	}
 	if defaults.Type != gjson.Null {
-		pg.Defaults = r.parseDefaults(defaults, field(at, "defaults"))
+		pr.Defaults = r.parseDefaults(defaults, field(at, "defaults"))
 	}
 	pg.Unit = r.idL(unit, pp.at("unit"), false)
-	pg.Owners = r.idsL(owners, pp.at("owners"))
+	pr.Owners = r.idsL(owners, pp.at("owners"))
 	pg.Person = r.idL(person, pp.at("person"), false)
-	pg.Responsible = r.idsL(responsible, pp.at("responsible"))
+	pr.Responsible = r.idsL(responsible, pp.at("responsible"))
 	if roles.Type != gjson.Null && r.object(roles, field(at, "roles"), false) {
-		pg.Roles = map[string][]string{}
+		pr.Roles = map[string][]string{}
 		var bad []string // the names met that are not roles
 		r.index.each(roles, func(k, v gjson.Result) bool {
 			rp := field(field(at, "roles"), k.Str)
@@ -910,12 +910,15 @@ func (r *reader) parsePage(p gjson.Result, at string) page {
 				}
 				return true
 			}
-			if _, dup := pg.Roles[k.Str]; dup {
+			if _, dup := pr.Roles[k.Str]; dup {
 				return true // a repeated key: the first counts
 			}
-			pg.Roles[k.Str] = r.ids(v, rp)
+			pr.Roles[k.Str] = r.ids(v, rp)
 			return true
 		})
+	}
+	if pr.Security.Present || pr.Defaults != nil || pr.Owners != nil || pr.Responsible != nil || pr.Roles != nil {
+		pg.pageRead = &pr
 	}
 	return pg
 }

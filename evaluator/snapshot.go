@@ -45,8 +45,20 @@ type page struct {
 	Unit                               string // department
 	Person                             string // individual
 	// what only compiling the page reads: the model keeps it compiled, and the loader lets it
-	// go (nil) once the page is compiled
+	// go (nil) once the page is compiled. A page that has none of it has none (nil) from the
+	// start: at the largest agency, 27,000 of 60,000 pages (3 MB while the document is read).
 	*pageRead
+}
+
+// noRead is the pageRead of a page that has none: nothing writes to it.
+var noRead pageRead
+
+// fields is what only compiling the page reads; empty (noRead) when the page has none.
+func (pg *page) fields() *pageRead {
+	if pg.pageRead == nil {
+		return &noRead
+	}
+	return pg.pageRead
 }
 
 type pageRead struct {
