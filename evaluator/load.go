@@ -640,52 +640,81 @@ func (c *compiler) compileSiteDefaults() {
 		k := parseKind(name)
 		tc := &templateC{}
 		tc.security = *c.section(&t.Security, -1, field(at, "security"))
-		tc.defaults = c.defaults(t.Defaults, k, -1, field(at, "defaults"))
+		tc.defaults = c.defaults(t.Defaults, k, -1, sectionPath{at: lazyPath{base: at, i: -1}, key: "defaults"})
 		m.siteDefaults[k] = tc
 	}
 }
 
 // section compiles a list of entries of agency ai (-1: site defaults, valid in any agency).
 func (c *compiler) section(s *section, ai int32, path string) *sectionC {
+	return c.sectionAt(s, ai, sectionPath{at: lazyPath{base: path, i: -1}})
+}
+
+// sectionPath is the path of a section, written out only for a problem: the element at, then
+// .key and .sub where they are not empty (a page's security, its defaults.department).
+// Writing out the paths of the sections of every page made 7 MB of garbage in a load of the
+// largest agency.
+type sectionPath struct {
+	at       lazyPath
+	key, sub string
+}
+
+func (p sectionPath) String() string {
+	s := p.at.String()
+	if p.key != "" {
+		s = field(s, p.key)
+	}
+	if p.sub != "" {
+		s = field(s, p.sub)
+	}
+	return s
+}
+
+// sectionAt is section with the path written out only for a problem.
+func (c *compiler) sectionAt(s *section, ai int32, path sectionPath) *sectionC {
 	sc := c.blocks.section(len(s.Entries))
 	for i := range s.Entries {
 		e := &s.Entries[i]
-		ep := lazyPath{base: path, i: i} // the entry's path, written out only for a problem
+		ep := func() lazyPath { return lazyPath{base: path.String(), i: i} } // the entry's path
 		ec := entryC{text: e.Text, role: e.Role, ref: -1}
 		pk, ref := e.Text.kind, e.Text.ref
 		ec.principal = pk
 		switch pk {
 		case pInvalid:
 			if prefix, rest, ok := strings.Cut(e.Text.principal, ":"); ok && rest == "" {
-				c.add(CodeInvalidValue, ep.at("principal").String(), "%q names no one: give the id after %s:", e.Text.principal, prefix)
+				c.add(CodeInvalidValue, ep().at("principal").String(), "%q names no one: give the id after %s:", e.Text.principal, prefix)
 				continue
 			}
-			c.add(CodeInvalidValue, ep.at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Text.principal)
+			c.add(CodeInvalidValue, ep().at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Text.principal)
 			continue
 		case pUser:
-			ec.ref = c.personL(ref, ep.at("principal"))
+			if p, ok := c.m.personIdx[ref]; ok {
+				ec.ref = p
+			} else {
+				ec.ref = c.personL(ref, ep().at("principal"))
+			}
 		case pGroup:
 			g, ok := c.m.groupIdx[ref]
 			switch {
 			case !ok:
-				c.unknown(lostGroups, ep.at("principal").String(), "no group has the id %q", ref)
+				c.unknown(lostGroups, ep().at("principal").String(), "no group has the id %q", ref)
 			case ai < 0:
-				c.add(CodeInvalidValue, ep.at("principal").String(), "site defaults serve every agency, so they cannot name the group %q of one agency", ref)
+				c.add(CodeInvalidValue, ep().at("principal").String(), "site defaults serve every agency, so they cannot name the group %q of one agency", ref)
 			case c.m.groups[g].agency != ai:
-				c.unresolved(lostGroups, CodeUnknownReference, ep.at("principal").String(), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
+				c.unresolved(lostGroups, CodeUnknownReference, ep().at("principal").String(), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
 			default:
 				ec.ref = g
 			}
 		case pUnit:
 			u, ok := c.m.unitIdx[ref]
 			if !ok {
-				c.unknown(lostUnits, ep.at("principal").String(), "no unit has the id %q", ref)
+				c.unknown(lostUnits, ep().at("principal").String(), "no unit has the id %q", ref)
 			}
 			ec.ref = u
 		case pFunction:
 			f, ok := c.m.functionIdx[ref]
 			if !ok {
-				c.unknown(lostFunctions, ep.at("principal").String(), "no business function has the code %q", ref)
+				c.unknown(lostFunctions, ep().at("principal").String(), "no business function has the code %q", ref)
 			}
 			ec.ref = f
 		}
@@ -693,7 +722,7 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 		if e.Text.badCreate {
 			for j, kn := range e.Text.create {
 				if parseKind(kn) == kindInvalid {
-					c.add(CodeInvalidValue, index(ep.at("create").String(), j), "%q is not a page kind", kn)
+					c.add(CodeInvalidValue, index(ep().at("create").String(), j), "%q is not a page kind", kn)
 				}
 			}
 		}
@@ -702,17 +731,20 @@ func (c *compiler) section(s *section, ai int32, path string) *sectionC {
 	return sc
 }
 
-func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path string) []defaultC {
+// defaults compiles the default sections of an element whose defaults are at path.
+func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path sectionPath) []defaultC {
 	var out []defaultC
 	for i := range ds {
 		d := &ds[i]
 		k := parseKind(d.Kind)
 		if k == kindInvalid || !kindRules[owner].defaults.has(k) {
-			c.add(CodeInvalidValue, field(path, d.Kind), "%s page has no default section for %q; its default sections are %s",
+			c.add(CodeInvalidValue, field(path.String(), d.Kind), "%s page has no default section for %q; its default sections are %s",
 				article(owner.String()), d.Kind, strings.Join(kindRules[owner].defaults.names(), ", "))
 			continue
 		}
-		out = append(out, defaultC{kind: k, sec: c.section(&d.section, ai, field(path, d.Kind))})
+		at := path
+		at.sub = d.Kind
+		out = append(out, defaultC{kind: k, sec: c.sectionAt(&d.section, ai, at)})
 	}
 	return out
 }

@@ -342,9 +342,8 @@ func jsonSyntaxPosition(data []byte) (line, col int, ok bool) {
 func (c *compiler) pageSections(P *pageC, pg *page, ai int32, pl lazyPath) {
 	f := pg.fields()
 	if P.kind.ownSecurity() {
-		pp := pl.String()
-		P.own = c.section(&f.Security, ai, field(pp, "security"))
-		P.defaults = c.defaults(f.Defaults, P.kind, ai, field(pp, "defaults"))
+		P.own = c.sectionAt(&f.Security, ai, sectionPath{at: pl, key: "security"})
+		P.defaults = c.defaults(f.Defaults, P.kind, ai, sectionPath{at: pl, key: "defaults"})
 		return
 	}
 	if f.Security.Present {
