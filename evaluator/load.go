@@ -718,7 +718,7 @@ func (c *compiler) sectionAt(s *section, ai int32, path sectionPath) *sectionC {
 			}
 			ec.ref = f
 		}
-		ec.create = e.Text.createSet
+		ec.withCreate = e.Text.createSet != 0
 		if e.Text.badCreate {
 			for j, kn := range e.Text.create {
 				if parseKind(kn) == kindInvalid {

@@ -140,7 +140,7 @@ func (m *Model) newWhatIndex() *whatIndex {
 				}
 			}
 			idx.entries = append(idx.entries, indexedEntry{slot: slot, principal: e.principal, role: e.role,
-				needs: e.principal.needsAgencyMembership(), withCreate: e.create != 0})
+				needs: e.principal.needsAgencyMembership(), withCreate: e.withCreate})
 		}
 	}
 	idx.start[len(m.pageHot)] = int32(len(idx.entries))
@@ -284,7 +284,7 @@ func (pm *personMemo) sectionLevelIndexed(x int32) (lvl role, create kindSet, hi
 			lvl = e.role
 		}
 		if e.withCreate {
-			create |= H.entries[i].create
+			create |= H.entries[i].text.createSet
 		}
 		hits |= 1 << (uint(i) & 63)
 	}

@@ -258,7 +258,7 @@ func (m *Model) pageSignature(b *strings.Builder, x int32, chains map[[2]int32]s
 	fmt.Fprintf(b, "%d %s %v|", P.kind, m.agencies[P.agency].src.ID, P.perf)
 	for i := range P.sec.entries {
 		e := &P.sec.entries[i]
-		fmt.Fprintf(b, "%s %d %d;", e.text.principal, e.role, e.create)
+		fmt.Fprintf(b, "%s %d %d;", e.text.principal, e.role, e.createSet())
 	}
 	b.WriteString("|" + m.unitID(P.deptUnit) + "|")
 	if P.metric >= 0 {

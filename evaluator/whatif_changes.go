@@ -267,7 +267,7 @@ func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, c
 		}
 		for i := range P.sec.entries {
 			e, f := &P.sec.entries[i], &N.sec.entries[i]
-			if e.text.principal != f.text.principal || e.role != f.role || e.create != f.create {
+			if e.text.principal != f.text.principal || e.role != f.role || e.createSet() != f.createSet() {
 				return false
 			}
 		}

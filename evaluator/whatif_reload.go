@@ -203,7 +203,7 @@ func (m *Model) samePageByID(next *Model, x, y int32, chainsM, chainsN map[[2]in
 	}
 	for i := range P.sec.entries {
 		e, f := &P.sec.entries[i], &N.sec.entries[i]
-		if e.text.principal != f.text.principal || e.role != f.role || e.create != f.create {
+		if e.text.principal != f.text.principal || e.role != f.role || e.createSet() != f.createSet() {
 			return false
 		}
 	}
