@@ -108,6 +108,17 @@ type compiler struct {
 	peopleOwned bool
 	lost        lostIDs // sorts of element an id of which could not be read (findLost)
 	blocks      sectionBlocks
+	// pagesAt is the path of the pages of agency pagesOf-1 (pagesPath)
+	pagesOf int32
+	pagesAt string
+}
+
+// pagesPath is the path of agency ai's pages, written out once for all of them.
+func (c *compiler) pagesPath(ai int32) string {
+	if c.pagesOf != ai+1 {
+		c.pagesOf, c.pagesAt = ai+1, field(index("agencies", int(ai)), "pages")
+	}
+	return c.pagesAt
 }
 
 // sectionBlocks hands out sections and their entries from large blocks. A section's entries
@@ -331,6 +342,19 @@ func (c *compiler) personListAt(ids []string, path lazyPath) []int32 {
 		return []int32{}
 	}
 	return c.personList(ids, path.String())
+}
+
+// personListIn is personList with the path written out only for a problem.
+func (c *compiler) personListIn(ids []string, path fieldPath) []int32 {
+	out := make([]int32, 0, len(ids))
+	for i, id := range ids {
+		if p, ok := c.m.personIdx[id]; ok {
+			out = append(out, p)
+		} else if p := c.personL(id, lazyPath{base: path.String(), i: i}); p >= 0 {
+			out = append(out, p)
+		}
+	}
+	return sortedIDs(out)
 }
 
 func (c *compiler) compile() {
@@ -640,26 +664,26 @@ func (c *compiler) compileSiteDefaults() {
 		k := parseKind(name)
 		tc := &templateC{}
 		tc.security = *c.section(&t.Security, -1, field(at, "security"))
-		tc.defaults = c.defaults(t.Defaults, k, -1, sectionPath{at: lazyPath{base: at, i: -1}, key: "defaults"})
+		tc.defaults = c.defaults(t.Defaults, k, -1, fieldPath{at: lazyPath{base: at, i: -1}, key: "defaults"})
 		m.siteDefaults[k] = tc
 	}
 }
 
 // section compiles a list of entries of agency ai (-1: site defaults, valid in any agency).
 func (c *compiler) section(s *section, ai int32, path string) *sectionC {
-	return c.sectionAt(s, ai, sectionPath{at: lazyPath{base: path, i: -1}})
+	return c.sectionAt(s, ai, fieldPath{at: lazyPath{base: path, i: -1}})
 }
 
-// sectionPath is the path of a section, written out only for a problem: the element at, then
-// .key and .sub where they are not empty (a page's security, its defaults.department).
-// Writing out the paths of the sections of every page made 7 MB of garbage in a load of the
-// largest agency.
-type sectionPath struct {
+// fieldPath is the path of a field of an element (a section, a list of people), written out
+// only for a problem: the element at, then .key and .sub where they are not empty (a page's
+// security, its defaults.department, its roles.leader). Writing out the paths of the fields
+// of every page made 10 MB of garbage in a load of the largest agency.
+type fieldPath struct {
 	at       lazyPath
 	key, sub string
 }
 
-func (p sectionPath) String() string {
+func (p fieldPath) String() string {
 	s := p.at.String()
 	if p.key != "" {
 		s = field(s, p.key)
@@ -671,7 +695,7 @@ func (p sectionPath) String() string {
 }
 
 // sectionAt is section with the path written out only for a problem.
-func (c *compiler) sectionAt(s *section, ai int32, path sectionPath) *sectionC {
+func (c *compiler) sectionAt(s *section, ai int32, path fieldPath) *sectionC {
 	sc := c.blocks.section(len(s.Entries))
 	for i := range s.Entries {
 		e := &s.Entries[i]
@@ -732,7 +756,7 @@ func (c *compiler) sectionAt(s *section, ai int32, path sectionPath) *sectionC {
 }
 
 // defaults compiles the default sections of an element whose defaults are at path.
-func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path sectionPath) []defaultC {
+func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path fieldPath) []defaultC {
 	var out []defaultC
 	for i := range ds {
 		d := &ds[i]

@@ -29,7 +29,7 @@ func (c *compiler) compilePageFields(ai int32) {
 func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
 	m := c.m
 	ac := &m.agencies[ai]
-	at := field(index("agencies", int(ai)), "pages")
+	at := c.pagesPath(ai)
 	pg := &ac.src.Pages[pi]
 	pl := lazyPath{base: at, i: pi} // the page's path, written out only where needed
 	x, ok := m.pageIdx.get(pg.ID)
@@ -125,12 +125,12 @@ func (c *compiler) pagePeople(P *pageC, pg *page, pl lazyPath) {
 	case P.kind == kindProject:
 		P.roles = new([4][]int32)
 		for i, r := range projectRoleNames {
-			P.roles[i] = c.personList(f.Roles[r], field(pl.at("roles").String(), r))
+			P.roles[i] = c.personListIn(f.Roles[r], fieldPath{at: pl, key: "roles", sub: r})
 		}
 	case P.kind.isMetric():
-		P.owners = c.personListAt(f.Owners, pl.at("owners"))
+		P.owners = c.personListIn(f.Owners, fieldPath{at: pl, key: "owners"})
 	case P.kind.isTask():
-		P.responsible = c.personListAt(f.Responsible, pl.at("responsible"))
+		P.responsible = c.personListIn(f.Responsible, fieldPath{at: pl, key: "responsible"})
 	}
 }
 
@@ -342,8 +342,8 @@ func jsonSyntaxPosition(data []byte) (line, col int, ok bool) {
 func (c *compiler) pageSections(P *pageC, pg *page, ai int32, pl lazyPath) {
 	f := pg.fields()
 	if P.kind.ownSecurity() {
-		P.own = c.sectionAt(&f.Security, ai, sectionPath{at: pl, key: "security"})
-		P.defaults = c.defaults(f.Defaults, P.kind, ai, sectionPath{at: pl, key: "defaults"})
+		P.own = c.sectionAt(&f.Security, ai, fieldPath{at: pl, key: "security"})
+		P.defaults = c.defaults(f.Defaults, P.kind, ai, fieldPath{at: pl, key: "defaults"})
 		return
 	}
 	if f.Security.Present {
