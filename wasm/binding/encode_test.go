@@ -17,7 +17,7 @@ func (m *marshalsAs) MarshalJSON() ([]byte, error) {
 }
 
 // A reply whose result is a long list is written an element at a time: the bytes are those
-// json.Marshal gives, for lists long and short, empty and nil, across many pieces.
+// json.Marshal gives, for lists long and short, empty and nil, in one block and in many pieces.
 func TestEncodeAsMarshal(t *testing.T) {
 	long := make([]evaluator.Finding, 5000)
 	for i := range long {
@@ -26,6 +26,9 @@ func TestEncodeAsMarshal(t *testing.T) {
 	own := make([]marshalsAs, 100)
 	for i := range own {
 		own[i].n = i
+	}
+	if n := len(encodePieces(ok(long))); n < 4 {
+		t.Errorf("a long list in %d pieces", n)
 	}
 	for name, r := range map[string]reply{
 		"long":      ok(long),
@@ -44,6 +47,9 @@ func TestEncodeAsMarshal(t *testing.T) {
 		}
 		if got := encode(r); got != string(want) {
 			t.Errorf("%s: encode gives %.200s…, json.Marshal %.200s…", name, got, want)
+		}
+		if got := strings.Join(encodePieces(r), ""); got != string(want) {
+			t.Errorf("%s: the pieces join to %.200s…, json.Marshal gives %.200s…", name, got, want)
 		}
 	}
 }
