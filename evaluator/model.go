@@ -176,10 +176,26 @@ type pageC struct {
 	own      *sectionC  // own security, for kinds with own security
 	defaults []defaultC // default sections, for kinds with own security
 
-	// resolved people of the page's own kind-specific fields
-	owners      []int32
-	responsible []int32
-	roles       *[4][]int32 // projects only (nil on other pages): sponsor, leader, member, consultant
+	// resolved people of the page's own kind-specific fields: named is a metric's owners or a
+	// task's responsible (owners, responsible)
+	named []int32
+	roles *[4][]int32 // projects only (nil on other pages): sponsor, leader, member, consultant
+}
+
+// owners is a metric page's owners (nil on a page of another kind).
+func (P *pageC) owners() []int32 {
+	if P.kind.isMetric() {
+		return P.named
+	}
+	return nil
+}
+
+// responsible is a task page's responsible people (nil on a page of another kind).
+func (P *pageC) responsible() []int32 {
+	if P.kind.isTask() {
+		return P.named
+	}
+	return nil
 }
 
 // sectionC is a compiled section. The loader takes the entries of every section from a few

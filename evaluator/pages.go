@@ -128,9 +128,9 @@ func (c *compiler) pagePeople(P *pageC, pg *page, pl lazyPath) {
 			P.roles[i] = c.personListIn(f.Roles[r], fieldPath{at: pl, key: "roles", sub: r})
 		}
 	case P.kind.isMetric():
-		P.owners = c.personListIn(f.Owners, fieldPath{at: pl, key: "owners"})
+		P.named = c.personListIn(f.Owners, fieldPath{at: pl, key: "owners"})
 	case P.kind.isTask():
-		P.responsible = c.personListIn(f.Responsible, fieldPath{at: pl, key: "responsible"})
+		P.named = c.personListIn(f.Responsible, fieldPath{at: pl, key: "responsible"})
 	}
 }
 

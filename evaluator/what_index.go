@@ -222,10 +222,10 @@ func (k principalKind) namedPrincipal() bool {
 func (m *Model) eachNamed(f func(p int32, k principalKind, x int32)) {
 	for x := range m.pages {
 		P := &m.pages[x]
-		for _, p := range P.owners {
+		for _, p := range P.owners() {
 			f(p, pMetricOwner, int32(x))
 		}
-		for _, p := range P.responsible {
+		for _, p := range P.responsible() {
 			f(p, pPersonResponsible, int32(x))
 		}
 		if P.person >= 0 {

@@ -262,11 +262,11 @@ func (m *Model) pageSignature(b *strings.Builder, x int32, chains map[[2]int32]s
 	}
 	b.WriteString("|" + m.unitID(P.deptUnit) + "|")
 	if P.metric >= 0 {
-		b.WriteString(strings.Join(m.idsOf(m.pages[P.metric].owners), ","))
+		b.WriteString(strings.Join(m.idsOf(m.pages[P.metric].owners()), ","))
 	}
 	b.WriteString("|")
 	if P.task >= 0 {
-		b.WriteString(strings.Join(m.idsOf(m.pages[P.task].responsible), ","))
+		b.WriteString(strings.Join(m.idsOf(m.pages[P.task].responsible()), ","))
 	}
 	b.WriteString("|")
 	if P.individual >= 0 {
