@@ -35,7 +35,7 @@ func load(data []byte, keep bool) (*Model, error) {
 	r.doneReading() // the checks below run whatever reading found, so that every problem is listed
 	if keep {
 		m.spans = r.spans
-		r.words, r.entryBuf = textTable{}, nil // the entries hold their words
+		r.words, r.entryBuf, r.entryBlock = textTable{}, nil, nil // the entries hold their words
 	} else {
 		// detach copies 6 MB at the largest agency while the document is still held: collecting
 		// what reading let go first lets the copies reuse it (a reader's load reached 79.5 MB
@@ -44,7 +44,7 @@ func load(data []byte, keep bool) (*Model, error) {
 		r.detach(m.snap)
 		// the entries hold their interned words now (detach copied them): the table that
 		// found them goes with the document
-		r.words, r.entryBuf = textTable{}, nil
+		r.words, r.entryBuf, r.entryBlock = textTable{}, nil, nil
 		// The document is dropped here (detach copied what the model keeps), before the model
 		// is compiled: collecting now lets the compiled model reuse the document's memory, where
 		// it would otherwise grow past it. A WebAssembly module never gives memory back, so its
@@ -147,6 +147,15 @@ func (b *sectionBlocks) section(n int) *sectionC {
 	at := len(b.entries)
 	b.sections = append(b.sections, sectionC{entries: b.entries[at : at : at+n]})
 	b.entries = b.entries[:at+n]
+	return &b.sections[len(b.sections)-1]
+}
+
+// over gives a section over entries read in place (reader.keepEntries).
+func (b *sectionBlocks) over(entries []entryC) *sectionC {
+	if len(b.sections) == cap(b.sections) {
+		b.sections = make([]sectionC, 0, min(sectionBlock, max(4, 2*cap(b.sections))))
+	}
+	b.sections = append(b.sections, sectionC{entries: entries})
 	return &b.sections[len(b.sections)-1]
 }
 
@@ -698,22 +707,23 @@ func (p fieldPath) String() string {
 	return s
 }
 
-// sectionAt is section with the path written out only for a problem.
+// sectionAt is section with the path written out only for a problem. The section is compiled
+// in place: its entries resolved where they were read, which s then shares, and dropped
+// where they are wrong (the snapshot is refused then).
 func (c *compiler) sectionAt(s *section, ai int32, path fieldPath) *sectionC {
-	sc := c.blocks.section(len(s.Entries))
+	kept := s.Entries[:0]
 	for i := range s.Entries {
-		e := &s.Entries[i]
+		ec := s.Entries[i]
 		ep := func() lazyPath { return lazyPath{base: path.String(), i: i} } // the entry's path
-		ec := entryC{text: e.Text, role: e.Role, ref: -1}
-		pk, ref := e.Text.kind, e.Text.ref
-		ec.principal = pk
+		t := ec.text
+		pk, ref := t.kind, t.ref
 		switch pk {
 		case pInvalid:
-			if prefix, rest, ok := strings.Cut(e.Text.principal, ":"); ok && rest == "" {
-				c.add(CodeInvalidValue, ep().at("principal").String(), "%q names no one: give the id after %s:", e.Text.principal, prefix)
+			if prefix, rest, ok := strings.Cut(t.principal, ":"); ok && rest == "" {
+				c.add(CodeInvalidValue, ep().at("principal").String(), "%q names no one: give the id after %s:", t.principal, prefix)
 				continue
 			}
-			c.add(CodeInvalidValue, ep().at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Text.principal)
+			c.add(CodeInvalidValue, ep().at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", t.principal)
 			continue
 		case pUser:
 			if p, ok := c.m.personIdx[ref]; ok {
@@ -746,17 +756,16 @@ func (c *compiler) sectionAt(s *section, ai int32, path fieldPath) *sectionC {
 			}
 			ec.ref = f
 		}
-		ec.withCreate = e.Text.createSet != 0
-		if e.Text.badCreate {
-			for j, kn := range e.Text.create {
+		if t.badCreate {
+			for j, kn := range t.create {
 				if parseKind(kn) == kindInvalid {
 					c.add(CodeInvalidValue, index(ep().at("create").String(), j), "%q is not a page kind", kn)
 				}
 			}
 		}
-		sc.entries = append(sc.entries, ec)
+		kept = append(kept, ec)
 	}
-	return sc
+	return c.blocks.over(kept)
 }
 
 // defaults compiles the default sections of an element whose defaults are at path.

@@ -12,10 +12,12 @@ import (
 // JSON path instead of stopping at the first (SPEC §2).
 type reader struct {
 	problems []Problem
-	entryBuf []entry   // scratch for the entries of one section
-	words    textTable // the entries' words, interned
-	spans    *docSpans // when set, where each element the edits rewrite lies in the document
-	index    *docIndex // when set, where the document's large values end (docindex.go)
+	entryBuf []entryC // scratch for the entries of one section
+	// entryBlock is the block the entries of the sections read are cut from (keepEntries)
+	entryBlock []entryC
+	words      textTable // the entries' words, interned
+	spans      *docSpans // when set, where each element the edits rewrite lies in the document
+	index      *docIndex // when set, where the document's large values end (docindex.go)
 	// unreadable: once the document is read (doneReading), the paths of the values reading
 	// found a problem with; nil when it found none.
 	unreadable map[string]bool
@@ -615,7 +617,7 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 		at := lazyPath{base: path, i: i}
 		if !e.IsObject() {
 			r.object(e, at.String(), true)
-			buf = append(buf, entry{Text: r.entryText("", nil)})
+			buf = append(buf, readEntry(r.entryText("", nil), roleNotSet))
 			return
 		}
 		var principal, role, create gjson.Result
@@ -630,15 +632,38 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 			}
 			return true
 		})
-		buf = append(buf, entry{
-			Text: r.entryText(r.textL(principal, at.at("principal"), true), r.textsL(create, at.at("create"))),
-			Role: roleByName[r.oneOfL(role, at.at("role"), true, entryRoles)],
-		})
+		buf = append(buf, readEntry(r.entryText(r.textL(principal, at.at("principal"), true), r.textsL(create, at.at("create"))),
+			roleByName[r.oneOfL(role, at.at("role"), true, entryRoles)]))
 	})
-	s.Entries = append([]entry{}, buf...) // exactly as long as the section: an empty one is not nil
+	s.Entries = r.keepEntries(buf)
 	clear(buf)
 	r.entryBuf = buf[:0]
 	return s
+}
+
+// readEntry is an entry as read: its words and role, its references not resolved yet.
+func readEntry(t *entryText, rl role) entryC {
+	return entryC{text: t, role: rl, ref: -1, principal: t.kind, withCreate: t.createSet != 0}
+}
+
+// entryBlockMax is the most entries a block of read entries holds; blocks start small and
+// double, so that an edit that reads one section allocates little.
+const entryBlockMax = 8192
+
+// keepEntries copies the entries of a section read into the reader's blocks: exactly as long
+// as the section (its capacity too, so that appending to one never writes into the next), and
+// an empty one is not nil.
+func (r *reader) keepEntries(buf []entryC) []entryC {
+	n := len(buf)
+	if n == 0 {
+		return []entryC{}
+	}
+	if n > cap(r.entryBlock)-len(r.entryBlock) {
+		r.entryBlock = make([]entryC, 0, max(n, min(entryBlockMax, max(16, 2*cap(r.entryBlock)))))
+	}
+	at := len(r.entryBlock)
+	r.entryBlock = append(r.entryBlock, buf...)
+	return r.entryBlock[at : at+n : at+n]
 }
 
 func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
@@ -655,7 +680,7 @@ func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
 		out = append(out, defaultSection{Kind: k.Str, section: r.parseSection(sec, field(path, k.Str))})
 		if !sec.Exists() || sec.Type == gjson.Null {
 			out[len(out)-1].Present = true
-			out[len(out)-1].Entries = []entry{}
+			out[len(out)-1].Entries = []entryC{}
 		}
 		return true
 	})
