@@ -646,9 +646,12 @@ func readEntry(t *entryText, rl role) entryC {
 	return entryC{text: t, role: rl, ref: -1, principal: t.kind, withCreate: t.createSet != 0}
 }
 
-// entryBlockMax is the most entries a block of read entries holds; blocks start small and
-// double, so that an edit that reads one section allocates little.
-const entryBlockMax = 8192
+// entryBlockMax is the most entries a block of read entries holds (32 KB); blocks start small
+// and double, so that an edit that reads one section allocates little. Of 8 KB, 32 KB and
+// 128 KB blocks, 32 KB leave the module's memory smallest after a load and a what-if at the
+// largest agency (wasm/bench/memory.mjs): large blocks need runs of free pages that a heap
+// full of small objects lacks, small ones are many.
+const entryBlockMax = 2048
 
 // keepEntries copies the entries of a section read into the reader's blocks: exactly as long
 // as the section (its capacity too, so that appending to one never writes into the next), and
