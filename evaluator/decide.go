@@ -340,7 +340,9 @@ func (m *Model) sectionLevelHits(p, x int32, d Date, ex *explainer, brief bool, 
 		if e.role > lvl {
 			lvl = e.role
 		}
-		create |= e.create
+		if e.withCreate {
+			create |= e.text.createSet
+		}
 		hits |= 1 << (uint(i) & 63)
 	}
 	if rec >= 0 && containsID(H.creators, p) { // isCreator, with the record found above
@@ -369,7 +371,9 @@ func (m *Model) sectionLevelWords(p, x int32, d Date, ex *explainer, brief bool)
 		if e.role > lvl {
 			lvl = e.role
 		}
-		create |= e.create
+		if e.withCreate {
+			create |= e.text.createSet
+		}
 	}
 	if denied {
 		ex.denied(x)

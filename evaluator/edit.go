@@ -114,6 +114,9 @@ type batch struct {
 	base    int64
 	hasBase bool
 	edits   gjson.Result
+	// trial: the model the batch makes is only compared with this one (WhatIf) and then
+	// dropped, so its document is never written out
+	trial bool
 }
 
 func parseBatch(data []byte) (*batch, error) {
@@ -191,7 +194,10 @@ func (m *Model) applyBatch(b *batch, incremental bool, ch *changeSet) (*Model, e
 		}
 		patches[segKey{sort: segVersion}] = strconv.AppendInt(nil, version, 10)
 		next.patches, next.doc = patches, &docCache{}
-		if len(patches) > maxPatches { // write the document out now and then, so that edits never copy many patches
+		// write the document out now and then, so that edits never copy many patches; a trial's
+		// model is dropped, and writing out the document of one that propagated a default
+		// section to 5,000 pages of the largest agency took 28 MB
+		if len(patches) > maxPatches && !b.trial {
 			next.raw, next.spans = cur.spans.assemble(cur.raw, patches)
 			next.patches = nil
 		}

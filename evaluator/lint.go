@@ -269,7 +269,7 @@ func entrySet(s *sectionC) map[entryKey]bool {
 	out := make(map[entryKey]bool, len(s.entries))
 	for i := range s.entries {
 		e := &s.entries[i]
-		out[entryKey{e.text.principal, e.role, e.create}] = true
+		out[entryKey{e.text.principal, e.role, e.createSet()}] = true
 	}
 	return out
 }
@@ -291,7 +291,7 @@ func entriesWithin(a, b *sectionC) bool {
 		found := false
 		for j := range b.entries {
 			f := &b.entries[j]
-			if e.role == f.role && e.create == f.create && e.text.principal == f.text.principal {
+			if e.role == f.role && e.createSet() == f.createSet() && e.text.principal == f.text.principal {
 				found = true
 				break
 			}

@@ -35,12 +35,16 @@ func load(data []byte, keep bool) (*Model, error) {
 	r.doneReading() // the checks below run whatever reading found, so that every problem is listed
 	if keep {
 		m.spans = r.spans
-		r.entryTexts, r.textKey, r.entryBuf = nil, nil, nil // the entries hold their words
+		r.words, r.entryBuf, r.entryBlock = textTable{}, nil, nil // the entries hold their words
 	} else {
+		// detach copies 6 MB at the largest agency while the document is still held: collecting
+		// what reading let go first lets the copies reuse it (a reader's load reached 79.5 MB
+		// in WebAssembly without this collection and 76 MB with it, wasm/bench/memory.mjs)
+		runtime.GC()
 		r.detach(m.snap)
-		// the entries hold their interned words now (detach copied them): the map that found
-		// them goes with the document, 3.7 MB at the largest agency
-		r.entryTexts, r.textKey, r.entryBuf = nil, nil, nil
+		// the entries hold their interned words now (detach copied them): the table that
+		// found them goes with the document
+		r.words, r.entryBuf, r.entryBlock = textTable{}, nil, nil
 		// The document is dropped here (detach copied what the model keeps), before the model
 		// is compiled: collecting now lets the compiled model reuse the document's memory, where
 		// it would otherwise grow past it. A WebAssembly module never gives memory back, so its
@@ -108,6 +112,17 @@ type compiler struct {
 	peopleOwned bool
 	lost        lostIDs // sorts of element an id of which could not be read (findLost)
 	blocks      sectionBlocks
+	// pagesAt is the path of the pages of agency pagesOf-1 (pagesPath)
+	pagesOf int32
+	pagesAt string
+}
+
+// pagesPath is the path of agency ai's pages, written out once for all of them.
+func (c *compiler) pagesPath(ai int32) string {
+	if c.pagesOf != ai+1 {
+		c.pagesOf, c.pagesAt = ai+1, field(index("agencies", int(ai)), "pages")
+	}
+	return c.pagesAt
 }
 
 // sectionBlocks hands out sections and their entries from large blocks. A section's entries
@@ -132,6 +147,15 @@ func (b *sectionBlocks) section(n int) *sectionC {
 	at := len(b.entries)
 	b.sections = append(b.sections, sectionC{entries: b.entries[at : at : at+n]})
 	b.entries = b.entries[:at+n]
+	return &b.sections[len(b.sections)-1]
+}
+
+// over gives a section over entries read in place (reader.keepEntries).
+func (b *sectionBlocks) over(entries []entryC) *sectionC {
+	if len(b.sections) == cap(b.sections) {
+		b.sections = make([]sectionC, 0, min(sectionBlock, max(4, 2*cap(b.sections))))
+	}
+	b.sections = append(b.sections, sectionC{entries: entries})
 	return &b.sections[len(b.sections)-1]
 }
 
@@ -331,6 +355,19 @@ func (c *compiler) personListAt(ids []string, path lazyPath) []int32 {
 		return []int32{}
 	}
 	return c.personList(ids, path.String())
+}
+
+// personListIn is personList with the path written out only for a problem.
+func (c *compiler) personListIn(ids []string, path fieldPath) []int32 {
+	out := make([]int32, 0, len(ids))
+	for i, id := range ids {
+		if p, ok := c.m.personIdx[id]; ok {
+			out = append(out, p)
+		} else if p := c.personL(id, lazyPath{base: path.String(), i: i}); p >= 0 {
+			out = append(out, p)
+		}
+	}
+	return sortedIDs(out)
 }
 
 func (c *compiler) compile() {
@@ -640,79 +677,111 @@ func (c *compiler) compileSiteDefaults() {
 		k := parseKind(name)
 		tc := &templateC{}
 		tc.security = *c.section(&t.Security, -1, field(at, "security"))
-		tc.defaults = c.defaults(t.Defaults, k, -1, field(at, "defaults"))
+		tc.defaults = c.defaults(t.Defaults, k, -1, fieldPath{at: lazyPath{base: at, i: -1}, key: "defaults"})
 		m.siteDefaults[k] = tc
 	}
 }
 
 // section compiles a list of entries of agency ai (-1: site defaults, valid in any agency).
 func (c *compiler) section(s *section, ai int32, path string) *sectionC {
-	sc := c.blocks.section(len(s.Entries))
+	return c.sectionAt(s, ai, fieldPath{at: lazyPath{base: path, i: -1}})
+}
+
+// fieldPath is the path of a field of an element (a section, a list of people), written out
+// only for a problem: the element at, then .key and .sub where they are not empty (a page's
+// security, its defaults.department, its roles.leader). Writing out the paths of the fields
+// of every page made 10 MB of garbage in a load of the largest agency.
+type fieldPath struct {
+	at       lazyPath
+	key, sub string
+}
+
+func (p fieldPath) String() string {
+	s := p.at.String()
+	if p.key != "" {
+		s = field(s, p.key)
+	}
+	if p.sub != "" {
+		s = field(s, p.sub)
+	}
+	return s
+}
+
+// sectionAt is section with the path written out only for a problem. The section is compiled
+// in place: its entries resolved where they were read, which s then shares, and dropped
+// where they are wrong (the snapshot is refused then).
+func (c *compiler) sectionAt(s *section, ai int32, path fieldPath) *sectionC {
+	kept := s.Entries[:0]
 	for i := range s.Entries {
-		e := &s.Entries[i]
-		ep := lazyPath{base: path, i: i} // the entry's path, written out only for a problem
-		ec := entryC{text: e.Text, role: e.Role, ref: -1}
-		pk, ref := e.Text.kind, e.Text.ref
-		ec.principal = pk
+		ec := s.Entries[i]
+		ep := func() lazyPath { return lazyPath{base: path.String(), i: i} } // the entry's path
+		t := ec.text
+		pk, ref := t.kind, t.ref
 		switch pk {
 		case pInvalid:
-			if prefix, rest, ok := strings.Cut(e.Text.principal, ":"); ok && rest == "" {
-				c.add(CodeInvalidValue, ep.at("principal").String(), "%q names no one: give the id after %s:", e.Text.principal, prefix)
+			if prefix, rest, ok := strings.Cut(t.principal, ":"); ok && rest == "" {
+				c.add(CodeInvalidValue, ep().at("principal").String(), "%q names no one: give the id after %s:", t.principal, prefix)
 				continue
 			}
-			c.add(CodeInvalidValue, ep.at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", e.Text.principal)
+			c.add(CodeInvalidValue, ep().at("principal").String(), "%q is not a principal: use everyone, org_editor, dept_member, reports_to_above, user:<person>, group:<group>, unit:<unit>, function:<code> or another form of the list", t.principal)
 			continue
 		case pUser:
-			ec.ref = c.personL(ref, ep.at("principal"))
+			if p, ok := c.m.personIdx[ref]; ok {
+				ec.ref = p
+			} else {
+				ec.ref = c.personL(ref, ep().at("principal"))
+			}
 		case pGroup:
 			g, ok := c.m.groupIdx[ref]
 			switch {
 			case !ok:
-				c.unknown(lostGroups, ep.at("principal").String(), "no group has the id %q", ref)
+				c.unknown(lostGroups, ep().at("principal").String(), "no group has the id %q", ref)
 			case ai < 0:
-				c.add(CodeInvalidValue, ep.at("principal").String(), "site defaults serve every agency, so they cannot name the group %q of one agency", ref)
+				c.add(CodeInvalidValue, ep().at("principal").String(), "site defaults serve every agency, so they cannot name the group %q of one agency", ref)
 			case c.m.groups[g].agency != ai:
-				c.unresolved(lostGroups, CodeUnknownReference, ep.at("principal").String(), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
+				c.unresolved(lostGroups, CodeUnknownReference, ep().at("principal").String(), "the group %q belongs to another agency (%s); an entry may only name a group of its own agency", ref, c.m.agencies[c.m.groups[g].agency].src.ID)
 			default:
 				ec.ref = g
 			}
 		case pUnit:
 			u, ok := c.m.unitIdx[ref]
 			if !ok {
-				c.unknown(lostUnits, ep.at("principal").String(), "no unit has the id %q", ref)
+				c.unknown(lostUnits, ep().at("principal").String(), "no unit has the id %q", ref)
 			}
 			ec.ref = u
 		case pFunction:
 			f, ok := c.m.functionIdx[ref]
 			if !ok {
-				c.unknown(lostFunctions, ep.at("principal").String(), "no business function has the code %q", ref)
+				c.unknown(lostFunctions, ep().at("principal").String(), "no business function has the code %q", ref)
 			}
 			ec.ref = f
 		}
-		ec.create = e.Text.createSet
-		if e.Text.badCreate {
-			for j, kn := range e.Text.create {
+		if t.badCreate {
+			for j, kn := range t.create {
 				if parseKind(kn) == kindInvalid {
-					c.add(CodeInvalidValue, index(ep.at("create").String(), j), "%q is not a page kind", kn)
+					c.add(CodeInvalidValue, index(ep().at("create").String(), j), "%q is not a page kind", kn)
 				}
 			}
 		}
-		sc.entries = append(sc.entries, ec)
+		kept = append(kept, ec)
 	}
-	return sc
+	return c.blocks.over(kept)
 }
 
-func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path string) []defaultC {
+// defaults compiles the default sections of an element whose defaults are at path.
+func (c *compiler) defaults(ds []defaultSection, owner kind, ai int32, path fieldPath) []defaultC {
 	var out []defaultC
 	for i := range ds {
 		d := &ds[i]
 		k := parseKind(d.Kind)
 		if k == kindInvalid || !kindRules[owner].defaults.has(k) {
-			c.add(CodeInvalidValue, field(path, d.Kind), "%s page has no default section for %q; its default sections are %s",
+			c.add(CodeInvalidValue, field(path.String(), d.Kind), "%s page has no default section for %q; its default sections are %s",
 				article(owner.String()), d.Kind, strings.Join(kindRules[owner].defaults.names(), ", "))
 			continue
 		}
-		out = append(out, defaultC{kind: k, sec: c.section(&d.section, ai, field(path, d.Kind))})
+		at := path
+		at.sub = d.Kind
+		out = append(out, defaultC{kind: k, sec: c.sectionAt(&d.section, ai, at)})
 	}
 	return out
 }

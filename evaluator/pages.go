@@ -29,7 +29,7 @@ func (c *compiler) compilePageFields(ai int32) {
 func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
 	m := c.m
 	ac := &m.agencies[ai]
-	at := field(index("agencies", int(ai)), "pages")
+	at := c.pagesPath(ai)
 	pg := &ac.src.Pages[pi]
 	pl := lazyPath{base: at, i: pi} // the page's path, written out only where needed
 	x, ok := m.pageIdx.get(pg.ID)
@@ -58,7 +58,7 @@ func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
 		if pg.CreatedBy != "" {
 			c.personL(pg.CreatedBy, pl.at("created_by"))
 		}
-		if pg.Security.Present {
+		if pg.fields().Security.Present {
 			c.section(&pg.Security, ai, pl.at("security").String())
 		}
 		return unknown
@@ -120,16 +120,17 @@ func (c *compiler) compilePage(ai int32, pi int) (unknown bool) {
 // or responsible people. A project's roles are always a new array, never an earlier model's,
 // which readers share.
 func (c *compiler) pagePeople(P *pageC, pg *page, pl lazyPath) {
+	f := pg.fields()
 	switch {
 	case P.kind == kindProject:
 		P.roles = new([4][]int32)
 		for i, r := range projectRoleNames {
-			P.roles[i] = c.personList(pg.Roles[r], field(pl.at("roles").String(), r))
+			P.roles[i] = c.personListIn(f.Roles[r], fieldPath{at: pl, key: "roles", sub: r})
 		}
 	case P.kind.isMetric():
-		P.owners = c.personListAt(pg.Owners, pl.at("owners"))
+		P.named = c.personListIn(f.Owners, fieldPath{at: pl, key: "owners"})
 	case P.kind.isTask():
-		P.responsible = c.personListAt(pg.Responsible, pl.at("responsible"))
+		P.named = c.personListIn(f.Responsible, fieldPath{at: pl, key: "responsible"})
 	}
 }
 
@@ -339,16 +340,16 @@ func jsonSyntaxPosition(data []byte) (line, col int, ok bool) {
 // pageSections compiles a page's own security and default sections (SPEC §3); a page without
 // security of its own may carry neither.
 func (c *compiler) pageSections(P *pageC, pg *page, ai int32, pl lazyPath) {
+	f := pg.fields()
 	if P.kind.ownSecurity() {
-		pp := pl.String()
-		P.own = c.section(&pg.Security, ai, field(pp, "security"))
-		P.defaults = c.defaults(pg.Defaults, P.kind, ai, field(pp, "defaults"))
+		P.own = c.sectionAt(&f.Security, ai, fieldPath{at: pl, key: "security"})
+		P.defaults = c.defaults(f.Defaults, P.kind, ai, fieldPath{at: pl, key: "defaults"})
 		return
 	}
-	if pg.Security.Present {
+	if f.Security.Present {
 		c.add(CodeInvalidValue, pl.at("security").String(), "%s has no security of its own (it follows the section that governs it); remove this section", article(pg.Kind))
 	}
-	if pg.Defaults != nil {
+	if f.Defaults != nil {
 		c.add(CodeInvalidValue, pl.at("defaults").String(), "%s has no default sections; remove them", article(pg.Kind))
 	}
 }

@@ -12,11 +12,10 @@ import (
 // JSON path instead of stopping at the first (SPEC §2).
 type reader struct {
 	problems []Problem
-	entryBuf []entry // scratch for the entries of one section
-	// entryTexts interns the entries' words (entryText) by principal and create list; textKey is
-	// the key, written over for each entry
-	entryTexts map[string]*entryText
-	textKey    []byte
+	entryBuf []entryC // scratch for the entries of one section
+	// entryBlock is the block the entries of the sections read are cut from (keepEntries)
+	entryBlock []entryC
+	words      textTable // the entries' words, interned
 	spans      *docSpans // when set, where each element the edits rewrite lies in the document
 	index      *docIndex // when set, where the document's large values end (docindex.go)
 	// unreadable: once the document is read (doneReading), the paths of the values reading
@@ -618,7 +617,7 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 		at := lazyPath{base: path, i: i}
 		if !e.IsObject() {
 			r.object(e, at.String(), true)
-			buf = append(buf, entry{Text: r.entryText("", nil)})
+			buf = append(buf, readEntry(r.entryText("", nil), roleNotSet))
 			return
 		}
 		var principal, role, create gjson.Result
@@ -633,41 +632,41 @@ func (r *reader) parseSection(v gjson.Result, path string) section {
 			}
 			return true
 		})
-		buf = append(buf, entry{
-			Text: r.entryText(r.textL(principal, at.at("principal"), true), r.textsL(create, at.at("create"))),
-			Role: roleByName[r.oneOfL(role, at.at("role"), true, entryRoles)],
-		})
+		buf = append(buf, readEntry(r.entryText(r.textL(principal, at.at("principal"), true), r.textsL(create, at.at("create"))),
+			roleByName[r.oneOfL(role, at.at("role"), true, entryRoles)]))
 	})
-	s.Entries = append([]entry{}, buf...) // exactly as long as the section: an empty one is not nil
+	s.Entries = r.keepEntries(buf)
 	clear(buf)
 	r.entryBuf = buf[:0]
 	return s
 }
 
-// entryText gives the words of an entry, shared with the entries before it that read the same.
-func (r *reader) entryText(principal string, create []string) *entryText {
-	key := append(r.textKey[:0], principal...)
-	for _, k := range create {
-		key = append(append(key, 0), k...)
+// readEntry is an entry as read: its words and role, its references not resolved yet.
+func readEntry(t *entryText, rl role) entryC {
+	return entryC{text: t, role: rl, ref: -1, principal: t.kind, withCreate: t.createSet != 0}
+}
+
+// entryBlockMax is the most entries a block of read entries holds (32 KB); blocks start small
+// and double, so that an edit that reads one section allocates little. Of 8 KB, 32 KB and
+// 128 KB blocks, 32 KB leave the module's memory smallest after a load and a what-if at the
+// largest agency (wasm/bench/memory.mjs): large blocks need runs of free pages that a heap
+// full of small objects lacks, small ones are many.
+const entryBlockMax = 2048
+
+// keepEntries copies the entries of a section read into the reader's blocks: exactly as long
+// as the section (its capacity too, so that appending to one never writes into the next), and
+// an empty one is not nil.
+func (r *reader) keepEntries(buf []entryC) []entryC {
+	n := len(buf)
+	if n == 0 {
+		return []entryC{}
 	}
-	r.textKey = key
-	if t, ok := r.entryTexts[string(key)]; ok { // a lookup by the bytes copies nothing
-		return t
+	if n > cap(r.entryBlock)-len(r.entryBlock) {
+		r.entryBlock = make([]entryC, 0, max(n, min(entryBlockMax, max(16, 2*cap(r.entryBlock)))))
 	}
-	t := &entryText{principal: principal, create: create}
-	t.kind, t.ref = splitPrincipal(principal)
-	for _, kn := range create {
-		if k := parseKind(kn); k != kindInvalid {
-			t.createSet |= setOf(k)
-		} else {
-			t.badCreate = true
-		}
-	}
-	if r.entryTexts == nil {
-		r.entryTexts = map[string]*entryText{}
-	}
-	r.entryTexts[string(key)] = t
-	return t
+	at := len(r.entryBlock)
+	r.entryBlock = append(r.entryBlock, buf...)
+	return r.entryBlock[at : at+n : at+n]
 }
 
 func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
@@ -684,7 +683,7 @@ func (r *reader) parseDefaults(v gjson.Result, path string) []defaultSection {
 		out = append(out, defaultSection{Kind: k.Str, section: r.parseSection(sec, field(path, k.Str))})
 		if !sec.Exists() || sec.Type == gjson.Null {
 			out[len(out)-1].Present = true
-			out[len(out)-1].Entries = []entry{}
+			out[len(out)-1].Entries = []entryC{}
 		}
 		return true
 	})
@@ -873,7 +872,7 @@ func (r *reader) parseStaff(s gjson.Result, staffPath string, i int) (staffRecor
 // page, which the checks after reading weigh as one with nothing readable.
 func (r *reader) pageAt(p gjson.Result, at string) page {
 	if !r.object(p, at, true) {
-		return page{pageRead: &pageRead{}}
+		return page{}
 	}
 	return r.parsePage(p, at)
 }
@@ -916,20 +915,20 @@ func (r *reader) parsePage(p gjson.Result, at string) page {
 		Parent:    r.idL(parent, pp.at("parent"), false),
 		Title:     r.textL(title, pp.at("title"), false),
 		CreatedBy: r.idL(createdBy, pp.at("created_by"), false),
-		pageRead:  &pageRead{},
 	}
+	var pr pageRead
 	if security.Type != gjson.Null { // a missing or null section is no section: no path needed
-		pg.Security = r.parseSection(security, field(at, "security"))
+		pr.Security = r.parseSection(security, field(at, "security"))
 	}
 	if defaults.Type != gjson.Null {
-		pg.Defaults = r.parseDefaults(defaults, field(at, "defaults"))
+		pr.Defaults = r.parseDefaults(defaults, field(at, "defaults"))
 	}
 	pg.Unit = r.idL(unit, pp.at("unit"), false)
-	pg.Owners = r.idsL(owners, pp.at("owners"))
+	pr.Owners = r.idsL(owners, pp.at("owners"))
 	pg.Person = r.idL(person, pp.at("person"), false)
-	pg.Responsible = r.idsL(responsible, pp.at("responsible"))
+	pr.Responsible = r.idsL(responsible, pp.at("responsible"))
 	if roles.Type != gjson.Null && r.object(roles, field(at, "roles"), false) {
-		pg.Roles = map[string][]string{}
+		pr.Roles = map[string][]string{}
 		var bad []string // the names met that are not roles
 		r.index.each(roles, func(k, v gjson.Result) bool {
 			rp := field(field(at, "roles"), k.Str)
@@ -939,12 +938,15 @@ func (r *reader) parsePage(p gjson.Result, at string) page {
 				}
 				return true
 			}
-			if _, dup := pg.Roles[k.Str]; dup {
+			if _, dup := pr.Roles[k.Str]; dup {
 				return true // a repeated key: the first counts
 			}
-			pg.Roles[k.Str] = r.ids(v, rp)
+			pr.Roles[k.Str] = r.ids(v, rp)
 			return true
 		})
+	}
+	if pr.Security.Present || pr.Defaults != nil || pr.Owners != nil || pr.Responsible != nil || pr.Roles != nil {
+		pg.pageRead = &pr
 	}
 	return pg
 }

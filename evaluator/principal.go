@@ -338,10 +338,10 @@ func (m *Model) matchesHot(principal principalKind, ref, p, pg, a int32, d Date,
 		return true
 	case pMetricOwner:
 		P := &m.pages[pg]
-		return P.metric >= 0 && has(m.pages[P.metric].owners, p)
+		return P.metric >= 0 && has(m.pages[P.metric].owners(), p)
 	case pPersonResponsible:
 		P := &m.pages[pg]
-		return P.task >= 0 && has(m.pages[P.task].responsible, p)
+		return P.task >= 0 && has(m.pages[P.task].responsible(), p)
 	case pGivenIndividual:
 		P := &m.pages[pg]
 		return P.individual >= 0 && m.pages[P.individual].person == p

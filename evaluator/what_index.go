@@ -140,7 +140,7 @@ func (m *Model) newWhatIndex() *whatIndex {
 				}
 			}
 			idx.entries = append(idx.entries, indexedEntry{slot: slot, principal: e.principal, role: e.role,
-				needs: e.principal.needsAgencyMembership(), withCreate: e.create != 0})
+				needs: e.principal.needsAgencyMembership(), withCreate: e.withCreate})
 		}
 	}
 	idx.start[len(m.pageHot)] = int32(len(idx.entries))
@@ -222,10 +222,10 @@ func (k principalKind) namedPrincipal() bool {
 func (m *Model) eachNamed(f func(p int32, k principalKind, x int32)) {
 	for x := range m.pages {
 		P := &m.pages[x]
-		for _, p := range P.owners {
+		for _, p := range P.owners() {
 			f(p, pMetricOwner, int32(x))
 		}
-		for _, p := range P.responsible {
+		for _, p := range P.responsible() {
 			f(p, pPersonResponsible, int32(x))
 		}
 		if P.person >= 0 {
@@ -284,7 +284,7 @@ func (pm *personMemo) sectionLevelIndexed(x int32) (lvl role, create kindSet, hi
 			lvl = e.role
 		}
 		if e.withCreate {
-			create |= H.entries[i].create
+			create |= H.entries[i].text.createSet
 		}
 		hits |= 1 << (uint(i) & 63)
 	}

@@ -59,14 +59,14 @@ type WhatIf struct {
 // model is not changed. It lists the first DefaultAccessRows changes of access and counts
 // them all.
 func (m *Model) WhatIf(batchJSON []byte) *WhatIf {
-	w, _, _ := m.whatIf(batchJSON, DefaultAccessRows)
+	w, _, _ := m.whatIf(batchJSON, DefaultAccessRows, true)
 	return w
 }
 
 // WhatIfN is WhatIf listing the first n changes of access (n < 0: every one; 0: none, only
 // their count and summary).
 func (m *Model) WhatIfN(batchJSON []byte, n int) *WhatIf {
-	w, _, _ := m.whatIf(batchJSON, n)
+	w, _, _ := m.whatIf(batchJSON, n, true)
 	return w
 }
 
@@ -79,7 +79,7 @@ func (m *Model) ApplyWithDiff(batchJSON []byte, at time.Time) (*Applied, *WhatIf
 }
 
 func (m *Model) applyWithDiff(batchJSON []byte, at time.Time, n int) (*Applied, *WhatIf) {
-	w, next, b := m.whatIf(batchJSON, n)
+	w, next, b := m.whatIf(batchJSON, n, false)
 	if !w.Accepted {
 		return nil, w
 	}
@@ -87,14 +87,16 @@ func (m *Model) applyWithDiff(batchJSON []byte, at time.Time, n int) (*Applied, 
 		Actor: b.actor, Time: at.UTC().Format(time.RFC3339), Edits: json.RawMessage(b.edits.Raw)}}, w
 }
 
-// whatIf is WhatIfN, with the model the batch made and the batch as read (nil when refused).
-func (m *Model) whatIf(batchJSON []byte, n int) (*WhatIf, *Model, *batch) {
+// whatIf is WhatIfN, with the model the batch made and the batch as read (nil when refused);
+// trial when the caller drops that model.
+func (m *Model) whatIf(batchJSON []byte, n int, trial bool) (*WhatIf, *Model, *batch) {
 	w := &WhatIf{Access: []AccessChange{}, Functions: []ProfileChange{}, Notifications: []Notification{},
 		Lint: LintChange{Added: []Finding{}, Resolved: []Finding{}}}
 	b, err := parseBatch(batchJSON)
 	var next *Model
 	ch := &changeSet{}
 	if err == nil {
+		b.trial = trial
 		next, err = m.applyEdits(b, ch)
 	}
 	if err != nil {
@@ -258,15 +260,15 @@ func (m *Model) pageSignature(b *strings.Builder, x int32, chains map[[2]int32]s
 	fmt.Fprintf(b, "%d %s %v|", P.kind, m.agencies[P.agency].src.ID, P.perf)
 	for i := range P.sec.entries {
 		e := &P.sec.entries[i]
-		fmt.Fprintf(b, "%s %d %d;", e.text.principal, e.role, e.create)
+		fmt.Fprintf(b, "%s %d %d;", e.text.principal, e.role, e.createSet())
 	}
 	b.WriteString("|" + m.unitID(P.deptUnit) + "|")
 	if P.metric >= 0 {
-		b.WriteString(strings.Join(m.idsOf(m.pages[P.metric].owners), ","))
+		b.WriteString(strings.Join(m.idsOf(m.pages[P.metric].owners()), ","))
 	}
 	b.WriteString("|")
 	if P.task >= 0 {
-		b.WriteString(strings.Join(m.idsOf(m.pages[P.task].responsible), ","))
+		b.WriteString(strings.Join(m.idsOf(m.pages[P.task].responsible()), ","))
 	}
 	b.WriteString("|")
 	if P.individual >= 0 {

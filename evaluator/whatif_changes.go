@@ -267,13 +267,13 @@ func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, c
 		}
 		for i := range P.sec.entries {
 			e, f := &P.sec.entries[i], &N.sec.entries[i]
-			if e.text.principal != f.text.principal || e.role != f.role || e.create != f.create {
+			if e.text.principal != f.text.principal || e.role != f.role || e.createSet() != f.createSet() {
 				return false
 			}
 		}
 	}
-	if P.metric >= 0 && !slices.Equal(m.pages[P.metric].owners, next.pages[N.metric].owners) ||
-		P.task >= 0 && !slices.Equal(m.pages[P.task].responsible, next.pages[N.task].responsible) ||
+	if P.metric >= 0 && !slices.Equal(m.pages[P.metric].owners(), next.pages[N.metric].owners()) ||
+		P.task >= 0 && !slices.Equal(m.pages[P.task].responsible(), next.pages[N.task].responsible()) ||
 		!slices.Equal(P.creators, N.creators) {
 		return false
 	}
@@ -479,10 +479,10 @@ func (m *Model) namedByChains(x int32, out []int32, chains map[[2]int32][]int32)
 		}
 	}
 	if P.metric >= 0 {
-		out = append(out, m.pages[P.metric].owners...)
+		out = append(out, m.pages[P.metric].owners()...)
 	}
 	if P.task >= 0 {
-		out = append(out, m.pages[P.task].responsible...)
+		out = append(out, m.pages[P.task].responsible()...)
 	}
 	if P.individual >= 0 {
 		g := m.pages[P.individual].person

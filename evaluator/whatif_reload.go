@@ -203,7 +203,7 @@ func (m *Model) samePageByID(next *Model, x, y int32, chainsM, chainsN map[[2]in
 	}
 	for i := range P.sec.entries {
 		e, f := &P.sec.entries[i], &N.sec.entries[i]
-		if e.text.principal != f.text.principal || e.role != f.role || e.create != f.create {
+		if e.text.principal != f.text.principal || e.role != f.role || e.createSet() != f.createSet() {
 			return false
 		}
 	}
@@ -229,8 +229,8 @@ func (m *Model) samePageByID(next *Model, x, y int32, chainsM, chainsN map[[2]in
 		}
 		return samePeople(a, b)
 	}
-	if !context(P.metric, N.metric, func(p *pageC) []int32 { return p.owners }) ||
-		!context(P.task, N.task, func(p *pageC) []int32 { return p.responsible }) ||
+	if !context(P.metric, N.metric, func(p *pageC) []int32 { return p.owners() }) ||
+		!context(P.task, N.task, func(p *pageC) []int32 { return p.responsible() }) ||
 		!samePeople(P.creators, N.creators) || (P.individual >= 0) != (N.individual >= 0) || (P.project >= 0) != (N.project >= 0) {
 		return false
 	}

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"syscall/js"
+	"unsafe"
 
 	"github.com/connsec/connsec/wasm/binding"
 )
@@ -18,23 +19,25 @@ func main() {
 	s := &binding.Session{}
 	uint8Array := js.Global().Get("Uint8Array")
 	api := js.Global().Get("Object").New()
+	array := js.Global().Get("Array")
 	api.Set("call", js.FuncOf(func(this js.Value, argv []js.Value) any {
-		method, argsJSON := "", ""
+		method := ""
 		if len(argv) > 0 && argv[0].Type() == js.TypeString {
 			method = argv[0].String()
 		}
+		var argsJSON []byte
 		if len(argv) > 1 && argv[1].Type() == js.TypeObject && argv[1].InstanceOf(uint8Array) {
 			// the arguments as UTF-8 bytes: copied once into the module, where a string is
 			// copied twice (syscall/js reads it into bytes and then makes a string of them),
 			// which for a 30 MB snapshot raises the module's memory by 60 MB for good
-			b := make([]byte, argv[1].Length())
-			js.CopyBytesToGo(b, argv[1])
-			return settled(method, s.CallBytes(method, b))
+			argsJSON = make([]byte, argv[1].Length())
+			js.CopyBytesToGo(argsJSON, argv[1])
+		} else if len(argv) > 1 && argv[1].Type() == js.TypeString {
+			// read in place, as Session.Call reads it
+			text := argv[1].String()
+			argsJSON = unsafe.Slice(unsafe.StringData(text), len(text))
 		}
-		if len(argv) > 1 && argv[1].Type() == js.TypeString {
-			argsJSON = argv[1].String()
-		}
-		return settled(method, s.Call(method, argsJSON))
+		return joined(array, settled(method, loading(method, func() []string { return s.CallPieces(method, argsJSON) })))
 	}))
 	js.Global().Set("connsec", api)
 	if ready := js.Global().Get("connsecReady"); ready.Type() == js.TypeFunction {
@@ -43,17 +46,46 @@ func main() {
 	select {}
 }
 
+// loadGCPercent is the collector's goal while a snapshot loads: the heap may grow by half of
+// what it held at the last collection before the next, not by all of it (GOGC=100). A load
+// holds the document beside what it reads and compiles, and the module keeps whatever it
+// reached: at the largest agency a writer's load reached 93.5 MB with the default and 88 MB
+// with 50, and a reader's 69.5 and 69 MB (wasm/bench/memory.mjs), for a few more collections.
+const loadGCPercent = 50
+
+// loading runs the call; when it loads a snapshot, with the collector's goal at loadGCPercent.
+func loading(method string, call func() []string) []string {
+	switch method {
+	case "load", "load_text", "read_text":
+		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
+	}
+	return call()
+}
+
 // settled collects after a load, so that the collector's next goal follows the model now held
 // and not the load's peak: the memory a load reached (which a module never gives back) is
 // then reused by the calls after it instead of growing past it. After every call it keeps the
 // module's memory near what it holds (keepNear).
-func settled(method, reply string) string {
+func settled(method string, reply []string) []string {
 	switch method {
 	case "load", "load_text", "read_text":
 		runtime.GC()
 	}
 	keepNear()
 	return reply
+}
+
+// joined is the reply as one JavaScript string: its pieces are joined there, so that a long
+// answer is never one block of the module's memory as long as itself.
+func joined(array js.Value, pieces []string) any {
+	if len(pieces) == 1 {
+		return pieces[0]
+	}
+	parts := array.New(len(pieces))
+	for i, p := range pieces {
+		parts.SetIndex(i, p)
+	}
+	return parts.Call("join", "")
 }
 
 // liveHeap reads the bytes the heap held at the end of the last collection.

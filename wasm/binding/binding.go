@@ -77,19 +77,31 @@ func (s *Session) Call(method, argsJSON string) string {
 // CallBytes is Call with the arguments as bytes, which the session may keep (load_text keeps
 // the snapshot's): the caller must not change them afterwards.
 func (s *Session) CallBytes(method string, argsJSON []byte) string {
+	return encode(s.call(method, argsJSON))
+}
+
+// CallPieces is CallBytes with the reply in pieces, which joined are CallBytes's reply: a
+// long answer (lint's findings, what's accesses) is then never one block as long as itself,
+// which in WebAssembly raises the module's memory for good unless the heap has a free run as
+// long. The pieces are read-only.
+func (s *Session) CallPieces(method string, argsJSON []byte) []string {
+	return encodePieces(s.call(method, argsJSON))
+}
+
+func (s *Session) call(method string, argsJSON []byte) reply {
 	switch method {
 	case "load_text":
-		return encode(s.load(argsJSON, evaluator.Load))
+		return s.load(argsJSON, evaluator.Load)
 	case "read_text":
-		return encode(s.load(argsJSON, evaluator.LoadForReading))
+		return s.load(argsJSON, evaluator.LoadForReading)
 	}
 	var a args
 	if len(argsJSON) != 0 {
 		if err := json.Unmarshal(argsJSON, &a); err != nil {
-			return encode(fail(&callError{Code: "invalid_value", Message: "the arguments are not a JSON object: " + err.Error()}))
+			return fail(&callError{Code: "invalid_value", Message: "the arguments are not a JSON object: " + err.Error()})
 		}
 	}
-	return encode(s.dispatch(method, &a))
+	return s.dispatch(method, &a)
 }
 
 func (s *Session) dispatch(method string, a *args) reply {
@@ -223,14 +235,4 @@ func failErr(err error) reply {
 		return fail(&callError{Code: sc.Problems[0].Code, Path: sc.Problems[0].Path, Message: sc.Error(), Problems: sc.Problems})
 	}
 	return fail(&callError{Code: "invalid_value", Message: err.Error()})
-}
-
-func encode(r reply) string {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return `{"ok": false, "error": {"code": "invalid_value", "message": "the answer could not be written as JSON"}}`
-	}
-	// nothing writes to b after this: a string over it saves a copy as large as the answer,
-	// which for a coordinator's what of 40,000 rows is megabytes a module keeps for good
-	return unsafe.String(unsafe.SliceData(b), len(b))
 }
