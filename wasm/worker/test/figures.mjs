@@ -218,7 +218,7 @@ async function stateFigures(snapshotPath, floor) {
     await memory("after the checks", [largest, small]);
     // each coordinator sets one worker's reports-to, with the agency's version it last saw as
     // base_version; a 409 is rebased on the version it names
-    const per = Number(process.env.STATE_EDITS || 10);
+    const per = Number(process.env.STATE_EDITS || 3);
     const push = async (clients) => {
       let conflicts = 0, lost = 0;
       const done = {};
