@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -186,15 +185,5 @@ func (l *Ledger) AgencyShard(_ context.Context, agency string) ([]byte, Versions
 		return nil, Versions{}, ErrNotSeeded
 	}
 	doc, err := l.model.AgencyShard(agency)
-	return lineEnded(doc), l.versions, err
-}
-
-// lineEnded is a shard document as the readers are given it: its text, ended by one newline
-// whatever the document it was cut from ended with (a seed's trailing newline is not kept when
-// the directory's writer stores its top level), so that every writer gives the same bytes.
-func lineEnded(doc []byte) []byte {
-	if doc == nil {
-		return nil
-	}
-	return append(bytes.TrimRight(doc, " \t\r\n"), '\n')
+	return doc, l.versions, err
 }

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -258,9 +259,11 @@ func (w *Writers) agencyShard(agency string) ([]byte, Versions, error) {
 	}
 	// the cut's ids_elsewhere are the other agencies' pages, which the shard does not list
 	if trimmed, err := sjson.DeleteBytes(out, "ids_elsewhere"); err == nil {
+		if bytes.HasSuffix(out, []byte("\n")) && !bytes.HasSuffix(trimmed, []byte("\n")) {
+			trimmed = append(trimmed, '\n')
+		}
 		out = trimmed
 	}
-	out = lineEnded(out)
 	if r.bytes+len(out) <= shardDocsBudget {
 		r.docs[agency], r.bytes = out, r.bytes+len(out)
 	}
