@@ -161,17 +161,20 @@ func (d *directoryWriter) compose(cut string, full []byte, whole map[string][]by
 }
 
 // write writes a document of the state: the directory's top level and, in the directory's
-// order, each agency's object as part gives it; with elsewhere, ids_elsewhere lists the pages
-// part says each object leaves out.
+// order, each agency's object as part gives it (none: left out); with elsewhere,
+// ids_elsewhere lists the pages part says each object leaves out.
 func (d *directoryWriter) write(part func(a string) (obj []byte, left []string), elsewhere bool) ([]byte, error) {
 	var agencies []byte
 	var ids []string
 	agencies = append(agencies, '[')
-	for i, a := range d.order {
-		if i > 0 {
+	for _, a := range d.order {
+		obj, left := part(a)
+		if obj == nil {
+			continue // left out of the document
+		}
+		if len(agencies) > 1 {
 			agencies = append(agencies, ',')
 		}
-		obj, left := part(a)
 		agencies = append(agencies, obj...)
 		ids = append(ids, left...)
 	}

@@ -17,10 +17,11 @@ import (
 // edge"): the directory index and an agency's shard, made from every agency's newest state
 // without composing the whole state or loading a model of it, so that the directory's writer
 // (one Durable Object in the worker) never holds the whole state's model. An agency's shard is
-// cut from the state with that agency whole and every other agency thin — what the agency's
-// writer judges against — and the index is made from the state with every agency thin (their
-// staff, units, groups and organization page), with the pages and the names each agency holds
-// read from its object's text. Both answer as the whole state's model does (tested by
+// written from the parts of the state — the top level, that agency's object, and every other
+// agency thin (their staff, units, groups and organization page) — with no model at all
+// (evaluator's AgencyShardFrom; a model of the state with the agency whole where the parts
+// cannot tell); the index is made from the state with every agency thin, with the pages and
+// the names each agency holds read from its object's text. Both answer as the whole state's model does (tested by
 // TestShardReadsEqualTheWholeState).
 
 // shardDocsBudget bounds the bytes of the shard documents the writers keep for the readers
@@ -177,6 +178,34 @@ func (w *Writers) stateAt(st readState, a string) ([]byte, error) {
 	return state, nil
 }
 
+// thinsAt is what the index reads of every agency of st but except (its thin form).
+func (w *Writers) thinsAt(st readState, except string) (map[string]agencyThin, error) {
+	st.d.mu.Lock()
+	people := peopleOf(st.d.top)
+	st.d.mu.Unlock()
+	thins := map[string]agencyThin{}
+	for a := range st.pubs {
+		if a == except {
+			continue
+		}
+		r, err := w.readAt(st, a, people)
+		if err != nil {
+			return nil, err
+		}
+		thins[a] = r.thin
+	}
+	return thins, nil
+}
+
+// thinAt is agency a's thin form among thins, read of st; an agency born since the state was
+// read has its thin object as all of it. The caller holds st.d.mu.
+func thinAt(st readState, thins map[string]agencyThin, a string) agencyThin {
+	if t, ok := thins[a]; ok {
+		return t
+	}
+	return st.d.held[a]
+}
+
 // writeAt writes st's document with agency whole whole (others thin) and the ids of the
 // pages left out in ids_elsewhere.
 func (w *Writers) writeAt(st readState, whole string) ([]byte, error) {
@@ -187,19 +216,9 @@ func (w *Writers) writeAt(st readState, whole string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	st.d.mu.Lock()
-	people := peopleOf(st.d.top)
-	st.d.mu.Unlock()
-	thins := map[string]agencyThin{}
-	for a := range st.pubs {
-		if a == whole {
-			continue
-		}
-		r, err := w.readAt(st, a, people)
-		if err != nil {
-			return nil, err
-		}
-		thins[a] = r.thin
+	thins, err := w.thinsAt(st, whole)
+	if err != nil {
+		return nil, err
 	}
 	st.d.mu.Lock()
 	defer st.d.mu.Unlock()
@@ -207,17 +226,50 @@ func (w *Writers) writeAt(st readState, whole string) ([]byte, error) {
 		if a == whole {
 			return full, nil
 		}
-		if t, ok := thins[a]; ok {
-			return t.thin, t.pages
-		}
-		// an agency born since the state was read: its thin object is all of it
-		return st.d.held[a].thin, st.d.held[a].pages
+		t := thinAt(st, thins, a)
+		return t.thin, t.pages
 	}, true)
 	if err == nil {
 		// the whole state's document counts the batches accepted (Whole)
 		doc, err = sjson.SetBytes(doc, "version", st.judged)
 	}
 	return doc, err
+}
+
+// shardFromParts writes agency's shard at st from the parts of the state the directory holds
+// (evaluator's AgencyShardFrom): the top level, the agency's object and every other agency
+// thin, with no model of the state, which for the largest agency would not fit the
+// directory's object.
+func (w *Writers) shardFromParts(st readState, agency string) ([]byte, error) {
+	full, err := w.stateAt(st, agency)
+	if err != nil {
+		return nil, err
+	}
+	thins, err := w.thinsAt(st, agency)
+	if err != nil {
+		return nil, err
+	}
+	st.d.mu.Lock()
+	defer st.d.mu.Unlock()
+	doc, err := st.d.write(func(a string) ([]byte, []string) {
+		if a == agency {
+			return full, nil
+		}
+		return nil, nil
+	}, false)
+	if err == nil {
+		doc, err = sjson.SetBytes(doc, "version", st.judged)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return evaluator.AgencyShardFrom(doc, func(yield func([]byte) bool) {
+		for _, a := range st.d.order {
+			if a != agency && !yield(thinAt(st, thins, a).thin) {
+				return
+			}
+		}
+	})
 }
 
 // AgencyShard is agency's shard document (evaluator's AgencyShard) at the newest state, as the
@@ -245,29 +297,44 @@ func (w *Writers) agencyShard(agency string) ([]byte, Versions, error) {
 	if doc, ok := r.docs[agency]; ok {
 		return doc, st.v, nil
 	}
-	doc, err := w.writeAt(st, agency)
+	out, err := w.shardFromParts(st, agency)
+	if errors.Is(err, evaluator.ErrNotByParts) {
+		out, err = w.shardFromModel(st, agency)
+	}
 	if err != nil {
 		return nil, Versions{}, err
-	}
-	m, err := evaluator.Load(doc)
-	if err != nil {
-		return nil, Versions{}, fmt.Errorf("the state cut for agency %s does not load: %w", agency, err)
-	}
-	out, err := m.AgencyShard(agency)
-	if err != nil {
-		return nil, Versions{}, err
-	}
-	// the cut's ids_elsewhere are the other agencies' pages, which the shard does not list
-	if trimmed, err := sjson.DeleteBytes(out, "ids_elsewhere"); err == nil {
-		if bytes.HasSuffix(out, []byte("\n")) && !bytes.HasSuffix(trimmed, []byte("\n")) {
-			trimmed = append(trimmed, '\n')
-		}
-		out = trimmed
 	}
 	if r.bytes+len(out) <= shardDocsBudget {
 		r.docs[agency], r.bytes = out, r.bytes+len(out)
 	}
 	return out, st.v, nil
+}
+
+// shardFromModel writes agency's shard at st from a model of the state with that agency whole
+// and every other agency thin: where the parts alone cannot tell (evaluator.ErrNotByParts),
+// the model says what stops the split.
+func (w *Writers) shardFromModel(st readState, agency string) ([]byte, error) {
+	doc, err := w.writeAt(st, agency)
+	if err != nil {
+		return nil, err
+	}
+	m, err := evaluator.Load(doc)
+	if err != nil {
+		return nil, fmt.Errorf("the state cut for agency %s does not load: %w", agency, err)
+	}
+	out, err := m.AgencyShard(agency)
+	if err != nil {
+		return nil, err
+	}
+	// the cut's ids_elsewhere are the other agencies' pages, which the shard does not list
+	trimmed, err := sjson.DeleteBytes(out, "ids_elsewhere")
+	if err != nil {
+		return nil, err
+	}
+	if bytes.HasSuffix(out, []byte("\n")) && !bytes.HasSuffix(trimmed, []byte("\n")) {
+		trimmed = append(trimmed, '\n')
+	}
+	return trimmed, nil
 }
 
 // Directory is the directory index at the newest state, as NewDirectory makes it from the
