@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -20,28 +21,34 @@ var ErrNotByParts = errors.New("the shard cannot be written from the parts of th
 // directory (which holds every agency thin) never loads a model of the largest agency to cut
 // its shard (SPEC §10.1, RULES.md §10.3).
 //
-// doc is the state's document with that agency whole as its only element of agencies, every
-// other field as the state has it. others gives every other agency's object in the state's
-// order; of each it reads the id, the name, the units and the staff (a thin object will do).
-// The shard keeps the people AgencyShard keeps: those the agency, the site defaults or the
-// administrators name, and every holder of a business function of system scope on a record
-// anywhere; and, in records_elsewhere, the records those people have in the other agencies.
+// top is the state's document with any value for agencies (it is replaced), every other field
+// as the state has it; agency is the agency's object; others gives every other agency's
+// object in the state's order, of which it reads the id, the name, the units and the staff (a
+// thin object will do). The shard keeps the people AgencyShard keeps: those the agency, the
+// site defaults or the administrators name, and every holder of a business function of system
+// scope on a record anywhere; and, in records_elsewhere, the records those people have in the
+// other agencies. The parts are read in place, never kept, and written once into the shard.
 //
 // Where the parts cannot tell, it answers ErrNotByParts: a security entry of the agency or of
 // the site defaults names a unit the agency does not hold (a model says whose unit it is, and
-// that the state cannot be split), doc holds records_elsewhere of its own, or a record does
-// not read.
-func AgencyShardFrom(doc []byte, others func(yield func(obj []byte) bool)) ([]byte, error) {
-	d := gjson.ParseBytes(doc)
-	ags := d.Get("agencies").Array()
-	if len(ags) != 1 || d.Get("records_elsewhere").Exists() || d.Get("ids_elsewhere").Exists() {
+// that the state cannot be split), top holds records_elsewhere or ids_elsewhere of its own,
+// or a record does not read.
+func AgencyShardFrom(top, agency []byte, others func(yield func(obj []byte) bool)) ([]byte, error) {
+	t := inPlace(top)
+	d := gjson.Parse(t)
+	if !d.Get("agencies").Exists() || d.Get("records_elsewhere").Exists() || d.Get("ids_elsewhere").Exists() {
 		return nil, ErrNotByParts
 	}
-	ag := ags[0]
+	ag := gjson.Parse(inPlace(agency))
 	if namesUnitsOutside(ag, d.Get("site_defaults")) {
 		return nil, ErrNotByParts
 	}
 
+	people := map[string]bool{}
+	d.Get("people").ForEach(func(_, p gjson.Result) bool {
+		people[p.Get("id").Str] = true
+		return true
+	})
 	system := map[string]bool{}
 	d.Get("business_functions").ForEach(func(_, f gjson.Result) bool {
 		f.Get("attributes").ForEach(func(_, a gjson.Result) bool {
@@ -67,53 +74,79 @@ func AgencyShardFrom(doc []byte, others func(yield func(obj []byte) bool)) ([]by
 	}
 	if len(system) > 0 {
 		holders(ag)
-		others(func(obj []byte) bool { holders(gjson.ParseBytes(obj)); return true })
+		others(func(obj []byte) bool { holders(gjson.Parse(inPlace(obj))); return true })
 	}
-	collectNames(ag, named)
-	collectNames(d.Get("site_defaults"), named)
-	collectNames(d.Get("administrators"), named)
+	for _, v := range []gjson.Result{ag, d.Get("site_defaults"), d.Get("administrators")} {
+		collectPeople(v, people, named)
+	}
 
 	kept := map[string]bool{}
-	var people strings.Builder
-	people.WriteByte('[')
+	var list strings.Builder
+	list.WriteByte('[')
 	d.Get("people").ForEach(func(_, p gjson.Result) bool {
-		if id := p.Get("id").String(); named[id] {
+		if id := p.Get("id").Str; named[id] {
 			kept[id] = true
-			if people.Len() > 1 {
-				people.WriteByte(',')
+			if list.Len() > 1 {
+				list.WriteByte(',')
 			}
-			people.WriteString(p.Raw)
+			list.WriteString(p.Raw)
 		}
 		return true
 	})
-	people.WriteByte(']')
+	list.WriteByte(']')
 
 	byPerson, err := elsewhereOf(kept, others)
 	if err != nil {
 		return nil, err
 	}
-	list := []elsewhereJSON{}
+	records := []elsewhereJSON{}
 	d.Get("people").ForEach(func(_, p gjson.Result) bool {
-		if id := p.Get("id").String(); kept[id] {
-			list = append(list, byPerson[id]...)
-			delete(byPerson, id) // a person listed twice is listed once with their records
+		if id := p.Get("id").Str; kept[id] {
+			records = append(records, byPerson[id]...)
+			delete(byPerson, id)
 		}
 		return true
 	})
-	raw, err := json.Marshal(list)
-	out := doc
-	for _, set := range []struct{ path, raw string }{{"agencies", "[" + ag.Raw + "]"}, {"people", people.String()}, {"records_elsewhere", string(raw)}} {
+	raw, err := json.Marshal(records)
+	// the small top level takes people and records_elsewhere; the agency goes in once, last
+	out := t
+	for _, set := range []struct{ path, raw string }{{"people", list.String()}, {"records_elsewhere", string(raw)}} {
 		if err != nil {
 			break
 		}
-		var next []byte
-		next, err = sjson.SetRawBytes(append([]byte(nil), out...), set.path, []byte(set.raw))
-		out = keepTail(out, next)
+		var next string
+		next, err = sjson.SetRaw(out, set.path, set.raw)
+		out = string(keepTail([]byte(out), []byte(next)))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the shard of %s could not be written: %w", ag.Get("id").String(), err)
 	}
-	return out, nil
+	at := gjson.Get(out, "agencies")
+	shard := make([]byte, 0, len(out)-len(at.Raw)+len(agency)+2)
+	shard = append(shard, out[:at.Index]...)
+	shard = append(shard, '[')
+	shard = append(shard, agency...)
+	shard = append(shard, ']')
+	return append(shard, out[at.Index+len(at.Raw):]...), nil
+}
+
+// inPlace reads b as a string without copying it; b is not changed while the string is read.
+func inPlace(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// collectPeople adds to named every person of people that a text in v names, as collectNames
+// reads them (a plain id, or "user:<id>"), without keeping the texts that name no one.
+func collectPeople(v gjson.Result, people, named map[string]bool) {
+	switch {
+	case v.IsObject() || v.IsArray():
+		v.ForEach(func(_, item gjson.Result) bool {
+			collectPeople(item, people, named)
+			return true
+		})
+	case v.Type == gjson.String:
+		if id := strings.TrimPrefix(v.Str, "user:"); people[id] {
+			named[strings.Clone(id)] = true
+		}
+	}
 }
 
 // elsewhereOf reads the records the people kept have in the agencies others gives, by person,
@@ -122,7 +155,7 @@ func elsewhereOf(kept map[string]bool, others func(yield func(obj []byte) bool))
 	by := map[string][]elsewhereJSON{}
 	var bad error
 	others(func(obj []byte) bool {
-		a := gjson.ParseBytes(obj)
+		a := gjson.Parse(inPlace(obj))
 		var units map[string]string
 		r := &reader{}
 		a.Get("staff").ForEach(func(_, s gjson.Result) bool {

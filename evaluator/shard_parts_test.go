@@ -12,9 +12,9 @@ import (
 	"github.com/connsec/connsec/evaluator"
 )
 
-// partsOf is what the directory holds of a state for agency ag's shard: the document with ag
-// whole as its only agency, and every other agency's object with its pages left out.
-func partsOf(t *testing.T, data []byte, ag string) ([]byte, [][]byte) {
+// partsOf is what the directory holds of a state for agency ag's shard: the document's top
+// level (no agencies), ag's object, and every other agency's object with its pages left out.
+func partsOf(t *testing.T, data []byte, ag string) ([]byte, []byte, [][]byte) {
 	t.Helper()
 	var mine string
 	var others [][]byte
@@ -29,20 +29,20 @@ func partsOf(t *testing.T, data []byte, ag string) ([]byte, [][]byte) {
 		}
 		others = append(others, []byte(thin))
 	}
-	doc, err := sjson.SetRawBytes(bytes.Clone(data), "agencies", []byte("["+mine+"]"))
+	top, err := sjson.SetRawBytes(bytes.Clone(data), "agencies", []byte("[]"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.HasSuffix(data, []byte("\n")) && !bytes.HasSuffix(doc, []byte("\n")) {
-		doc = append(doc, '\n')
+	if bytes.HasSuffix(data, []byte("\n")) && !bytes.HasSuffix(top, []byte("\n")) {
+		top = append(top, '\n')
 	}
-	return doc, others
+	return top, []byte(mine), others
 }
 
 func shardFromParts(t *testing.T, data []byte, ag string) ([]byte, error) {
 	t.Helper()
-	doc, others := partsOf(t, data, ag)
-	return evaluator.AgencyShardFrom(doc, func(yield func([]byte) bool) {
+	top, mine, others := partsOf(t, data, ag)
+	return evaluator.AgencyShardFrom(top, mine, func(yield func([]byte) bool) {
 		for _, o := range others {
 			if !yield(o) {
 				return

@@ -251,19 +251,16 @@ func (w *Writers) shardFromParts(st readState, agency string) ([]byte, error) {
 	}
 	st.d.mu.Lock()
 	defer st.d.mu.Unlock()
-	doc, err := st.d.write(func(a string) ([]byte, []string) {
-		if a == agency {
-			return full, nil
-		}
-		return nil, nil
-	}, false)
+	// the top level as the document of the state has it: agencies in their place, then the
+	// batches accepted as its version (writeAt)
+	top, err := st.d.write(func(string) ([]byte, []string) { return nil, nil }, false)
 	if err == nil {
-		doc, err = sjson.SetBytes(doc, "version", st.judged)
+		top, err = sjson.SetBytes(top, "version", st.judged)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return evaluator.AgencyShardFrom(doc, func(yield func([]byte) bool) {
+	return evaluator.AgencyShardFrom(top, full, func(yield func([]byte) bool) {
 		for _, a := range st.d.order {
 			if a != agency && !yield(thinAt(st, thins, a).thin) {
 				return
