@@ -142,10 +142,29 @@ func readParts(r io.Reader, stage func(id string, obj []byte) error) (*seedParts
 
 // check loads the state in cuts, written by d (the parts as the directory holds them), each
 // agency whole in one of them (object gives it back), and gathers their problems, worded by
-// line; admitted judges the first cut's model.
-func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, error), admitted func(*evaluator.Model) error) error {
+// line; admitted judges the first cut's model. load loads a cut whose agencies whole are
+// whole (none: the top level and every agency thin): LoadForReading here, or in another
+// object (loadElsewhere).
+func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, error), load cutLoader, admitted func(*evaluator.Model) error) error {
 	var problems []evaluator.Problem
 	seen := map[evaluator.Problem]bool{}
+	if _, here := load.(loadHere); !here && admitted != nil {
+		// the cuts are loaded elsewhere: who may seed is judged on the top level and every
+		// agency thin, which is all it reads
+		doc, err := d.write(func(a string) ([]byte, []string) { return d.held[a].thin, d.held[a].pages }, true)
+		if err != nil {
+			return err
+		}
+		m, err := evaluator.LoadForReading(doc)
+		if err == nil {
+			err = admitted(m)
+		}
+		var se *evaluator.SnapshotError
+		if err != nil && !errors.As(err, &se) { // a problem of the state is found by its cut
+			return err
+		}
+		admitted = nil
+	}
 	for start := 0; start < len(p.order) || start == 0; {
 		whole := map[string][]byte{}
 		end, held := start, 0
@@ -170,7 +189,12 @@ func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, err
 		if err != nil {
 			return err
 		}
-		m, err := evaluator.LoadForReading(doc)
+		var first string
+		if end > start {
+			first = p.order[start]
+		}
+		m, err := load.load(first, doc, admitted != nil && start == 0)
+		doc = nil
 		var se *evaluator.SnapshotError
 		switch {
 		case errors.As(err, &se):
@@ -195,6 +219,56 @@ func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, err
 		return &evaluator.SnapshotError{Problems: problems}
 	}
 	return nil
+}
+
+// cutLoader loads a cut of a seed in parts: the model when asked for (keep), and the
+// snapshot's problems as an *evaluator.SnapshotError.
+type cutLoader interface {
+	load(first string, doc []byte, keep bool) (*evaluator.Model, error)
+}
+
+// loadHere loads the cut in this instance.
+type loadHere struct{}
+
+func (loadHere) load(_ string, doc []byte, _ bool) (*evaluator.Model, error) {
+	return evaluator.LoadForReading(doc)
+}
+
+// loadElsewhere has the object of the cut's first agency whole load it ("check", objectStep),
+// so that the directory's object, which holds every agency thin, never holds the model of
+// the largest agency whole beside them (an instance has 128 MB). A cut with no agency whole
+// (a snapshot of none) is loaded here.
+type loadElsewhere struct{ t Transport }
+
+func (l loadElsewhere) load(first string, doc []byte, keep bool) (*evaluator.Model, error) {
+	if first == "" || keep {
+		return evaluator.LoadForReading(doc)
+	}
+	out, err := l.t.Send(context.Background(), Shard{Agency: first}.String(), "check", doc)
+	if err != nil {
+		return nil, fmt.Errorf("agency %s's object did not check its part of the seed: %w", first, err)
+	}
+	var problems []evaluator.Problem
+	if err := json.Unmarshal(out, &problems); err != nil {
+		return nil, fmt.Errorf("agency %s's object answered its check so that it does not read: %w", first, err)
+	}
+	if len(problems) > 0 {
+		return nil, &evaluator.SnapshotError{Problems: problems}
+	}
+	return nil, nil
+}
+
+// checkCut is the "check" step: the problems of a cut of a seed in parts ([] when it loads).
+func checkCut(doc []byte) ([]byte, error) {
+	_, err := evaluator.LoadForReading(doc)
+	var se *evaluator.SnapshotError
+	switch {
+	case errors.As(err, &se):
+		return json.Marshal(se.Problems)
+	case err != nil:
+		return nil, err
+	}
+	return []byte("[]"), nil
 }
 
 // where words a cut's problem by the line it is on: one of an agency checked whole in the cut
@@ -269,7 +343,11 @@ func (w *Writers) SeedParts(_ context.Context, parts io.Reader, admitted func(*e
 		return Answer{}, err
 	}
 	d := newDirectoryWriter(nil, p.top, p.order, p.thins)
-	if err := p.check(d, w.stagedObject, admitted); err != nil {
+	var load cutLoader = loadHere{}
+	if w.objects != nil {
+		load = loadElsewhere{w.objects}
+	}
+	if err := p.check(d, w.stagedObject, load, admitted); err != nil {
 		return Answer{}, err
 	}
 	cp, err := d.write(func(a string) ([]byte, []string) { return d.held[a].thin, nil }, false)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -198,8 +199,11 @@ func bytesOfPage(t *testing.T, agency []byte, i int) []byte {
 }
 
 // A seed in parts is refused exactly when the snapshot whole does not load: random damage to
-// the example (an id, a reference, a day, a role) is judged alike, checked one agency a cut.
+// the example (an id, a reference, a day, a role) is judged alike, checked one agency a cut,
+// and alike again, problem for problem, when the directory's object has each cut loaded by the
+// object of its agency.
 func TestSeedInPartsRefusesAsTheWholeLoad(t *testing.T) {
+	var checks int64
 	snapshot := exampleSnapshot(t)
 	paths := []string{
 		"agencies.0.pages.2.parent", "agencies.1.pages.1.id", "agencies.0.units.0.id", "agencies.1.staff.0.person",
@@ -221,11 +225,24 @@ func TestSeedInPartsRefusesAsTheWholeLoad(t *testing.T) {
 			if (wholeErr == nil) != (partsErr == nil) {
 				t.Errorf("%s = %q: loaded whole: %v; in parts: %v", p, v, wholeErr, partsErr)
 			}
+			o := newObjects()
+			d, err := o.object(Directory.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, objectsErr := d.SeedParts(context.Background(), bytes.NewReader(partsOf(t, doc)), nil)
+			if fmt.Sprint(objectsErr) != fmt.Sprint(partsErr) {
+				t.Errorf("%s = %q: in parts: %v; through the objects: %v", p, v, partsErr, objectsErr)
+			}
+			checks += o.checks.Load()
 			tried++
 		}
 	}
 	if tried < 50 {
 		t.Fatalf("only %d damaged snapshots", tried)
+	}
+	if checks < int64(tried) {
+		t.Fatalf("the agencies' objects checked %d cuts of %d seeds: the directory's object loaded them itself", checks, tried)
 	}
 }
 
@@ -288,4 +305,28 @@ func seedRequest(t *testing.T, store Store, body []byte, enc, as string) (int, s
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
 	return rec.Code, rec.Body.String()
+}
+
+// Through the objects, who may seed is judged on the top level and every agency thin, before
+// any agency's object loads a cut: a refused seeder changes nothing, and the seed then taken
+// has every cut loaded by an agency's object.
+func TestSeedInPartsThroughTheObjectsJudgesTheSeeder(t *testing.T) {
+	parts := partsOf(t, exampleSnapshot(t))
+	o := newObjects()
+	d, err := o.object(Directory.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	judged := 0
+	refuse := errors.New("not an administrator")
+	if _, err := d.SeedParts(context.Background(), bytes.NewReader(parts), func(m *evaluator.Model) error { judged++; return refuse }); !errors.Is(err, refuse) {
+		t.Fatalf("a refused seeder: %v", err)
+	}
+	if _, seeded, err := d.Newest(context.Background()); seeded || err != nil || judged != 1 || o.checks.Load() != 0 {
+		t.Fatalf("after a refused seeder: seeded %v (%v), judged %d times, %d cuts checked", seeded, err, judged, o.checks.Load())
+	}
+	a, err := d.SeedParts(context.Background(), bytes.NewReader(parts), func(m *evaluator.Model) error { judged++; return nil })
+	if err != nil || a.Status != 200 || judged != 2 || o.checks.Load() == 0 {
+		t.Fatalf("the seed: %v %d %s, judged %d times, %d cuts checked", err, a.Status, a.Body, judged, o.checks.Load())
+	}
 }

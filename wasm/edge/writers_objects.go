@@ -380,6 +380,9 @@ func (w *Writers) objectStep(step string, body []byte) (out []byte, handled bool
 			return answered(Answer{}, err)
 		}
 		return answered(aw.submit(ask.Batch, ask.Key))
+	case "check": // a cut of a seed in parts, loaded here (seed_parts.go)
+		out, err := checkCut(body)
+		return out, true, err
 	case "born":
 		_, err := w.bornFrom(body)
 		return []byte("{}"), true, err

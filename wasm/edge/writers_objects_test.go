@@ -23,6 +23,7 @@ type objects struct {
 	live     map[string]*objectEntry
 	sent     atomic.Int64
 	states   atomic.Int64 // "state" steps: an agency's object asked for its state
+	checks   atomic.Int64 // "check" steps: a cut of a seed in parts loaded by an agency's object
 }
 
 type objectEntry struct {
@@ -83,8 +84,11 @@ func (o *objects) restart(name string) {
 
 func (o *objects) Send(_ context.Context, object, step string, body []byte) ([]byte, error) {
 	o.sent.Add(1)
-	if step == "state" {
+	switch step {
+	case "state":
 		o.states.Add(1)
+	case "check":
+		o.checks.Add(1)
 	}
 	w, err := o.object(object)
 	if err != nil {
