@@ -34,7 +34,7 @@ func (s directorySource) ExportHead(ctx context.Context, at edge.Versions) (*edg
 // ExportAgency is read as it comes from the directory's object, in the chunks shard.mjs
 // sends: the isolate never holds an agency's object whole.
 func (directorySource) ExportAgency(ctx context.Context, agency string, at edge.Versions) (io.ReadCloser, error) {
-	res, err := open(ctx, edge.Directory.String(), http.MethodGet, "/export/agency?id="+url.QueryEscape(agency)+"&at="+url.QueryEscape(at.String()), nil)
+	res, err := open(ctx, edge.Directory.String(), "/export/agency?id="+url.QueryEscape(agency)+"&at="+url.QueryEscape(at.String()))
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -24,8 +23,8 @@ const shardBudget = 32 << 20
 // "agency:<id>" (idFromName), which shard.mjs hands to that object's Go instance (serveStep).
 type objects struct{}
 
-func (objects) Send(ctx context.Context, object, step string, body []byte) ([]byte, error) {
-	res, out, err := ask(ctx, object, http.MethodPost, "/step/"+step, body)
+func (objects) Send(_ context.Context, object, step string, body []byte) ([]byte, error) {
+	res, out, err := post(object, "/step/"+step, body)
 	if err != nil {
 		return nil, err
 	}
@@ -35,9 +34,9 @@ func (objects) Send(ctx context.Context, object, step string, body []byte) ([]by
 	return out, nil
 }
 
-// ask sends one request to the Shard object named object and reads its answer whole.
-func ask(ctx context.Context, object, method, path string, body []byte) (*http.Response, []byte, error) {
-	res, err := open(ctx, object, method, path, body)
+// ask sends one GET to the Shard object named object and reads its answer whole.
+func ask(ctx context.Context, object, path string) (*http.Response, []byte, error) {
+	res, err := open(ctx, object, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,9 +45,9 @@ func ask(ctx context.Context, object, method, path string, body []byte) (*http.R
 	return res, out, err
 }
 
-// open sends one request to the Shard object named object; its answer's body is read as it
-// comes.
-func open(ctx context.Context, object, method, path string, body []byte) (*http.Response, error) {
+// open sends one GET to the Shard object named object; its answer's body is read as it
+// comes. A request with a body is sent by post (post_js.go).
+func open(ctx context.Context, object, path string) (*http.Response, error) {
 	ns, err := cloudflare.NewDurableObjectNamespace("SHARD")
 	if err != nil {
 		return nil, err
@@ -57,11 +56,7 @@ func open(ctx context.Context, object, method, path string, body []byte) (*http.
 	if err != nil {
 		return nil, err
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, "https://shard"+path, rd)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://shard"+path, nil)
 	if err != nil {
 		return nil, err
 	}

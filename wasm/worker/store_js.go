@@ -32,7 +32,7 @@ const routeFor = time.Minute
 type directorySource struct{}
 
 func (directorySource) directory(ctx context.Context, path string) (*http.Response, []byte, error) {
-	return ask(ctx, edge.Directory.String(), http.MethodGet, path, nil)
+	return ask(ctx, edge.Directory.String(), path)
 }
 
 func (s directorySource) Newest(ctx context.Context) (edge.Versions, bool, error) {
