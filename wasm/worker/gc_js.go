@@ -3,6 +3,7 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 )
@@ -23,7 +24,10 @@ var liveHeap = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 // which is relative to what the next collection finds live, and not as a memory limit: in
 // WebAssembly a limit under what a call holds live made the collector run without end (the
 // directory's object stalled so, with a fixed 96 MB and with one set from the live heap).
-func tuneGC() {
+func tuneGC() { tuneGCUpTo(800) }
+
+// tuneGCUpTo is tuneGC with GOGC at most most.
+func tuneGCUpTo(most uint64) {
 	metrics.Read(liveHeap)
 	if liveHeap[0].Value.Kind() != metrics.KindUint64 {
 		return
@@ -34,5 +38,23 @@ func tuneGC() {
 		return
 	}
 	goal := max(heapBudget, live+max(live/4, 16<<20)+16<<20)
-	debug.SetGCPercent(int(min(max((goal-live)*100/live, 10), 800)))
+	debug.SetGCPercent(int(min(max((goal-live)*100/live, 10), most)))
 }
+
+// retuneEachCycle tunes the collector again after every collection, not only after a
+// request: a long one (a seed of the state profile takes a minute) starts from a small live
+// heap, whose GOGC of up to 800 then let the heap grow nine times what the next collection
+// found live. The directory's object took 414 MB so during a seed of the state profile while
+// it held 50 MB live. In the middle of a request GOGC is at most Go's default of 100 (the heap
+// at most doubles what is live); the room up to heapBudget is given back once it ends. A
+// finalizer runs once per cycle on a sentinel that is made again each time; it runs whenever
+// the instance's one thread is free (a wait on JavaScript), which a long request reaches at
+// each step it sends.
+func retuneEachCycle() {
+	runtime.SetFinalizer(&gcSentinel{}, func(*gcSentinel) {
+		tuneGCUpTo(100)
+		retuneEachCycle()
+	})
+}
+
+type gcSentinel struct{ _ [16]byte } // not zero-sized: a zero-sized value may never be collected

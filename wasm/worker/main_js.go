@@ -26,6 +26,7 @@ func main() {
 	runtime := js.Global().Get("context")
 	binding := runtime.Get("binding")
 	tuneGC() // until a model is loaded the heap is small
+	retuneEachCycle()
 	if runtime.Get("role").String() == "shard" {
 		serveShard(runtime, binding)
 	}
