@@ -162,40 +162,94 @@ func (d *directoryWriter) compose(cut string, full []byte, whole map[string][]by
 
 // write writes a document of the state: the directory's top level and, in the directory's
 // order, each agency's object as part gives it (none: left out); with elsewhere,
-// ids_elsewhere lists the pages part says each object leaves out.
+// ids_elsewhere lists the pages part says each object leaves out. The document is written
+// once, at its size: the top level takes the two fields empty (as sjson places them), and the
+// agencies and the ids go into their places; a cut of the largest agency is tens of MB, which
+// copying and growing would take several times over.
 func (d *directoryWriter) write(part func(a string) (obj []byte, left []string), elsewhere bool) ([]byte, error) {
-	var agencies []byte
-	var ids []string
-	agencies = append(agencies, '[')
+	type piece struct {
+		obj  []byte
+		left []string
+	}
+	var pieces []piece
+	objBytes, idBytes := 2, 2
 	for _, a := range d.order {
 		obj, left := part(a)
 		if obj == nil {
 			continue // left out of the document
 		}
-		if len(agencies) > 1 {
-			agencies = append(agencies, ',')
+		pieces = append(pieces, piece{obj, left})
+		objBytes += len(obj) + 1
+		for _, id := range left {
+			idBytes += len(id) + 3
 		}
-		agencies = append(agencies, obj...)
-		ids = append(ids, left...)
 	}
-	agencies = append(agencies, ']')
-	doc, err := sjson.SetRawBytes(slices.Clone(d.top), "agencies", agencies)
+	shell, err := sjson.SetRawBytes(slices.Clone(d.top), "agencies", []byte("[]"))
 	if err == nil && elsewhere {
-		raw, _ := json.Marshal(ids)
-		if ids == nil {
-			raw = []byte("[]")
-		}
-		doc, err = sjson.SetRawBytes(doc, "ids_elsewhere", raw)
+		shell, err = sjson.SetRawBytes(shell, "ids_elsewhere", []byte("[]"))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the state could not be composed: %w", err)
 	}
 	// a key added at the end takes the document's final newline away; the whole state's
 	// document keeps it, as the Ledger's does (the export is its bytes)
-	if bytes.HasSuffix(d.top, []byte("\n")) && !bytes.HasSuffix(doc, []byte("\n")) {
-		doc = append(doc, '\n')
+	if bytes.HasSuffix(d.top, []byte("\n")) && !bytes.HasSuffix(shell, []byte("\n")) {
+		shell = append(shell, '\n')
 	}
-	return doc, nil
+	type hole struct {
+		at    int
+		write func([]byte) []byte
+	}
+	holes := []hole{{gjson.GetBytes(shell, "agencies").Index, func(out []byte) []byte {
+		out = append(out, '[')
+		for i, p := range pieces {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(out, p.obj...)
+		}
+		return append(out, ']')
+	}}}
+	if elsewhere {
+		holes = append(holes, hole{gjson.GetBytes(shell, "ids_elsewhere").Index, func(out []byte) []byte {
+			out = append(out, '[')
+			n := 0
+			for _, p := range pieces {
+				for _, id := range p.left {
+					if n > 0 {
+						out = append(out, ',')
+					}
+					out = appendJSONString(out, id)
+					n++
+				}
+			}
+			return append(out, ']')
+		}})
+	}
+	slices.SortFunc(holes, func(x, y hole) int { return x.at - y.at })
+	doc := make([]byte, 0, len(shell)+objBytes+idBytes)
+	from := 0
+	for _, h := range holes {
+		if h.at <= from || !bytes.HasPrefix(shell[h.at:], []byte("[]")) {
+			return nil, errors.New("the state could not be composed: its top level does not read")
+		}
+		doc = h.write(append(doc, shell[from:h.at]...))
+		from = h.at + 2
+	}
+	return append(doc, shell[from:]...), nil
+}
+
+// appendJSONString appends s as encoding/json writes it.
+func appendJSONString(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			raw, _ := json.Marshal(s)
+			return append(out, raw...)
+		}
+	}
+	out = append(out, '"')
+	out = append(out, s...)
+	return append(out, '"')
 }
 
 // cutFor is the document agency a judges against and the directory's seq it was cut at.

@@ -494,3 +494,13 @@ func TestWritersDirectoryHoldsTheNewCoordinator(t *testing.T) {
 		}
 	}
 }
+
+// The ids of ids_elsewhere are written as encoding/json writes them, escapes included.
+func TestAppendJSONStringIsJSONs(t *testing.T) {
+	for _, s := range []string{"", "pg-alb-org", "a\"b", `back\slash`, "<tag>&", "tab\there", "é-ünï", "\u2028", "\x7f", "ctl\x01"} {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Errorf("%q: %s, want %s", s, got[1:], want)
+		}
+	}
+}
