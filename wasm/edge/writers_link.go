@@ -1,11 +1,11 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -135,18 +135,35 @@ func (l wireLink) send(object, step string, ask stepAsk) (stepAnswer, error) {
 	return a, fmt.Errorf("the %s step's answer from %s does not read: refused %q", step, object, a.Refused)
 }
 
+// cut asks the directory for the rest of agency a's cut: the directory's document holds null
+// in a's place, where a's writer puts its own state, so that its state (the largest agency's
+// is tens of MB) does not go to the directory and back with every cut.
 func (l wireLink) cut(a string, full []byte) ([]byte, int64, error) {
-	raw, err := l.t.Send(context.Background(), Directory.String(), "cut", full)
+	ask, _ := json.Marshal(map[string]string{"id": a})
+	raw, err := l.t.Send(context.Background(), Directory.String(), "cut", ask)
 	if err != nil {
 		return nil, 0, fmt.Errorf("the cut of agency %s did not come from the directory: %w", a, err)
 	}
 	// the answer is the seq, a newline, then the document (not read through again here)
-	head, doc, ok := strings.Cut(string(raw), "\n")
-	seq := gjson.Parse(head)
+	head, rest, ok := bytes.Cut(raw, []byte("\n"))
+	seq := gjson.ParseBytes(head)
 	if !ok || seq.Type != gjson.Number {
 		return nil, 0, fmt.Errorf("the directory's cut of agency %s does not read", a)
 	}
-	return []byte(doc), seq.Int(), nil
+	place := -1
+	gjson.GetBytes(rest, "agencies").ForEach(func(_, x gjson.Result) bool {
+		if x.Type == gjson.Null {
+			place = x.Index
+			return false
+		}
+		return true
+	})
+	if place < 0 || !bytes.HasPrefix(rest[place:], []byte("null")) {
+		return nil, 0, fmt.Errorf("the directory's cut of agency %s has no place for the agency", a)
+	}
+	doc := make([]byte, 0, len(rest)-4+len(full))
+	doc = append(append(append(doc, rest[:place]...), full...), rest[place+4:]...)
+	return doc, seq.Int(), nil
 }
 
 func (l wireLink) fresh(a string, seq int64, read []string) error {
@@ -223,7 +240,7 @@ func (w *Writers) Step(object, step string, body []byte) ([]byte, error) {
 		if a = gjson.GetBytes(body, "id").String(); a == "" {
 			return nil, errors.New("the cut asked for names no agency")
 		}
-		doc, seq, err := d.cutFor(a, body)
+		doc, seq, err := d.cutFor(a, []byte("null")) // the agency's writer puts its state in its place
 		if err != nil {
 			return nil, err
 		}
