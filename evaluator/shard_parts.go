@@ -80,20 +80,7 @@ func AgencyShardFrom(top, agency []byte, others func(yield func(obj []byte) bool
 		collectPeople(v, people, named)
 	}
 
-	kept := map[string]bool{}
-	var list strings.Builder
-	list.WriteByte('[')
-	d.Get("people").ForEach(func(_, p gjson.Result) bool {
-		if id := p.Get("id").Str; named[id] {
-			kept[id] = true
-			if list.Len() > 1 {
-				list.WriteByte(',')
-			}
-			list.WriteString(p.Raw)
-		}
-		return true
-	})
-	list.WriteByte(']')
+	list, kept := keptPeople(d.Get("people"), named)
 
 	byPerson, err := elsewhereOf(kept, others)
 	if err != nil {
@@ -110,7 +97,7 @@ func AgencyShardFrom(top, agency []byte, others func(yield func(obj []byte) bool
 	raw, err := json.Marshal(records)
 	// the small top level takes people and records_elsewhere; the agency goes in once, last
 	out := t
-	for _, set := range []struct{ path, raw string }{{"people", list.String()}, {"records_elsewhere", string(raw)}} {
+	for _, set := range []struct{ path, raw string }{{"people", list}, {"records_elsewhere", string(raw)}} {
 		if err != nil {
 			break
 		}

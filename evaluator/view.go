@@ -88,29 +88,36 @@ func agencyDocumentOf(raw []byte, agency string, also func(named map[string]bool
 		also(named)
 	}
 
-	kept = map[string]bool{}
-	var people bytes.Buffer
-	people.WriteByte('[')
-	doc.Get("people").ForEach(func(_, p gjson.Result) bool {
-		if id := p.Get("id").String(); named[id] {
-			kept[id] = true
-			if people.Len() > 1 {
-				people.WriteByte(',')
-			}
-			people.WriteString(p.Raw)
-		}
-		return true
-	})
-	people.WriteByte(']')
+	people, kept := keptPeople(doc.Get("people"), named)
 
 	out, err = sjson.SetRawBytes(append([]byte(nil), raw...), "agencies", []byte("["+ag.Raw+"]"))
 	if err == nil {
-		out, err = sjson.SetRawBytes(out, "people", people.Bytes())
+		out, err = sjson.SetRawBytes(out, "people", []byte(people))
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("the view of %s could not be written: %w", agency, err)
 	}
 	return out, kept, nil
+}
+
+// keptPeople are the people of the list people whose ids are named, as a JSON list in their
+// order, and the set of their ids.
+func keptPeople(people gjson.Result, named map[string]bool) (string, map[string]bool) {
+	kept := map[string]bool{}
+	var list strings.Builder
+	list.WriteByte('[')
+	people.ForEach(func(_, p gjson.Result) bool {
+		if id := p.Get("id").String(); named[id] {
+			kept[id] = true
+			if list.Len() > 1 {
+				list.WriteByte(',')
+			}
+			list.WriteString(p.Raw)
+		}
+		return true
+	})
+	list.WriteByte(']')
+	return list.String(), kept
 }
 
 // collectNames adds every text in v that may name a person: plain ids (staff, roles, owners)
