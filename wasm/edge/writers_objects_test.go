@@ -401,3 +401,59 @@ func TestObjectsReportTheirMemory(t *testing.T) {
 		}
 	}
 }
+
+// gatedSource is a ShardSource whose Directory waits for a token and counts its calls.
+type gatedSource struct {
+	ShardSource
+	calls atomic.Int64
+	gate  chan struct{}
+}
+
+func (g *gatedSource) Directory(ctx context.Context) (*DirectoryIndex, Versions, error) {
+	g.calls.Add(1)
+	<-g.gate
+	return g.ShardSource.Directory(ctx)
+}
+
+// While one request asks for a newer directory index, the others route on the one kept: an
+// isolate never holds a copy of the index per request in flight.
+func TestFrontAsksForOneIndexAtATime(t *testing.T) {
+	o, f := seededObjects(t, exampleSnapshot(t))
+	d, err := o.object(Directory.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gatedSource{ShardSource: d, gate: make(chan struct{}, 1)}
+	f.Source = g
+	g.gate <- struct{}{}
+	first, err := f.index(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Fresh = time.Nanosecond // stale at once
+	done := make(chan error)
+	go func() { _, err := f.index(context.Background()); done <- err }()
+	for g.calls.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	defer close(g.gate) // lets any request still waiting go
+	for range 20 {
+		got := make(chan *DirectoryIndex, 1)
+		go func() { idx, _ := f.index(context.Background()); got <- idx }()
+		select {
+		case idx := <-got:
+			if idx != first {
+				t.Fatal("while a newer index was asked for, a request did not route on the one kept")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("while a newer index was asked for, a request asked for one too and waited for it")
+		}
+	}
+	g.gate <- struct{}{}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := g.calls.Load(); n != 2 {
+		t.Fatalf("the directory was asked for its index %d times, want 2", n)
+	}
+}
