@@ -53,6 +53,7 @@ type Shards struct {
 	dir     *DirectoryIndex
 	state   Versions // the state of dir: every model an answer reads is cut from it
 	checked time.Time
+	asking  int                      // requests asking the writers for a newer state
 	models  map[string]*list.Element // agency → its *agencyModel in lru
 	lru     list.List                // front: the most recently used
 	used    int64
@@ -116,15 +117,24 @@ func (s *Shards) now() time.Time {
 //
 // The writers are asked without the mutex held: in workerd a request that waits on another
 // request's fetch is cancelled as hung, so two requests may ask at once, and the newer
-// directory is kept.
+// directory is kept. A directory that is only older than Fresh is used while another request
+// asks for a newer one (so that requests in flight do not each fetch an index of their own);
+// one that does not cover atLeast, or that a model was cut from another state of, never.
 func (s *Shards) begin(ctx context.Context, atLeast Versions, again bool) (*view, error) {
 	s.mu.Lock()
 	dir, state := s.dir, s.state
-	stale := dir == nil || again || !state.Covers(atLeast) || s.now().Sub(s.checked) >= s.Fresh
-	s.mu.Unlock()
-	if !stale {
+	must := dir == nil || again || !state.Covers(atLeast)
+	if !must && (s.now().Sub(s.checked) < s.Fresh || s.asking > 0) {
+		s.mu.Unlock()
 		return &view{s: s, ctx: ctx, dir: dir, v: state}, nil
 	}
+	s.asking++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.asking--
+		s.mu.Unlock()
+	}()
 	newest, seeded, err := s.Source.Newest(ctx)
 	if err != nil {
 		return nil, err

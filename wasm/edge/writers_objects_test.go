@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/connsec/connsec/evaluator"
 	"github.com/tidwall/gjson"
 )
 
@@ -455,5 +456,71 @@ func TestFrontAsksForOneIndexAtATime(t *testing.T) {
 	}
 	if n := g.calls.Load(); n != 2 {
 		t.Fatalf("the directory was asked for its index %d times, want 2", n)
+	}
+}
+
+// gatedNewest is a ShardSource whose Newest waits for a token and counts its calls.
+type gatedNewest struct {
+	ShardSource
+	calls atomic.Int64
+	gate  chan struct{}
+}
+
+func (g *gatedNewest) Newest(ctx context.Context) (Versions, bool, error) {
+	g.calls.Add(1)
+	<-g.gate
+	return g.ShardSource.Newest(ctx)
+}
+
+// While one request asks the writers for a newer state, the reader's other requests whose
+// directory is only older than Fresh answer from the one kept; one whose token the kept state
+// does not cover still asks.
+func TestShardsAskForOneStateAtATime(t *testing.T) {
+	o, _ := seededObjects(t, exampleSnapshot(t))
+	d, err := o.object(Directory.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gatedNewest{ShardSource: d, gate: make(chan struct{}, 1)}
+	s := &Shards{Source: g, Fresh: time.Hour}
+	r := evaluator.Request{Subject: "p-1003", Action: "read", Resource: "page:pg-alb-org"}
+	ctx := context.Background()
+	g.gate <- struct{}{}
+	want, _, err := s.Check(ctx, Versions{}, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Fresh = time.Nanosecond // stale at once
+	done := make(chan error)
+	go func() { _, _, err := s.Check(ctx, Versions{}, r); done <- err }()
+	for g.calls.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	defer close(g.gate)
+	for range 20 {
+		got := make(chan evaluator.Decision, 1)
+		go func() { d, _, _ := s.Check(ctx, Versions{}, r); got <- d }()
+		select {
+		case d := <-got:
+			if d.Allowed != want.Allowed {
+				t.Fatalf("from the state kept: %v, want %v", d.Allowed, want.Allowed)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("while a newer state was asked for, a request asked too and waited for it")
+		}
+	}
+	if n := g.calls.Load(); n != 2 {
+		t.Fatalf("the writers were asked for their newest state %d times, want 2", n)
+	}
+	// a token ahead of the state kept is never answered from it
+	ahead := Versions{Directory: 99}
+	go func() { _, _, err := s.Check(ctx, ahead, r); done <- err }()
+	for g.calls.Load() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	g.gate <- struct{}{}
+	g.gate <- struct{}{}
+	for range 2 {
+		<-done
 	}
 }
