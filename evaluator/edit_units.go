@@ -45,7 +45,8 @@ func (m *Model) idTaken(id string) bool {
 	_, u := m.unitIdx[id]
 	_, x := m.pageIdx.get(id)
 	_, g := m.groupIdx[id]
-	return p || a || u || x || g || m.snap.idsElsewhere[id]
+	_, e := slices.BinarySearch(m.snap.idsElsewhere, id)
+	return p || a || u || x || g || e
 }
 
 // object reads a required object field.

@@ -536,7 +536,7 @@ func (r *reader) parseSnapshot(doc gjson.Result) *snapshot {
 		s.Agencies = append(s.Agencies, a)
 	})
 	s.Elsewhere = r.parseElsewhere(elsewhere)
-	s.IDsElsewhere = r.ids(idsElsewhere, "ids_elsewhere")
+	s.IDsElsewhere = r.idsL(idsElsewhere, lazyPath{base: "ids_elsewhere", i: -1})
 	return s
 }
 

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tidwall/gjson"
 )
@@ -224,11 +225,11 @@ func (c *compiler) compileIDsElsewhere() {
 	if len(s.IDsElsewhere) == 0 {
 		return
 	}
-	s.idsElsewhere = make(map[string]bool, len(s.IDsElsewhere))
 	for i, id := range s.IDsElsewhere {
 		if c.taken(id) {
 			c.add(CodeDuplicateID, index("ids_elsewhere", i), "the id %q is held in this document and listed in ids_elsewhere; an id is held in one shard", id)
 		}
-		s.idsElsewhere[id] = true
 	}
+	slices.Sort(s.IDsElsewhere) // in place, once its problems are named by their indexes
+	s.idsElsewhere = s.IDsElsewhere
 }
