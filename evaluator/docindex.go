@@ -197,3 +197,7 @@ func (ix *docIndex) each(t gjson.Result, fn func(key, value gjson.Result) bool) 
 		i = end
 	}
 }
+
+// inPlace reads b as a string without copying it; b is not changed while the string is read
+// (the loader's document, an edit's segment, the parts of a shard).
+func inPlace(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

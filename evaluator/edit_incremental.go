@@ -3,7 +3,6 @@ package evaluator
 import (
 	"slices"
 	"strconv"
-	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -48,7 +47,7 @@ func (m *Model) withSegmentsOwning(segs map[segKey][]byte, owned func(list strin
 		// read in place, as the loader reads its document: nothing writes to a segment once
 		// it is made (gjson.ParseBytes copied them, 9 MB for a propagation at the largest agency)
 		seg := segs[k]
-		v := gjson.Parse(unsafe.String(unsafe.SliceData(seg), len(seg)))
+		v := gjson.Parse(inPlace(seg))
 		v.Index = 0
 		at := index("agencies", int(k.agency))
 		var p parsed

@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -65,7 +64,7 @@ func load(data []byte, keep bool) (*Model, error) {
 // document); a string over data itself is safe because nothing writes to data after this
 // (edits patch copies of segments, edit_doc.go).
 func (r *reader) read(data []byte) *snapshot {
-	text := unsafe.String(unsafe.SliceData(data), len(data))
+	text := inPlace(data)
 	r.index = indexDocument(text)
 	defer func() { r.index = nil }() // the index is of this document only
 	doc := gjson.Parse(text)

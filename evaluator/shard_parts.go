@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -90,7 +89,6 @@ func AgencyShardFrom(top, agency []byte, others func(yield func(obj []byte) bool
 	d.Get("people").ForEach(func(_, p gjson.Result) bool {
 		if id := p.Get("id").Str; kept[id] {
 			records = append(records, byPerson[id]...)
-			delete(byPerson, id)
 		}
 		return true
 	})
@@ -116,9 +114,6 @@ func AgencyShardFrom(top, agency []byte, others func(yield func(obj []byte) bool
 	shard = append(shard, ']')
 	return append(shard, out[at.Index+len(at.Raw):]...), nil
 }
-
-// inPlace reads b as a string without copying it; b is not changed while the string is read.
-func inPlace(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // collectPeople adds to named every person of people that a text in v names, as collectNames
 // reads them (a plain id, or "user:<id>"), without keeping the texts that name no one.

@@ -193,7 +193,7 @@ func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, err
 		if end > start {
 			first = p.order[start]
 		}
-		m, err := load.load(first, doc, admitted != nil && start == 0)
+		m, err := load.load(first, doc)
 		doc = nil
 		var se *evaluator.SnapshotError
 		switch {
@@ -221,16 +221,16 @@ func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, err
 	return nil
 }
 
-// cutLoader loads a cut of a seed in parts: the model when asked for (keep), and the
-// snapshot's problems as an *evaluator.SnapshotError.
+// cutLoader loads a cut of a seed in parts: its model (nil when loaded in another object),
+// and the snapshot's problems as an *evaluator.SnapshotError.
 type cutLoader interface {
-	load(first string, doc []byte, keep bool) (*evaluator.Model, error)
+	load(first string, doc []byte) (*evaluator.Model, error)
 }
 
 // loadHere loads the cut in this instance.
 type loadHere struct{}
 
-func (loadHere) load(_ string, doc []byte, _ bool) (*evaluator.Model, error) {
+func (loadHere) load(_ string, doc []byte) (*evaluator.Model, error) {
 	return evaluator.LoadForReading(doc)
 }
 
@@ -240,8 +240,8 @@ func (loadHere) load(_ string, doc []byte, _ bool) (*evaluator.Model, error) {
 // (a snapshot of none) is loaded here.
 type loadElsewhere struct{ t Transport }
 
-func (l loadElsewhere) load(first string, doc []byte, keep bool) (*evaluator.Model, error) {
-	if first == "" || keep {
+func (l loadElsewhere) load(first string, doc []byte) (*evaluator.Model, error) {
+	if first == "" {
 		return evaluator.LoadForReading(doc)
 	}
 	out, err := l.t.Send(context.Background(), Shard{Agency: first}.String(), "check", doc)

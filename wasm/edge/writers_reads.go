@@ -21,8 +21,8 @@ import (
 // agency thin (their staff, units, groups and organization page) — with no model at all
 // (evaluator's AgencyShardFrom; a model of the state with the agency whole where the parts
 // cannot tell); the index is made from the state with every agency thin, with the pages and
-// the names each agency holds read from its object's text. Both answer as the whole state's model does (tested by
-// TestShardReadsEqualTheWholeState).
+// the names each agency holds read from its object's text. Both answer as the whole state's
+// model does (tested by TestShardReadsEqualTheWholeState).
 
 // shardDocsBudget bounds the bytes of the shard documents the writers keep for the readers
 // that ask next (each isolate asks for the agencies it answers about, at the same state).
