@@ -403,17 +403,30 @@ func TestObjectsReportTheirMemory(t *testing.T) {
 	}
 }
 
-// gatedSource is a ShardSource whose Directory waits for a token and counts its calls.
+// gatedSource is a ShardSource whose Directory (or, with newest, Newest) waits for a token
+// and counts its calls.
 type gatedSource struct {
 	ShardSource
-	calls atomic.Int64
-	gate  chan struct{}
+	newest bool
+	calls  atomic.Int64
+	gate   chan struct{}
+}
+
+func (g *gatedSource) wait(gated bool) {
+	if gated {
+		g.calls.Add(1)
+		<-g.gate
+	}
 }
 
 func (g *gatedSource) Directory(ctx context.Context) (*DirectoryIndex, Versions, error) {
-	g.calls.Add(1)
-	<-g.gate
+	g.wait(!g.newest)
 	return g.ShardSource.Directory(ctx)
+}
+
+func (g *gatedSource) Newest(ctx context.Context) (Versions, bool, error) {
+	g.wait(g.newest)
+	return g.ShardSource.Newest(ctx)
 }
 
 // While one request asks for a newer directory index, the others route on the one kept: an
@@ -459,19 +472,6 @@ func TestFrontAsksForOneIndexAtATime(t *testing.T) {
 	}
 }
 
-// gatedNewest is a ShardSource whose Newest waits for a token and counts its calls.
-type gatedNewest struct {
-	ShardSource
-	calls atomic.Int64
-	gate  chan struct{}
-}
-
-func (g *gatedNewest) Newest(ctx context.Context) (Versions, bool, error) {
-	g.calls.Add(1)
-	<-g.gate
-	return g.ShardSource.Newest(ctx)
-}
-
 // While one request asks the writers for a newer state, the reader's other requests whose
 // directory is only older than Fresh answer from the one kept; one whose token the kept state
 // does not cover still asks.
@@ -481,7 +481,7 @@ func TestShardsAskForOneStateAtATime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &gatedNewest{ShardSource: d, gate: make(chan struct{}, 1)}
+	g := &gatedSource{ShardSource: d, newest: true, gate: make(chan struct{}, 1)}
 	s := &Shards{Source: g, Fresh: time.Hour}
 	r := evaluator.Request{Subject: "p-1003", Action: "read", Resource: "page:pg-alb-org"}
 	ctx := context.Background()
