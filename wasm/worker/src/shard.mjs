@@ -49,13 +49,13 @@ export class Shard {
         const row = sql.exec("SELECT hash, answer FROM shard_answers WHERE shard = ? AND key = ?", shard, key).toArray()[0];
         return row ? `{"hash":${JSON.stringify(row.hash)},"answer":${row.answer}}` : null;
       },
-      // text is the record without its state, which comes as its own text (null: none)
-      record: (shard, text, stateText) => {
+      // text is the record without its state, which comes as its own bytes (null: none)
+      record: (shard, text, stateBytes) => {
         const r = JSON.parse(text);
         state.storage.transactionSync(() => {
           if (r.entry) sql.exec("INSERT INTO shard_log (shard, version, seq, entry) VALUES (?, ?, ?, ?)", shard, r.entry.shard_version, r.entry.version, JSON.stringify(r.entry));
           if (r.key) sql.exec("INSERT INTO shard_answers (shard, key, hash, answer) VALUES (?, ?, ?, ?)", shard, r.key, r.hash, JSON.stringify(r.answer));
-          if (stateText !== null) this.keepState(shard, r.version, stateText);
+          if (stateBytes !== null) this.keepState(shard, r.version, stateBytes);
         });
       },
       state: (shard) => this.stateOf(shard),
@@ -65,7 +65,7 @@ export class Shard {
       },
       shards: () => JSON.stringify(sql.exec("SELECT DISTINCT shard FROM shard_log ORDER BY shard").toArray().map((r) => r.shard)),
       checkpoint: () => this.latestCheckpoint(),
-      saveCheckpoint: (versions, text) => state.storage.transactionSync(() => this.checkpoint(versions, text)),
+      saveCheckpoint: (versions, bytes) => state.storage.transactionSync(() => this.checkpoint(versions, bytes)),
     };
   }
 
@@ -91,18 +91,18 @@ export class Shard {
     return n;
   }
 
-  // joined reads the rows of a parts table back into text.
+  // joined reads the rows of a parts table back into one Uint8Array: states and checkpoints
+  // cross to Go as bytes, never as text (a string is copied twice more on its way in).
   joined(table, column, key, parts, size) {
     const rows = this.sql.exec(`SELECT data FROM ${table} WHERE ${column} = ? ORDER BY part`, key).toArray();
     const bytes = new Uint8Array(size);
     let at = 0;
     for (const p of rows) { bytes.set(new Uint8Array(p.data), at); at += p.data.byteLength; }
     if (rows.length !== parts || at !== size) throw new Error(`the stored state of ${key} is incomplete`);
-    return new TextDecoder().decode(bytes);
+    return bytes;
   }
 
-  keepState(shard, version, text) {
-    const bytes = new TextEncoder().encode(text);
+  keepState(shard, version, bytes) {
     this.sql.exec("DELETE FROM shard_state_parts WHERE shard = ?", shard);
     const parts = this.parts("shard_state_parts", shard, "shard", bytes);
     this.sql.exec("INSERT OR REPLACE INTO shard_states (shard, version, parts, bytes) VALUES (?, ?, ?, ?)", shard, version, parts, bytes.length);
@@ -113,8 +113,7 @@ export class Shard {
     return row ? { version: row.version, state: this.joined("shard_state_parts", "shard", shard, row.parts, row.bytes) } : null;
   }
 
-  checkpoint(versions, text) {
-    const bytes = new TextEncoder().encode(text);
+  checkpoint(versions, bytes) {
     const id = this.sql.exec("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM state_checkpoints").toArray()[0].id;
     const parts = this.parts("state_checkpoint_parts", id, "id", bytes);
     this.sql.exec("INSERT INTO state_checkpoints (id, versions, parts, bytes) VALUES (?, ?, ?, ?)", id, versions, parts, bytes.length);
