@@ -224,12 +224,29 @@ func (st agencyStateAnswer) wire() ([]byte, error) {
 	return append(append(append(out[:len(out)-1], `,"state":`...), state...), '}'), nil
 }
 
+// read reads the answer as wire wrote it, its state in place in raw: json.Unmarshal would copy
+// it (NYC's is 27 MB) and check it again, and the directory's object had both copies at once.
+func (st *agencyStateAnswer) read(raw []byte) error {
+	if !gjson.ValidBytes(raw) {
+		return errors.New("the answer is not JSON")
+	}
+	doc := gjson.ParseBytes(raw)
+	st.Born, st.Version, st.Last = doc.Get("born").Bool(), doc.Get("version").Int(), doc.Get("last").Int()
+	if s := doc.Get("state"); s.Exists() && s.Type != gjson.Null {
+		if s.Index <= 0 || s.Index+len(s.Raw) > len(raw) {
+			return errors.New("the answer's state is not in it as sent")
+		}
+		st.State = raw[s.Index : s.Index+len(s.Raw) : s.Index+len(s.Raw)]
+	}
+	return nil
+}
+
 // askState asks agency a's object for its state when newer than version since.
 func (w *Writers) askState(a string, since int64) (agencyStateAnswer, error) {
 	var st agencyStateAnswer
 	raw, err := w.objects.Send(context.Background(), Shard{Agency: a}.String(), "state", fmt.Appendf(nil, `{"since":%d}`, since))
 	if err == nil {
-		err = json.Unmarshal(raw, &st)
+		err = st.read(raw)
 	}
 	if err != nil {
 		return st, fmt.Errorf("agency %s's writer did not give its state: %w", a, err)
@@ -391,6 +408,9 @@ func (w *Writers) objectStep(step string, body []byte) (out []byte, handled bool
 	aw := w.agencies[w.only]
 	w.mu.Unlock()
 	switch step {
+	case "shard": // the readers' shard of this agency, from the parts the directory sends
+		out, err := shardStep(aw, body)
+		return out, true, err
 	case "state":
 		st := agencyStateAnswer{}
 		if aw != nil {

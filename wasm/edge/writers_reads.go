@@ -241,6 +241,12 @@ func (w *Writers) writeAt(st readState, whole string) ([]byte, error) {
 // thin, with no model of the state, which for the largest agency would not fit the
 // directory's object.
 func (w *Writers) shardFromParts(st readState, agency string) ([]byte, error) {
+	if w.objects != nil && st.pubs[agency].state == nil {
+		// the agency's object holds its state: it writes the shard (writers_shard_step.go)
+		if out, err := w.shardInObject(st, agency); !errors.Is(err, errNotHeld) {
+			return out, err
+		}
+	}
 	full, err := w.stateAt(st, agency)
 	if err != nil {
 		return nil, err

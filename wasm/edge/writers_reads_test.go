@@ -144,6 +144,10 @@ func TestObjectShardReadsEqualTheWholeState(t *testing.T) {
 			}
 		}
 		d.mu.Unlock()
+		// each agency's object wrote its shard (writers_shard_step.go), not the directory's
+		if o.shards.Load() == 0 {
+			t.Errorf("no agency's object wrote its shard")
+		}
 	}
 }
 
