@@ -25,8 +25,10 @@ import (
 // model does (tested by TestShardReadsEqualTheWholeState).
 
 // shardDocsBudget bounds the bytes of the shard documents the writers keep for the readers
-// that ask next (each isolate asks for the agencies it answers about, at the same state).
-const shardDocsBudget = 32 << 20
+// that ask next (each isolate asks for the agencies it answers about, at the same state). It
+// keeps the small agencies' shards; the largest (NYC's is 27 MB) is written again by its
+// agency's object for each isolate that asks, rather than held in the directory's object.
+const shardDocsBudget = 8 << 20
 
 // shardReads is what the Writers last gave the sharded readers, all of the state at: the
 // index and the shard documents asked; and what the index reads of each agency, by the state
