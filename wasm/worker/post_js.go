@@ -19,6 +19,12 @@ import (
 // object held 157 MB live, most of it bodies already sent. Here the body is copied into a
 // Uint8Array once, and every function made is released when its promise settles.
 func post(object, path string, body []byte) (*http.Response, []byte, error) {
+	return fetchShard(http.MethodPost, object, path, body)
+}
+
+// fetchShard sends one request to the Shard object named object and reads its answer whole,
+// into a slice of its size (POST with body, or GET with none).
+func fetchShard(method, object, path string, body []byte) (*http.Response, []byte, error) {
 	env := js.Global().Get("context").Get("env")
 	ns := env.Get("SHARD")
 	if ns.IsUndefined() || ns.IsNull() {
@@ -28,9 +34,11 @@ func post(object, path string, body []byte) (*http.Response, []byte, error) {
 	headers := js.Global().Get("Object").New()
 	headers.Set("x-connsec-object", object)
 	init := js.Global().Get("Object").New()
-	init.Set("method", http.MethodPost)
+	init.Set("method", method)
 	init.Set("headers", headers)
-	init.Set("body", jsBytes(body))
+	if method != http.MethodGet {
+		init.Set("body", jsBytes(body))
+	}
 	res, err := settled(stub.Call("fetch", "https://shard"+path, init))
 	if err != nil {
 		return nil, nil, fmt.Errorf("the writer of %s did not answer: %w", object, err)
