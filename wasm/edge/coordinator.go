@@ -208,7 +208,7 @@ func (h *handler) seedParts(w http.ResponseWriter, r *http.Request, c Caller) er
 func seedJoined(ctx context.Context, store Store, parts io.Reader, admitted func(*evaluator.Model) error) (Answer, error) {
 	objs := [][]byte{}
 	total := 0
-	p, err := readParts(parts, func(a string, obj []byte) error {
+	p, err := readParts(parts, false, func(a string, obj []byte) error {
 		if total += len(obj); total > maxSeed {
 			return fail(http.StatusRequestEntityTooLarge, codeTooLarge, "this service takes a snapshot of at most %d bytes", maxSeed)
 		}

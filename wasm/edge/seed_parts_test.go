@@ -78,6 +78,13 @@ func TestSeedInPartsIsTheWholeSeed(t *testing.T) {
 				t.Fatal(err)
 			}
 			seedInPartsOf(t, d, parts)
+			// the directory's object starts from what its index read of each agency with the
+			// lines: it reads each staged object once for its cut and once for its agency's
+			// object, not a third time to start
+			agencies := int64(len(ls) - 1)
+			if n := objs.storage(Directory.String()).stagedReads.Load(); n > 2*agencies {
+				t.Errorf("the seed read the %d staged agencies %d times; twice each is what it needs", agencies, n)
+			}
 			got, _ = objs.whole(t)
 			sameState(t, want, got)
 			if name != "the example" {
@@ -330,3 +337,4 @@ func TestSeedInPartsThroughTheObjectsJudgesTheSeeder(t *testing.T) {
 		t.Fatalf("the seed: %v %d %s, judged %d times, %d cuts checked", err, a.Status, a.Body, judged, o.checks.Load())
 	}
 }
+

@@ -2,8 +2,11 @@ package edge
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/connsec/connsec/evaluator"
@@ -17,6 +20,8 @@ import (
 type flaky struct {
 	Journals
 	after map[Shard]int
+	// stagedReads counts the reads of the agencies' objects a seed in parts staged
+	stagedReads atomic.Int64
 }
 
 func (f *flaky) Journal(s Shard) Journal {
@@ -27,6 +32,13 @@ type flakyJournal struct {
 	stateJournal
 	shard Shard
 	of    *flaky
+}
+
+func (j flakyJournal) State() (json.RawMessage, int64, error) {
+	if strings.HasPrefix(j.shard.Agency, "seed/") {
+		j.of.stagedReads.Add(1)
+	}
+	return j.stateJournal.State()
 }
 
 func (j flakyJournal) Record(r Record) error {
