@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -84,7 +83,7 @@ type exportCut struct {
 func cutExport(doc []byte, versions string) (*exportCut, error) {
 	c := &exportCut{versions: versions, doc: doc, head: &ExportHead{}, index: map[string]int{}}
 	// read in place: a writer's document is never changed, and the results are parts of it
-	list := gjson.Get(unsafe.String(unsafe.SliceData(doc), len(doc)), "agencies")
+	list := gjson.Get(inPlace(doc), "agencies")
 	if !list.IsArray() {
 		c.head.Open = doc
 		return c, nil

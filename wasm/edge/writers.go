@@ -165,7 +165,7 @@ func (w *Writers) start(seed []byte) error {
 	}
 	full := map[string][]byte{}
 	var order []string
-	gjson.GetBytes(seed, "agencies").ForEach(func(_, a gjson.Result) bool {
+	gjson.Get(inPlace(seed), "agencies").ForEach(func(_, a gjson.Result) bool {
 		order = append(order, strings.Clone(a.Get("id").String())) // not a piece of the seed
 		if !inParts {
 			full[order[len(order)-1]] = []byte(a.Raw)
@@ -448,7 +448,7 @@ func (w *Writers) directoryAfter(next *evaluator.Model) ([]byte, []string, map[s
 	d := w.dir
 	order := slices.Clone(d.order)
 	born := map[string][]byte{}
-	gjson.GetBytes(doc, "agencies").ForEach(func(_, a gjson.Result) bool {
+	gjson.Get(inPlace(doc), "agencies").ForEach(func(_, a gjson.Result) bool {
 		id := strings.Clone(a.Get("id").String())
 		if _, held := d.held[id]; !held {
 			order = append(order, id)

@@ -197,7 +197,7 @@ func (a *agencyWriter) refresh(read []string) error {
 func (a *agencyWriter) claimFor(next *evaluator.Model, edits []byte) ([]byte, agencyThin, [][]byte, *claim, error) {
 	doc := next.Snapshot()
 	var full []byte
-	gjson.GetBytes(doc, "agencies").ForEach(func(_, x gjson.Result) bool {
+	gjson.Get(inPlace(doc), "agencies").ForEach(func(_, x gjson.Result) bool {
 		if x.Get("id").String() == a.id {
 			full = []byte(x.Raw)
 			return false

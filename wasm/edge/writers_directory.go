@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -125,9 +126,11 @@ func (d *directoryWriter) agencyOf(id string) string {
 // pages, of which it keeps the organization page (an agency has one, SPEC §2); the ids of the
 // others are listed, so that they stay taken (SPEC §1).
 func thinOf(full []byte) (agencyThin, error) {
+	// full is read in place: NYC's object is 23 MB, and gjson.GetBytes copied its pages, and
+	// thinOf the object, before anything of it was kept
 	var t agencyThin
 	org := "[]"
-	gjson.GetBytes(full, "pages").ForEach(func(_, p gjson.Result) bool {
+	gjson.Get(inPlace(full), "pages").ForEach(func(_, p gjson.Result) bool {
 		if p.Get("kind").String() == "organization" && org == "[]" {
 			org = "[" + p.Raw + "]"
 		} else if id := p.Get("id").String(); id != "" {
@@ -135,10 +138,15 @@ func thinOf(full []byte) (agencyThin, error) {
 		}
 		return true
 	})
-	thin, err := sjson.SetRawBytes(slices.Clone(full), "pages", []byte(org))
-	t.thin = slices.Clip(bytes.Clone(thin)) // its own bytes, not the whole object's buffer
+	thin, err := sjson.SetRawBytes(full, "pages", []byte(org)) // a new text: full is not written to
+	t.thin = slices.Clip(bytes.Clone(thin))                    // its own bytes, not the whole object's buffer
 	return t, err
 }
+
+// inPlace is b as a string without a copy, for gjson.Get: gjson.GetBytes copies the value it
+// finds, which for an agency's pages or a state's agencies is most of the document. Nothing
+// writes to b while what is read of it is in use, and a piece kept past b is copied.
+func inPlace(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // compose writes a document of the state: the directory's top level and every agency, agency
 // cut given whole (full) and the others thin, with ids_elsewhere listing their other pages.

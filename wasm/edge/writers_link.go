@@ -151,7 +151,7 @@ func (l wireLink) cut(a string, full []byte) ([]byte, int64, error) {
 		return nil, 0, fmt.Errorf("the directory's cut of agency %s does not read", a)
 	}
 	place := -1
-	gjson.GetBytes(rest, "agencies").ForEach(func(_, x gjson.Result) bool {
+	gjson.Get(inPlace(rest), "agencies").ForEach(func(_, x gjson.Result) bool {
 		if x.Type == gjson.Null {
 			place = x.Index
 			return false

@@ -463,9 +463,9 @@ func (w *Writers) bornFrom(obj []byte) (*agencyWriter, error) {
 // startAgencies has every agency's object of a seed record its first state. One that does not
 // (a stop) asks for it at its first step (origin).
 func (w *Writers) startAgencies(seed []byte) {
-	objs := map[string]string{} // pieces of the seed, each copied as it is sent
+	objs := map[string]string{} // pieces of the seed, read in place, each copied as it is sent
 	var order []string
-	gjson.GetBytes(seed, "agencies").ForEach(func(_, a gjson.Result) bool {
+	gjson.Get(inPlace(seed), "agencies").ForEach(func(_, a gjson.Result) bool {
 		id := a.Get("id").String()
 		order, objs[id] = append(order, id), a.Raw
 		return true

@@ -63,7 +63,7 @@ func readOf(full []byte, people map[string]bool) (agencyRead, error) {
 		return agencyRead{}, err
 	}
 	named := map[string]bool{}
-	collectIDs(gjson.GetBytes(full, "pages"), named)
+	collectIDs(gjson.Get(inPlace(full), "pages"), named) // in place: the ids kept are cloned below
 	r := agencyRead{thin: t, people: len(people)}
 	for id := range named {
 		if people[id] {

@@ -61,7 +61,7 @@ func shardStep(aw *agencyWriter, body []byte) ([]byte, error) {
 	}
 	top, others := rest[:n], rest[n:]
 	out, err := evaluator.AgencyShardFrom(top, at.state, func(yield func([]byte) bool) {
-		gjson.Parse(unsafe.String(unsafe.SliceData(others), len(others))).ForEach(func(_, o gjson.Result) bool {
+		gjson.Parse(inPlace(others)).ForEach(func(_, o gjson.Result) bool {
 			return yield(unsafe.Slice(unsafe.StringData(o.Raw), len(o.Raw))) // in place, never written to
 		})
 	})
