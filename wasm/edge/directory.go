@@ -39,7 +39,7 @@ type dirPerson struct {
 // NewDirectory indexes a whole model: its document is read once, for the ids each agency
 // names, as AgencyShard collects them.
 func NewDirectory(m *evaluator.Model) (*DirectoryIndex, error) {
-	doc := gjson.ParseBytes(m.Snapshot())
+	doc := gjson.Parse(inPlace(m.Snapshot())) // in place: what the index keeps it copies
 	var agencies []agencyHolding
 	for _, ag := range doc.Get("agencies").Array() {
 		agencies = append(agencies, agencyHolding{obj: ag})

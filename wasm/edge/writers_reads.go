@@ -385,16 +385,16 @@ func (w *Writers) directory() (*DirectoryIndex, Versions, error) {
 	var agencies []agencyHolding
 	for _, a := range order {
 		if t, born := held[a]; born { // born since the state was read: its thin object is all of it
-			agencies = append(agencies, agencyHolding{obj: gjson.ParseBytes(t.thin)})
+			agencies = append(agencies, agencyHolding{obj: gjson.Parse(inPlace(t.thin))})
 			continue
 		}
 		read, err := w.readAt(st, a, people)
 		if err != nil {
 			return nil, Versions{}, err
 		}
-		agencies = append(agencies, agencyHolding{obj: gjson.ParseBytes(read.thin.thin), pages: read.thin.pages, named: read.named})
+		agencies = append(agencies, agencyHolding{obj: gjson.Parse(inPlace(read.thin.thin)), pages: read.thin.pages, named: read.named})
 	}
-	d, err := newDirectory(m, gjson.ParseBytes(doc), agencies)
+	d, err := newDirectory(m, gjson.Parse(inPlace(doc)), agencies) // read in place: what it keeps it copies
 	if err != nil {
 		return nil, Versions{}, err
 	}
