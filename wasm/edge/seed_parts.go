@@ -151,15 +151,17 @@ func readParts(r io.Reader, reads bool, stage func(id string, obj []byte) error)
 		}
 		p.order = append(p.order, a)
 		p.thins[a], p.size[a], p.line[a] = t, len(obj), line
+		if len(obj) > 4<<20 {
+		}
 	}
 	return p, nil
 }
 
 // check loads the state in cuts, written by d (the parts as the directory holds them), each
-// agency whole in one of them (object gives it back), and gathers their problems, worded by
-// line; admitted judges the first cut's model. load loads a cut whose agencies whole are
-// whole (none: the top level and every agency thin): LoadForReading here, or in another
-// object (loadElsewhere).
+// agency whole in one of them, and gathers their problems, worded by line; admitted judges
+// the first cut's model. load loads a cut whose agencies whole are whole (none: the top level
+// and every agency thin): LoadForReading here, each agency whole as object gives it back, or
+// in another object (loadElsewhere), each sent from where it is staged.
 func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, error), load cutLoader, admitted func(*evaluator.Model) error) error {
 	var problems []evaluator.Problem
 	seen := map[evaluator.Problem]bool{}
@@ -180,15 +182,20 @@ func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, err
 		}
 		admitted = nil
 	}
+	_, here := load.(loadHere)
 	for start := 0; start < len(p.order) || start == 0; {
 		whole := map[string][]byte{}
 		end, held := start, 0
 		for end < len(p.order) && (end == start || held+p.size[p.order[end]] <= checkBudget) {
-			obj, err := object(p.order[end])
-			if err != nil {
+			a := p.order[end]
+			if !here {
+				whole[a] = stagedHole // sent from where it is staged (seed_staged.go)
+			} else if obj, err := object(a); err != nil {
 				return err
+			} else {
+				whole[a] = obj
 			}
-			whole[p.order[end]], held = obj, held+len(obj)
+			held += p.size[a]
 			end++
 		}
 		var elsewhere []string // whose page each id of ids_elsewhere is
@@ -204,11 +211,7 @@ func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, err
 		if err != nil {
 			return err
 		}
-		var first string
-		if end > start {
-			first = p.order[start]
-		}
-		m, err := load.load(first, doc)
+		m, err := load.load(doc, p.order[start:end])
 		doc = nil
 		var se *evaluator.SnapshotError
 		switch {
@@ -236,30 +239,37 @@ func (p *seedParts) check(d *directoryWriter, object func(a string) ([]byte, err
 	return nil
 }
 
-// cutLoader loads a cut of a seed in parts: its model (nil when loaded in another object),
-// and the snapshot's problems as an *evaluator.SnapshotError.
+// cutLoader loads a cut of a seed in parts, whole being the agencies it holds whole (in its
+// order): its model (nil when loaded in another object), and the snapshot's problems as an
+// *evaluator.SnapshotError.
 type cutLoader interface {
-	load(first string, doc []byte) (*evaluator.Model, error)
+	load(doc []byte, whole []string) (*evaluator.Model, error)
 }
 
-// loadHere loads the cut in this instance.
+// loadHere loads the cut in this instance; the agencies whole are in it.
 type loadHere struct{}
 
-func (loadHere) load(_ string, doc []byte) (*evaluator.Model, error) {
+func (loadHere) load(doc []byte, _ []string) (*evaluator.Model, error) {
 	return evaluator.LoadForReading(doc)
 }
 
 // loadElsewhere has the object of the cut's first agency whole load it ("check", objectStep),
 // so that the directory's object, which holds every agency thin, never holds the model of
-// the largest agency whole beside them (an instance has 128 MB). A cut with no agency whole
-// (a snapshot of none) is loaded here.
-type loadElsewhere struct{ t Transport }
+// the largest agency whole beside them (an instance has 128 MB). The cut holds stagedHole in
+// the place of each agency whole, which goes from where it is staged (seed_staged.go). A cut
+// with no agency whole (a snapshot of none) is loaded here.
+type loadElsewhere struct{ w *Writers }
 
-func (l loadElsewhere) load(first string, doc []byte) (*evaluator.Model, error) {
-	if first == "" {
+func (l loadElsewhere) load(doc []byte, whole []string) (*evaluator.Model, error) {
+	if len(whole) == 0 {
 		return evaluator.LoadForReading(doc)
 	}
-	out, err := l.t.Send(context.Background(), Shard{Agency: first}.String(), "check", doc)
+	first := whole[0]
+	parts, err := stagedCut(doc, whole)
+	if err != nil {
+		return nil, err
+	}
+	out, err := l.w.sendParts(Shard{Agency: first}.String(), "check", parts)
 	if err != nil {
 		return nil, fmt.Errorf("agency %s's object did not check its part of the seed: %w", first, err)
 	}
@@ -360,7 +370,7 @@ func (w *Writers) SeedParts(_ context.Context, parts io.Reader, admitted func(*e
 	d := newDirectoryWriter(nil, p.top, p.order, p.thins)
 	var load cutLoader = loadHere{}
 	if w.objects != nil {
-		load = loadElsewhere{w.objects}
+		load = loadElsewhere{w}
 	}
 	if err := p.check(d, w.stagedObject, load, admitted); err != nil {
 		return Answer{}, err
@@ -411,9 +421,7 @@ func (w *Writers) stagedObject(a string) ([]byte, error) {
 // (one that does not, a stop, asks for it at its first step: origin).
 func (w *Writers) bornFromStage(order []string) {
 	atOnce(order, func(a string) {
-		if obj, err := w.stagedObject(a); err == nil {
-			w.objects.Send(context.Background(), Shard{Agency: a}.String(), "born", obj)
-		}
+		w.sendParts(Shard{Agency: a}.String(), "born", []Part{{Staged: staged(a)}})
 	})
 }
 

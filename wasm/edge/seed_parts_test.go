@@ -85,6 +85,10 @@ func TestSeedInPartsIsTheWholeSeed(t *testing.T) {
 			if n := objs.storage(Directory.String()).stagedReads.Load(); n > 2*agencies {
 				t.Errorf("the seed read the %d staged agencies %d times; twice each is what it needs", agencies, n)
 			}
+			// and sent them from where they are staged: each cut, and each agency's birth
+			if n := objs.parts.Load(); n < agencies+1 {
+				t.Errorf("the seed sent %d bodies in parts, for %d agencies", n, agencies)
+			}
 			got, _ = objs.whole(t)
 			sameState(t, want, got)
 			if name != "the example" {
@@ -320,6 +324,7 @@ func seedRequest(t *testing.T, store Store, body []byte, enc, as string) (int, s
 func TestSeedInPartsThroughTheObjectsJudgesTheSeeder(t *testing.T) {
 	parts := partsOf(t, exampleSnapshot(t))
 	o := newObjects()
+	o.joined = true // and the directory's object joins the staged agencies itself
 	d, err := o.object(Directory.String())
 	if err != nil {
 		t.Fatal(err)
@@ -337,4 +342,3 @@ func TestSeedInPartsThroughTheObjectsJudgesTheSeeder(t *testing.T) {
 		t.Fatalf("the seed: %v %d %s, judged %d times, %d cuts checked", err, a.Status, a.Body, judged, o.checks.Load())
 	}
 }
-

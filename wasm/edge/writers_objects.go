@@ -230,7 +230,7 @@ func (st *agencyStateAnswer) read(raw []byte) error {
 	if !gjson.ValidBytes(raw) {
 		return errors.New("the answer is not JSON")
 	}
-	doc := gjson.ParseBytes(raw)
+	doc := gjson.Parse(inPlace(raw)) // in place: the state is taken from raw itself
 	st.Born, st.Version, st.Last = doc.Get("born").Bool(), doc.Get("version").Int(), doc.Get("last").Int()
 	if s := doc.Get("state"); s.Exists() && s.Type != gjson.Null {
 		if s.Index <= 0 || s.Index+len(s.Raw) > len(raw) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"sync"
@@ -26,6 +27,36 @@ type objects struct {
 	states   atomic.Int64 // "state" steps: an agency's object asked for its state
 	checks   atomic.Int64 // "check" steps: a cut of a seed in parts loaded by an agency's object
 	shards   atomic.Int64 // "shard" steps: an agency's object writing its readers' shard
+	// parts counts the bodies sent in parts (SendParts); with joined set, the directory's
+	// object is given a transport without SendParts, and joins them itself
+	parts  atomic.Int64
+	joined bool
+}
+
+// SendParts sends a body of parts, the staged ones read from the directory's storage, where
+// a seed in parts staged them (as the worker's transport reads them from the object's own).
+func (o *objects) SendParts(ctx context.Context, object, step string, parts []Part) ([]byte, error) {
+	o.parts.Add(1)
+	var body []byte
+	for _, p := range parts {
+		if p.Staged == (Shard{}) {
+			body = append(body, p.Bytes...)
+			continue
+		}
+		state, _, err := o.storage(Directory.String()).Journal(p.Staged).(stateJournal).State()
+		if err != nil || state == nil {
+			return nil, fmt.Errorf("%s is not staged (%v)", p.Staged, err)
+		}
+		body = append(body, state...)
+	}
+	return o.Send(ctx, object, step, body)
+}
+
+// sendOnly is the objects' Transport without SendParts.
+type sendOnly struct{ o *objects }
+
+func (s sendOnly) Send(ctx context.Context, object, step string, body []byte) ([]byte, error) {
+	return s.o.Send(ctx, object, step, body)
 }
 
 type objectEntry struct {
@@ -61,7 +92,11 @@ func (o *objects) object(name string) (*Writers, error) {
 	e.once.Do(func() {
 		j := o.storage(name)
 		if name == Directory.String() {
-			e.w, e.err = RestoreDirectoryObject(j, writersClock, o)
+			var t Transport = o
+			if o.joined {
+				t = sendOnly{o}
+			}
+			e.w, e.err = RestoreDirectoryObject(j, writersClock, t)
 			return
 		}
 		s, ok := ParseShard(name)

@@ -66,10 +66,13 @@ func init() { midRequest.Store(100) }
 
 // lowMidRequest is GOGC in the middle of a step that holds a large part of the state while it
 // makes more of it: the seed, in the directory's object (every agency thin, a line of up to
-// 27 MB, the cut it writes), and an agency's object checking its cut of the seed (NYC whole
-// beside every agency thin). At 100 the heap grew to twice what each collection found live,
-// and an object's memory never shrinks: the directory's object took 182 MB during a seed of
-// the state profile. Such a step runs once per seed, so collecting more often is cheap.
+// 27 MB, the cut it writes), an agency's object checking its cut of the seed (NYC whole
+// beside every agency thin), and the directory's object making the readers' index (a model
+// of the state thin) or carrying an agency's shard (NYC's is 27 MB). At 100, and with the
+// room up to heapBudget given after a request, the heap grew to twice what each collection
+// found live, and an object's memory never shrinks: the directory's object took 182 MB
+// during a seed of the state profile, and 137 MB making the index after it. These steps are
+// few (once per seed, once per state the readers ask of), so collecting more often is cheap.
 const lowMidRequest = 25
 
 // sparingly runs f with the collector at lowMidRequest in the middle of it, and at Go's

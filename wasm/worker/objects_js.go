@@ -37,7 +37,7 @@ func serveShard(runtime, binding js.Value) {
 	if s, ok := edge.ParseShard(name); !ok {
 		err = fmt.Errorf("%q names no shard: a Shard object is named \"directory\" or \"agency:<id>\"", name)
 	} else if s.Agency == "" {
-		w, err = edge.RestoreDirectoryObject(journals, time.Now, objects{})
+		w, err = edge.RestoreDirectoryObject(journals, time.Now, objects{storage: journals.js})
 	} else if key := cloudflare.Getenv(stopEnv); key != "" {
 		w, err = edge.RestoreAgencyObject(s.Agency, stoppingJournals{journals, key}, time.Now, objects{})
 	} else {
@@ -265,18 +265,24 @@ func serveRead(w *edge.Writers, name, question, query string) stepAnswer {
 		}
 		return answered("application/json", edge.Versions{}, out)
 	case "directory":
-		d, v, err := w.Directory(ctx)
-		return binary(v, d, err)
+		// the index is made from the state with every agency thin, loaded as a model
+		return sparingly(func() stepAnswer {
+			d, v, err := w.Directory(ctx)
+			return binary(v, d, err)
+		})
 	case "agency":
 		id, err := agency()
 		if err != nil {
 			return refusal(err)
 		}
-		doc, v, err := w.AgencyShard(ctx, id)
-		if err != nil {
-			return refusal(err)
-		}
-		return answered("application/json", v, doc)
+		// NYC's shard is 27 MB, carried from its agency's object
+		return sparingly(func() stepAnswer {
+			doc, v, err := w.AgencyShard(ctx, id)
+			if err != nil {
+				return refusal(err)
+			}
+			return answered("application/json", v, doc)
+		})
 	case "export":
 		v, err := at()
 		if err != nil {

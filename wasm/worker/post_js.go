@@ -19,12 +19,12 @@ import (
 // object held 157 MB live, most of it bodies already sent. Here the body is copied into a
 // Uint8Array once, and every function made is released when its promise settles.
 func post(object, path string, body []byte) (*http.Response, []byte, error) {
-	return fetchShard(http.MethodPost, object, path, body)
+	return fetchShard(http.MethodPost, object, path, jsBytes(body))
 }
 
 // fetchShard sends one request to the Shard object named object and reads its answer whole,
-// into a slice of its size (POST with body, or GET with none).
-func fetchShard(method, object, path string, body []byte) (*http.Response, []byte, error) {
+// into a slice of its size (POST with body, a Uint8Array, or GET with none).
+func fetchShard(method, object, path string, body js.Value) (*http.Response, []byte, error) {
 	env := js.Global().Get("context").Get("env")
 	ns := env.Get("SHARD")
 	if ns.IsUndefined() || ns.IsNull() {
@@ -37,7 +37,7 @@ func fetchShard(method, object, path string, body []byte) (*http.Response, []byt
 	init.Set("method", method)
 	init.Set("headers", headers)
 	if method != http.MethodGet {
-		init.Set("body", jsBytes(body))
+		init.Set("body", body)
 	}
 	res, err := settled(stub.Call("fetch", "https://shard"+path, init))
 	if err != nil {

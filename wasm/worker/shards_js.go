@@ -4,9 +4,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"syscall/js"
 
 	"github.com/connsec/connsec/wasm/edge"
 	"github.com/syumai/workers/cloudflare"
@@ -20,10 +22,47 @@ const shardBudget = 32 << 20
 // objects is the Transport between the Shard Durable Objects (edge.Transport), and from an
 // isolate to them: a step is a POST /step/<name> to the object named "directory" or
 // "agency:<id>" (idFromName), which shard.mjs hands to that object's Go instance (serveStep).
-type objects struct{}
+// In the directory's object, storage is its journal's functions (shard.mjs), from which
+// SendParts takes the agencies a seed in parts staged.
+type objects struct{ storage js.Value }
 
 func (objects) Send(_ context.Context, object, step string, body []byte) ([]byte, error) {
-	res, out, err := post(object, "/step/"+step, body)
+	return sent(object, "/step/"+step, jsBytes(body))
+}
+
+// SendParts sends a body of parts (edge.StagedSender): the staged ones go from the object's
+// storage into the body in JavaScript, never through the Go heap, which never shrinks (NYC's
+// object is 23 MB, sent in its cut of the seed and at its birth).
+func (o objects) SendParts(_ context.Context, object, step string, parts []edge.Part) ([]byte, error) {
+	if o.storage.IsUndefined() {
+		return nil, errors.New("this instance has no storage to send staged parts from")
+	}
+	pieces := make([]js.Value, len(parts))
+	size := 0
+	for i, p := range parts {
+		if p.Staged == (edge.Shard{}) {
+			pieces[i] = jsBytes(p.Bytes)
+		} else {
+			st, err := sqlJournals{js: o.storage}.call("state", p.Staged.String())
+			if err != nil || st.IsNull() || st.IsUndefined() {
+				return nil, fmt.Errorf("the seed's %s is not in the service's storage (%v)", p.Staged.Agency, err)
+			}
+			pieces[i] = st.Get("state")
+		}
+		size += pieces[i].Get("length").Int()
+	}
+	body := js.Global().Get("Uint8Array").New(size)
+	at := 0
+	for _, p := range pieces {
+		body.Call("set", p, at)
+		at += p.Get("length").Int()
+	}
+	return sent(object, "/step/"+step, body)
+}
+
+// sent posts body, a Uint8Array, to object's path: its answer when 200, else the error.
+func sent(object, path string, body js.Value) ([]byte, error) {
+	res, out, err := fetchShard(http.MethodPost, object, path, body)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +79,7 @@ func ask(ctx context.Context, object, path string) (*http.Response, []byte, erro
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	return fetchShard(http.MethodGet, object, path, nil)
+	return fetchShard(http.MethodGet, object, path, js.Undefined())
 }
 
 // open sends one GET to the Shard object named object; its answer's body is read as it
