@@ -259,12 +259,7 @@ func (w *Writers) shardFromParts(st readState, agency string) ([]byte, error) {
 	}
 	st.d.mu.Lock()
 	defer st.d.mu.Unlock()
-	// the top level as the document of the state has it: agencies in their place, then the
-	// batches accepted as its version (writeAt)
-	top, err := st.d.write(func(string) ([]byte, []string) { return nil, nil }, false)
-	if err == nil {
-		top, err = sjson.SetBytes(top, "version", st.judged)
-	}
+	top, err := topAt(st)
 	if err != nil {
 		return nil, err
 	}
@@ -275,6 +270,16 @@ func (w *Writers) shardFromParts(st readState, agency string) ([]byte, error) {
 			}
 		}
 	})
+}
+
+// topAt is st's top level as the document of the state has it: its agencies left out, and
+// the batches accepted as its version (writeAt). The caller holds st.d.mu.
+func topAt(st readState) ([]byte, error) {
+	top, err := st.d.write(func(string) ([]byte, []string) { return nil, nil }, false)
+	if err == nil {
+		top, err = sjson.SetBytes(top, "version", st.judged)
+	}
+	return top, err
 }
 
 // AgencyShard is agency's shard document (evaluator's AgencyShard) at the newest state, as the

@@ -10,7 +10,6 @@ import (
 
 	"github.com/connsec/connsec/evaluator"
 	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 )
 
 // This file has an agency's object write its own shard for the readers (the "shard" step),
@@ -96,10 +95,7 @@ func (w *Writers) shardInObject(st readState, agency string) ([]byte, error) {
 	body, err := func() ([]byte, error) {
 		st.d.mu.Lock()
 		defer st.d.mu.Unlock()
-		top, err := st.d.write(func(string) ([]byte, []string) { return nil, nil }, false)
-		if err == nil {
-			top, err = sjson.SetBytes(top, "version", st.judged) // as writeAt has it
-		}
+		top, err := topAt(st)
 		if err != nil {
 			return nil, err
 		}
