@@ -151,8 +151,6 @@ func readParts(r io.Reader, reads bool, stage func(id string, obj []byte) error)
 		}
 		p.order = append(p.order, a)
 		p.thins[a], p.size[a], p.line[a] = t, len(obj), line
-		if len(obj) > 4<<20 {
-		}
 	}
 	return p, nil
 }
@@ -421,7 +419,7 @@ func (w *Writers) stagedObject(a string) ([]byte, error) {
 // (one that does not, a stop, asks for it at its first step: origin).
 func (w *Writers) bornFromStage(order []string) {
 	atOnce(order, func(a string) {
-		w.sendParts(Shard{Agency: a}.String(), "born", []Part{{Staged: staged(a)}})
+		w.sendParts(Shard{Agency: a}.String(), "born", []Part{{Staged: a}})
 	})
 }
 

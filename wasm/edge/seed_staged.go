@@ -10,17 +10,20 @@ import (
 
 // This file sends the agencies a seed in parts staged without reading them back into the
 // directory's writer: each cut of the seed that holds agencies whole, and each agency's first
-// state, is a body of parts, some of them the state a journal of the directory's storage holds
-// (Part.Staged). A transport that can (StagedSender: the worker's, whose storage is the
+// state, is a body of parts, some of them an agency's object as the directory's storage holds
+// it (Part.Staged). A transport that can (StagedSender: the worker's, whose storage is the
 // object's own) puts those in the body where the storage keeps them; NYC's 23 MB object then
 // never enters the directory's Go heap a second time, which in WebAssembly never shrinks.
 
-// Part is a piece of a body: bytes, or the state the journal of Staged holds (when Staged is
-// not the zero Shard).
+// Part is a piece of a body: bytes, or (Staged not "") the object a seed in parts staged for
+// agency Staged, which the journal StagedShard names holds.
 type Part struct {
 	Bytes  []byte
-	Staged Shard
+	Staged string
 }
+
+// StagedShard is the journal that holds the object staged for p.Staged.
+func (p Part) StagedShard() Shard { return staged(p.Staged) }
 
 // StagedSender is a Transport that sends a body of parts, the staged ones as its storage
 // holds them.
@@ -36,22 +39,15 @@ func (w *Writers) sendParts(object, step string, parts []Part) ([]byte, error) {
 	}
 	var body []byte
 	for _, p := range parts {
-		if p.Staged == (Shard{}) {
+		if p.Staged == "" {
 			body = append(body, p.Bytes...)
 			continue
 		}
-		j, err := w.journal(p.Staged)
+		obj, err := w.stagedObject(p.Staged)
 		if err != nil {
 			return nil, err
 		}
-		state, _, err := j.State()
-		if err != nil {
-			return nil, err
-		}
-		if state == nil {
-			return nil, fmt.Errorf("the seed's %s is not in the service's storage", p.Staged.Agency)
-		}
-		body = append(body, state...)
+		body = append(body, obj...)
 	}
 	return w.objects.Send(context.Background(), object, step, body)
 }
@@ -73,7 +69,7 @@ func stagedCut(doc []byte, whole []string) ([]Part, error) {
 			err = fmt.Errorf("the seed's cut holds a place for more agencies than the %d it checks whole", len(whole))
 			return false
 		}
-		parts = append(parts, Part{Bytes: doc[at:x.Index]}, Part{Staged: staged(whole[n])})
+		parts = append(parts, Part{Bytes: doc[at:x.Index]}, Part{Staged: whole[n]})
 		at, n = x.Index+len(stagedHole), n+1
 		return true
 	})

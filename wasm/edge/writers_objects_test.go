@@ -39,13 +39,13 @@ func (o *objects) SendParts(ctx context.Context, object, step string, parts []Pa
 	o.parts.Add(1)
 	var body []byte
 	for _, p := range parts {
-		if p.Staged == (Shard{}) {
+		if p.Staged == "" {
 			body = append(body, p.Bytes...)
 			continue
 		}
-		state, _, err := o.storage(Directory.String()).Journal(p.Staged).(stateJournal).State()
+		state, _, err := o.storage(Directory.String()).Journal(p.StagedShard()).(stateJournal).State()
 		if err != nil || state == nil {
-			return nil, fmt.Errorf("%s is not staged (%v)", p.Staged, err)
+			return nil, fmt.Errorf("agency %s is not staged (%v)", p.Staged, err)
 		}
 		body = append(body, state...)
 	}

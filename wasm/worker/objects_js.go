@@ -53,9 +53,7 @@ func serveShard(runtime, binding js.Value) {
 		if len(args) <= i || args[i].Type() != js.TypeObject {
 			return nil
 		}
-		b := make([]byte, args[i].Get("length").Int())
-		js.CopyBytesToGo(b, args[i])
-		return b
+		return goBytes(args[i])
 	}
 	textArg := func(args []js.Value, i int) string {
 		if len(args) <= i || args[i].Type() != js.TypeString {

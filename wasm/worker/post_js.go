@@ -9,21 +9,18 @@ import (
 	"syscall/js"
 )
 
-// post sends body to the Shard object named object (POST path) and reads its answer whole. It
-// calls the SHARD binding itself rather than syumai/workers' DurableObjectStub.Fetch: that one
+// fetchShard sends one request to the Shard object named object and reads its answer whole,
+// into a slice of its size (POST with body, a Uint8Array, or GET with none). It calls the
+// SHARD binding itself rather than syumai/workers' DurableObjectStub.Fetch: that one
 // makes a Go request body a ReadableStream whose pull and cancel functions are never released,
 // and they hold the body's reader, so every body an instance sent stayed in its memory for
 // good. The directory's object sends each agency its first state and has the seed's cuts
 // checked by the agencies' objects (tens of MB each), and every agency's object sends its
 // state with each cut it asks for: measured after a seed of the state profile, the directory's
 // object held 157 MB live, most of it bodies already sent. Here the body is copied into a
-// Uint8Array once, and every function made is released when its promise settles.
-func post(object, path string, body []byte) (*http.Response, []byte, error) {
-	return fetchShard(http.MethodPost, object, path, jsBytes(body))
-}
-
-// fetchShard sends one request to the Shard object named object and reads its answer whole,
-// into a slice of its size (POST with body, a Uint8Array, or GET with none).
+// Uint8Array once, and every function made is released when its promise settles. Reading the
+// answer through syumai's stream grew a slice by doubling (NYC's shard, 27 MB, took 59 MB of
+// a reader isolate's memory on its way in).
 func fetchShard(method, object, path string, body js.Value) (*http.Response, []byte, error) {
 	env := js.Global().Get("context").Get("env")
 	ns := env.Get("SHARD")

@@ -40,12 +40,12 @@ func (o objects) SendParts(_ context.Context, object, step string, parts []edge.
 	pieces := make([]js.Value, len(parts))
 	size := 0
 	for i, p := range parts {
-		if p.Staged == (edge.Shard{}) {
+		if p.Staged == "" {
 			pieces[i] = jsBytes(p.Bytes)
 		} else {
-			st, err := sqlJournals{js: o.storage}.call("state", p.Staged.String())
+			st, err := sqlJournals{js: o.storage}.call("state", p.StagedShard().String())
 			if err != nil || st.IsNull() || st.IsUndefined() {
-				return nil, fmt.Errorf("the seed's %s is not in the service's storage (%v)", p.Staged.Agency, err)
+				return nil, fmt.Errorf("the seed's agency %s is not in the service's storage (%v)", p.Staged, err)
 			}
 			pieces[i] = st.Get("state")
 		}
@@ -72,9 +72,8 @@ func sent(object, path string, body js.Value) ([]byte, error) {
 	return out, nil
 }
 
-// ask sends one GET to the Shard object named object and reads its answer whole, as post
-// does: into a slice of its size, where reading syumai/workers' stream of it grew a slice by
-// doubling (NYC's shard, 27 MB, took 59 MB of the reader isolate's memory on its way in).
+// ask sends one GET to the Shard object named object and reads its answer whole
+// (fetchShard, post_js.go).
 func ask(ctx context.Context, object, path string) (*http.Response, []byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
@@ -83,7 +82,7 @@ func ask(ctx context.Context, object, path string) (*http.Response, []byte, erro
 }
 
 // open sends one GET to the Shard object named object; its answer's body is read as it
-// comes. A request with a body is sent by post (post_js.go).
+// comes. A request with a body is sent by fetchShard (post_js.go).
 func open(ctx context.Context, object, path string) (*http.Response, error) {
 	ns, err := cloudflare.NewDurableObjectNamespace("SHARD")
 	if err != nil {
