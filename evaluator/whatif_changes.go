@@ -298,13 +298,10 @@ func (m *Model) samePageSide(next *Model, x int32, staffChanged bool, chainsM, c
 // It lists the first n rows (n < 0: all) and counts every change.
 func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n int) ([]AccessChange, diffCounts) {
 	if !ch.known() {
-		var out []AccessChange
 		if ch.byID() {
-			out = m.accessDiffByID(next, people, ch)
-		} else {
-			out = m.accessDiffReloaded(next, people)
+			return m.accessDiffByID(next, people, ch, n)
 		}
-		return firstChanges(out, n), tallyChanges(out)
+		return m.accessDiffReloaded(next, people, n)
 	}
 	type row struct {
 		p, x   int32

@@ -5,98 +5,10 @@ import "sort"
 // accessDiffReloaded is accessDiff after a batch applied by loading the document again, where
 // people and pages may have moved, come or gone: pairs are matched by id. It compares a changed
 // person on the pages they can reach in either model, and a changed page for the people it
-// can reach in either model (reach), not every pair.
-func (m *Model) accessDiffReloaded(next *Model, people []string) []AccessChange {
-	return m.accessDiffOn(next, people, m.changedPagesByID(next))
-}
-
-// accessDiffOn compares, matching pairs by id, each changed person on the pages they can
-// reach in either model, and each changed page (by id) for the people who can reach it in
-// either model.
-func (m *Model) accessDiffOn(next *Model, people, pages []string) []AccessChange {
-	dirty := make(map[string]bool, len(people))
-	for _, id := range people {
-		dirty[id] = true
-	}
-	out := []AccessChange{}
-	compare := func(person, page string) {
-		if c, changed := m.changeByID(next, person, page); changed {
-			out = append(out, c)
-		}
-	}
-	rm, rn := m.reachOf(people), next.reachOf(people)
-	var allPages []string
-	for _, person := range people {
-		// one person on many pages: their memberships are asked once in each model
-		before, after := m.personCells(person), next.personCells(person)
-		compareOne := func(page string) {
-			bl, bc := before(page)
-			al, ac := after(page)
-			if bl != al || bc != ac {
-				out = append(out, AccessChange{Subject: person, Resource: "page:" + page, Before: cellOf(bl, bc), After: cellOf(al, ac)})
-			}
-		}
-		if rm.everyPage[person] || rn.everyPage[person] {
-			if allPages == nil {
-				allPages = unionIDs(m.pages, next.pages, func(p pageC) string { return p.src.ID })
-			}
-			for _, page := range allPages {
-				compareOne(page)
-			}
-			continue
-		}
-		seen := make(map[string]bool, max(len(rm.pages[person]), len(rn.pages[person])))
-		for _, r := range []*reach{rm, rn} {
-			for _, x := range r.pages[person] {
-				if page := r.m.pages[x].src.ID; !seen[page] {
-					seen[page] = true
-					compareOne(page)
-				}
-			}
-		}
-	}
-	var admins map[*Model][]int32
-	for _, page := range pages {
-		if admins == nil {
-			admins = map[*Model][]int32{m: m.admins(), next: next.admins()}
-		}
-		seen := map[string]bool{}
-		for _, model := range []*Model{m, next} {
-			x, ok := model.pageIdx.get(page)
-			if !ok {
-				continue
-			}
-			for _, p := range model.peopleReaching(x, admins[model]) {
-				if person := model.people[p].src.ID; !seen[person] && !dirty[person] {
-					seen[person] = true
-					compare(person, page)
-				}
-			}
-		}
-	}
-	sortAccess(out)
-	return out
-}
-
-// personCells gives person's row of the access matrix page by page (by id), their memberships
-// remembered once (personMemo) as What does; a person or page the model does not have is
-// none.
-func (m *Model) personCells(person string) func(page string) (role, kindSet) {
-	p, ok := m.personIndex(person)
-	if !ok {
-		return func(string) (role, kindSet) { return roleNotSet, 0 }
-	}
-	q := query{person: p, action: actRead, target: targetPage, day: m.snap.AsOf, cap: -1}
-	q.memo = newPersonMemo(m, p, q.day)
-	return func(page string) (role, kindSet) {
-		x, ok := m.pageIndex(page)
-		if !ok {
-			return roleNotSet, 0
-		}
-		q.ref = x
-		o := m.decide(q, nil)
-		return o.level, o.create
-	}
+// can reach in either model (reach), not every pair; it lists the first n rows (n < 0: all)
+// and counts every change.
+func (m *Model) accessDiffReloaded(next *Model, people []string, n int) ([]AccessChange, diffCounts) {
+	return m.accessDiffOn(next, people, m.changedPagesByID(next), n)
 }
 
 // reach is, for some people of a model, the pages where they can have access: the pages of

@@ -96,9 +96,9 @@ func (m *Model) changedPagesByIDAfter(next *Model, ch *changeSet) []string {
 
 // accessDiffByID is accessDiff after a batch that added or removed elements: a changed person
 // on the pages they can reach in either model, a changed page for the people who can reach it
-// in either model.
-func (m *Model) accessDiffByID(next *Model, people []string, ch *changeSet) []AccessChange {
-	return m.accessDiffOn(next, people, m.changedPagesByIDAfter(next, ch))
+// in either model; it lists the first n rows (n < 0: all) and counts every change.
+func (m *Model) accessDiffByID(next *Model, people []string, ch *changeSet, n int) ([]AccessChange, diffCounts) {
+	return m.accessDiffOn(next, people, m.changedPagesByIDAfter(next, ch), n)
 }
 
 // lintDiffByID is lintDiffAfter after a batch that added or removed elements: both models are
