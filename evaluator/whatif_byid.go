@@ -42,20 +42,22 @@ func (m *Model) idPairs(next *Model) *idPairs {
 }
 
 // matchPlaces gives, for each of nM elements of one model, the place of the element with its
-// id among nN of another (-1: none), and the reverse. An element still at its place is
-// matched without a lookup.
+// id among nN of another (-1: none), and the reverse. An element at its place, or moved by as
+// many places as the one before it (all those after an element added or removed), is matched
+// without a lookup.
 func matchPlaces(nM, nN int, idM, idN func(int) string, find func(string) (int32, bool)) (toN, toM []int32) {
 	toN, toM = make([]int32, nM), make([]int32, nN)
 	for j := range toM {
 		toM[j] = -1
 	}
+	shift := 0
 	for i := range toN {
 		id := idM(i)
 		j := int32(-1)
-		if i < nN && idN(i) == id {
-			j = int32(i)
+		if at := i + shift; at >= 0 && at < nN && idN(at) == id {
+			j = int32(at)
 		} else if k, ok := find(id); ok {
-			j = k
+			j, shift = k, int(k)-i
 		}
 		toN[i] = j
 		if j >= 0 {
