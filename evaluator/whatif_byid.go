@@ -209,7 +209,17 @@ func (m *Model) accessDiffOn(next *Model, people, pages []string, n int) ([]Acce
 	rm, rn := m.reachOf(people), next.reachOf(people)
 	seenM, seenN := make([]int32, len(m.pages)), make([]int32, len(next.pages)) // by person, from 1
 	var changed [][2]int32
-	var byElement map[elementKey][]int32
+	places := make([][2]int32, len(people))
+	for i, id := range people {
+		places[i] = [2]int32{-1, -1}
+		if p, ok := m.personIdx[id]; ok {
+			places[i][0] = p
+		}
+		if p, ok := next.personIdx[id]; ok {
+			places[i][1] = p
+		}
+	}
+	plans, byElement := m.dirtyPlans(next, places)
 	for i, id := range people {
 		yieldNow(i)
 		pm, pn := int32(-1), int32(-1)
@@ -236,7 +246,7 @@ func (m *Model) accessDiffOn(next *Model, people, pages []string, n int) ([]Acce
 			}
 			d.add(pm, pn, x, y, before.cell(x), after.cell(y))
 		}
-		if keys, whole := m.changedElements(next, pm, pn); !whole {
+		if plan := plans[i]; !plan.whole {
 			// the pages whose side changed, and those with an entry whose answer for them did
 			if changed == nil {
 				changed = m.pagePlaces(next, pages)
@@ -244,10 +254,7 @@ func (m *Model) accessDiffOn(next *Model, people, pages []string, n int) ([]Acce
 			for _, xy := range changed {
 				compare(xy[0], xy[1])
 			}
-			if len(keys) > 0 && byElement == nil {
-				byElement = m.pagesByElement()
-			}
-			for _, k := range keys {
+			for _, k := range plan.keys {
 				for _, x := range byElement[k] {
 					compare(x, pr.pageNext[x])
 				}

@@ -330,10 +330,38 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 	}
 	dirty := make(map[int32]bool, len(people))
 	d := m.snap.AsOf
+	changedPages := m.changedPagesAfter(next, ch)
+	places := make([][2]int32, len(people))
+	for i, id := range people {
+		p := m.personIdx[id]
+		places[i] = [2]int32{p, p}
+	}
+	plans, byElement := m.dirtyPlans(next, places)
+	seen := make([]int32, len(m.pages)) // the person a page was last compared for, from 1
 	for i, id := range people {
 		yieldNow(i)
 		p := m.personIdx[id]
 		dirty[p] = true
+		// the pages whose side changed and those with an entry whose answer for them did
+		// (whatif_dirty.go), unless their standing changed
+		if plan := plans[i]; !plan.whole {
+			mark := int32(i + 1)
+			once := func(x int32) {
+				if seen[x] != mark {
+					seen[x] = mark
+					compare(p, x)
+				}
+			}
+			for _, x := range changedPages {
+				once(x)
+			}
+			for _, k := range plan.keys {
+				for _, x := range byElement[k] {
+					once(x)
+				}
+			}
+			continue
+		}
 		P, N := &m.people[p], &next.people[p]
 		// Without an administrator's rights, and with the same Person ID and the same answer
 		// to "active staff anywhere" (SPEC §4.1 steps 2–4), a person without a record in an
@@ -353,7 +381,7 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 	staff := map[int32][]int32{}
 	mark := make([]bool, len(m.people))
 	var reached []int32 // one list for every page: a page of a large agency reaches thousands
-	for i, x := range m.changedPagesAfter(next, ch) {
+	for i, x := range changedPages {
 		yieldNow(i)
 		a := m.pages[x].agency
 		if _, ok := staff[a]; !ok {

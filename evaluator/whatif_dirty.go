@@ -47,18 +47,31 @@ func (m *Model) elementOf(e *entryC, x int32) (elementKey, bool) {
 	return elementKey{}, false
 }
 
-// pagesByElement lists, for each element, the pages of m with an entry that reads it, in page
-// order; made once per diff, when a changed person needs it.
-func (m *Model) pagesByElement() map[elementKey][]int32 {
+// pagesReading lists, for each of the elements given, the pages of m with an entry that reads
+// it: one pass over the entries of the pages of the agencies given (of every agency for a
+// group, whose entries match without a record in the page's agency), asking of each only
+// whether its element is one of those (no map is made of every element).
+func (m *Model) pagesReading(keys []elementKey, agencies []bool) map[elementKey][]int32 {
 	out := map[elementKey][]int32{}
+	if len(keys) == 0 {
+		return out
+	}
+	sizes := [...]int{elOrg: len(m.agencies), elUnit: len(m.units), elFunction: len(m.functions), elGroup: len(m.groups)}
+	var wanted [len(sizes)][]bool
+	for _, k := range keys {
+		if wanted[k.sort] == nil {
+			wanted[k.sort] = make([]bool, sizes[k.sort])
+		}
+		wanted[k.sort][k.ref] = true
+	}
 	for x := range m.pages {
 		sec := m.pages[x].sec
-		if sec == nil {
+		if sec == nil || wanted[elGroup] == nil && !agencies[m.pages[x].agency] {
 			continue
 		}
 		for i := range sec.entries {
 			k, ok := m.elementOf(&sec.entries[i], int32(x))
-			if !ok {
+			if !ok || wanted[k.sort] == nil || !wanted[k.sort][k.ref] {
 				continue
 			}
 			if list := out[k]; len(list) == 0 || list[len(list)-1] != int32(x) {
@@ -67,6 +80,39 @@ func (m *Model) pagesByElement() map[elementKey][]int32 {
 		}
 	}
 	return out
+}
+
+// dirtyPlan is how a changed person is compared (changedElements): on every page they can
+// reach (whole), or on the changed pages and those reading the elements given.
+type dirtyPlan struct {
+	keys  []elementKey
+	whole bool
+}
+
+// dirtyPlans are the plans of the people given (by place in m and in next, -1: not there), and
+// the pages reading the elements of all of them. The forms those read match only staff of the
+// page's agency (but a group), so only the pages of the agencies where the people have a
+// record, on either side, are read.
+func (m *Model) dirtyPlans(next *Model, places [][2]int32) ([]dirtyPlan, map[elementKey][]int32) {
+	plans := make([]dirtyPlan, len(places))
+	var all []elementKey
+	agencies := make([]bool, len(m.agencies))
+	for i, pq := range places {
+		plans[i].keys, plans[i].whole = m.changedElements(next, pq[0], pq[1])
+		if plans[i].whole || len(plans[i].keys) == 0 {
+			continue
+		}
+		all = append(all, plans[i].keys...)
+		for _, rr := range m.people[pq[0]].records {
+			agencies[rr.agency] = true
+		}
+		for _, rr := range next.people[pq[1]].records {
+			if a, ok := m.agencyIdx[next.agencies[rr.agency].src.ID]; ok {
+				agencies[a] = true
+			}
+		}
+	}
+	return plans, m.pagesReading(all, agencies)
 }
 
 // changedElements are the elements of m whose answer for the person (pm in m, pn in next)
