@@ -143,18 +143,7 @@ func (d *byIDDiff) add(pm, pn, x, y int32, before, after cellKey) {
 func (d *byIDDiff) changes() []AccessChange {
 	kept := d.rows.sorted()
 	out := make([]AccessChange, len(kept))
-	cells := map[cellKey]Cell{}
-	cellFor := func(k cellKey) Cell {
-		c, ok := cells[k]
-		if !ok {
-			c = cellOf(k.level, k.create)
-			cells[k] = c
-		}
-		if len(c.Create) > 0 { // each row its own list; an empty one has no room to share
-			c.Create = slices.Clone(c.Create)
-		}
-		return c
-	}
+	cellFor := cellWords()
 	for i := range kept {
 		r := &kept[i].row
 		out[i] = AccessChange{Subject: r.person, Resource: "page:" + r.page, Before: cellFor(r.before), After: cellFor(r.after)}

@@ -402,18 +402,7 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 	}
 	kept := rows.sorted()
 	out := make([]AccessChange, len(kept))
-	cells := map[cellKey]Cell{}
-	cellFor := func(k cellKey) Cell {
-		c, ok := cells[k]
-		if !ok {
-			c = cellOf(k.level, k.create)
-			cells[k] = c
-		}
-		if len(c.Create) > 0 { // each row its own list; an empty one has no room to share
-			c.Create = slices.Clone(c.Create)
-		}
-		return c
-	}
+	cellFor := cellWords()
 	resource := map[int32]string{}
 	for i := range kept {
 		r := &kept[i].row
@@ -431,6 +420,23 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 type cellKey struct {
 	level  role
 	create kindSet
+}
+
+// cellWords words the cells of one diff's rows, each cell once (cellOf); each row has its own
+// create list, which an empty one has no room to share.
+func cellWords() func(cellKey) Cell {
+	cells := map[cellKey]Cell{}
+	return func(k cellKey) Cell {
+		c, ok := cells[k]
+		if !ok {
+			c = cellOf(k.level, k.create)
+			cells[k] = c
+		}
+		if len(c.Create) > 0 {
+			c.Create = slices.Clone(c.Create)
+		}
+		return c
+	}
 }
 
 // idRanks are the places of the people's and the pages' ids in the order of the ids, found

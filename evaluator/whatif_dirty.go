@@ -146,26 +146,10 @@ func (m *Model) changedElements(next *Model, pm, pn int32) (keys []elementKey, w
 			keys = append(keys, elementKey{elOrg, am})
 		}
 	}
-	// units they are in, out-assigned to or hold a role of, on either side
-	units := map[string]bool{}
-	addUnits := func(model *Model, p int32) {
-		for _, rr := range model.people[p].records {
-			rec := &model.agencies[rr.agency].records[rr.rec]
-			if rec.unit >= 0 {
-				units[model.units[rec.unit].src.ID] = true
-			}
-			for _, o := range rec.outs {
-				units[model.units[o.unit].src.ID] = true
-			}
-		}
-		for u := range model.units {
-			if has(model.units[u].editors, p) || has(model.units[u].leaders, p) {
-				units[model.units[u].src.ID] = true
-			}
-		}
-	}
-	addUnits(m, pm)
-	addUnits(next, pn)
+	// the units, functions and groups they hold on either side
+	units, functions, groups := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	m.heldBy(pm, units, functions, groups)
+	next.heldBy(pn, units, functions, groups)
 	for id := range units {
 		um, okM := m.unitIdx[id]
 		if !okM {
@@ -183,18 +167,7 @@ func (m *Model) changedElements(next *Model, pm, pn int32) (keys []elementKey, w
 			keys = append(keys, elementKey{elUnit, um})
 		}
 	}
-	// functions of their records on either side, as each agency reads them
-	functions := map[string]bool{}
-	for _, side := range []struct {
-		model *Model
-		p     int32
-	}{{m, pm}, {next, pn}} {
-		for _, rr := range side.model.people[side.p].records {
-			for _, f := range side.model.agencies[rr.agency].records[rr.rec].functions {
-				functions[side.model.functions[f].src.Code] = true
-			}
-		}
-	}
+	// functions, as each of their agencies reads them
 	for code := range functions {
 		fm, okM := m.functionIdx[code]
 		if !okM {
@@ -209,18 +182,6 @@ func (m *Model) changedElements(next *Model, pm, pn int32) (keys []elementKey, w
 			}
 		}
 	}
-	// groups they are a member of on either side
-	groups := map[string]bool{}
-	for _, side := range []struct {
-		model *Model
-		p     int32
-	}{{m, pm}, {next, pn}} {
-		for g := range side.model.groups {
-			if has(side.model.groups[g].members, side.p) {
-				groups[side.model.groups[g].src.ID] = true
-			}
-		}
-	}
 	for id := range groups {
 		gm, okM := m.groupIdx[id]
 		if !okM {
@@ -232,4 +193,31 @@ func (m *Model) changedElements(next *Model, pm, pn int32) (keys []elementKey, w
 		}
 	}
 	return keys, false
+}
+
+// heldBy adds the ids of what person p holds in m: the units of their records and
+// out-assignments and those they hold a role of, the functions of their records, their groups.
+func (m *Model) heldBy(p int32, units, functions, groups map[string]bool) {
+	for _, rr := range m.people[p].records {
+		rec := &m.agencies[rr.agency].records[rr.rec]
+		if rec.unit >= 0 {
+			units[m.units[rec.unit].src.ID] = true
+		}
+		for _, o := range rec.outs {
+			units[m.units[o.unit].src.ID] = true
+		}
+		for _, f := range rec.functions {
+			functions[m.functions[f].src.Code] = true
+		}
+	}
+	for u := range m.units {
+		if has(m.units[u].editors, p) || has(m.units[u].leaders, p) {
+			units[m.units[u].src.ID] = true
+		}
+	}
+	for g := range m.groups {
+		if has(m.groups[g].members, p) {
+			groups[m.groups[g].src.ID] = true
+		}
+	}
 }
