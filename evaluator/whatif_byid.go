@@ -278,10 +278,7 @@ func (m *Model) changedPageCells(next *Model, d *byIDDiff, pages []string, dirty
 	if len(pages) == 0 {
 		return
 	}
-	pr := d.pr
-	c := &pageCandidates{pr: pr, dirtyM: dirtyM, dirtyN: dirtyN,
-		sideM: newEntryMatchers(m), sideN: newEntryMatchers(next),
-		stampM: make([]int32, len(m.people)), stampN: make([]int32, len(next.people))}
+	c := newPageCandidates(d.pr, dirtyM, dirtyN)
 	for i, xy := range m.pagePlaces(next, pages) {
 		yieldNow(i)
 		x, y := xy[0], xy[1]
@@ -333,6 +330,15 @@ type pageCandidates struct {
 	count          map[entryID]int
 }
 
+// newPageCandidates finds candidates between pr's models, but the people dirty in either.
+func newPageCandidates(pr *idPairs, dirtyM, dirtyN []bool) *pageCandidates {
+	return &pageCandidates{pr: pr, dirtyM: dirtyM, dirtyN: dirtyN,
+		sideM: newEntryMatchers(pr.m), sideN: newEntryMatchers(pr.next),
+		stampM: make([]int32, len(pr.m.people)), stampN: make([]int32, len(pr.next.people))}
+}
+
+// of are the candidates of page x of m and y of next (-1: not in that model); stamp tells
+// this page from the others asked (from 1).
 func (c *pageCandidates) of(x, y, stamp int32) []personPair {
 	c.out = c.out[:0]
 	liveM, liveN := c.live(x, y)
@@ -364,9 +370,23 @@ func (c *pageCandidates) side(s *entryMatchers, x int32, live []bool, stamp int3
 	m := s.m
 	P := &m.pages[x]
 	if P.sec != nil {
+		// an everyone entry live matches all the agency's staff: the other forms that need a
+		// record in the agency match no one else
+		everyone := false
 		for i := range P.sec.entries {
-			if live == nil || live[i] {
-				for _, p := range s.of(&P.sec.entries[i], x) {
+			if (live == nil || live[i]) && P.sec.entries[i].principal == pEveryone {
+				everyone = true
+			}
+		}
+		for i := range P.sec.entries {
+			e := &P.sec.entries[i]
+			if live != nil && !live[i] || everyone && e.principal != pEveryone {
+				continue
+			}
+			for _, p := range s.of(e, x) {
+				// the lists of units and functions are of every agency: only staff of the
+				// page's agency match (SPEC §4.2)
+				if e.principal == pEveryone || m.hasRecordIn(p, P.agency) {
 					add(p)
 				}
 			}

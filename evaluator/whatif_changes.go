@@ -205,7 +205,7 @@ func (m *Model) changedPeopleAfter(next *Model, ch *changeSet) []string {
 // govern them, its people are their context), and the pages about an individual whose
 // reports-to chain a rewritten record may have changed.
 func (m *Model) changedPagesAfter(next *Model, ch *changeSet) []int32 {
-	seen := map[int32]bool{}
+	seen := make([]bool, len(m.pages))
 	var cands []int32
 	staff := map[int32]bool{}
 	for k := range ch.keys {
@@ -227,14 +227,23 @@ func (m *Model) changedPagesAfter(next *Model, ch *changeSet) []int32 {
 	}
 	if len(staff) > 0 {
 		before, after := map[[2]int32]string{}, map[[2]int32]string{}
+		// moved[ind]: 0 not asked yet, 1 the chain of individual page ind's person is the
+		// same, 2 it moved (the pages under an individual page share it)
+		moved := make([]uint8, len(m.pages))
 		for a := range staff {
 			for _, x := range m.agencies[a].pages {
 				ind := m.pages[x].individual
 				if ind < 0 || seen[x] {
 					continue
 				}
-				g := m.pages[ind].person
-				if m.chainSignature(g, a, before) != next.chainSignature(g, a, after) {
+				if moved[ind] == 0 {
+					g := m.pages[ind].person
+					moved[ind] = 1
+					if m.chainSignature(g, a, before) != next.chainSignature(g, a, after) {
+						moved[ind] = 2
+					}
+				}
+				if moved[ind] == 2 {
 					seen[x] = true
 					cands = append(cands, x)
 				}
@@ -377,27 +386,18 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 			}
 		}
 	}
-	// a page's changed side reaches the staff of its agency and the people it names
-	staff := map[int32][]int32{}
-	mark := make([]bool, len(m.people))
-	var reached []int32 // one list for every page: a page of a large agency reaches thousands
+	// a changed page, for the people not among the changed whose cell on it can differ
+	// (pageCandidates), who sit at the same places in both models
+	same := make([]int32, len(m.people))
+	dirtyAt := make([]bool, len(m.people))
+	for p := range same {
+		same[p], dirtyAt[p] = int32(p), dirty[int32(p)]
+	}
+	c := newPageCandidates(&idPairs{m: m, next: next, personNext: same, personM: same}, dirtyAt, dirtyAt)
 	for i, x := range changedPages {
 		yieldNow(i)
-		a := m.pages[x].agency
-		if _, ok := staff[a]; !ok {
-			staff[a] = m.agencyPeople(a)
-		}
-		reached = next.namedBy(x, m.namedBy(x, reached[:0]))
-		people := append(reached, staff[a]...)
-		reached = people
-		for _, p := range people {
-			if !mark[p] && !dirty[p] {
-				mark[p] = true
-				compare(p, x)
-			}
-		}
-		for _, p := range people {
-			mark[p] = false
+		for _, r := range c.of(x, x, int32(i+1)) {
+			compare(r.pm, x)
 		}
 	}
 	kept := rows.sorted()
