@@ -37,7 +37,17 @@ func main() {
 			text := argv[1].String()
 			argsJSON = unsafe.Slice(unsafe.StringData(text), len(text))
 		}
-		return joined(array, settled(method, loading(method, func() []string { return s.CallPieces(method, argsJSON) })))
+		// each piece of the reply is copied into a JavaScript string as soon as it is written,
+		// and joined there: a long answer is never held whole in the module
+		parts := array.New()
+		loading(method, func() {
+			s.CallPiecesTo(method, argsJSON, func(piece string) { parts.Call("push", piece) }, func() { parts = array.New() })
+		})
+		settled(method)
+		if parts.Length() == 1 {
+			return parts.Index(0)
+		}
+		return parts.Call("join", "")
 	}))
 	js.Global().Set("connsec", api)
 	if ready := js.Global().Get("connsecReady"); ready.Type() == js.TypeFunction {
@@ -54,38 +64,24 @@ func main() {
 const loadGCPercent = 50
 
 // loading runs the call; when it loads a snapshot, with the collector's goal at loadGCPercent.
-func loading(method string, call func() []string) []string {
+func loading(method string, call func()) {
 	switch method {
 	case "load", "load_text", "read_text":
 		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
 	}
-	return call()
+	call()
 }
 
 // settled collects after a load, so that the collector's next goal follows the model now held
 // and not the load's peak: the memory a load reached (which a module never gives back) is
 // then reused by the calls after it instead of growing past it. After every call it keeps the
 // module's memory near what it holds (keepNear).
-func settled(method string, reply []string) []string {
+func settled(method string) {
 	switch method {
 	case "load", "load_text", "read_text":
 		runtime.GC()
 	}
 	keepNear()
-	return reply
-}
-
-// joined is the reply as one JavaScript string: its pieces are joined there, so that a long
-// answer is never one block of the module's memory as long as itself.
-func joined(array js.Value, pieces []string) any {
-	if len(pieces) == 1 {
-		return pieces[0]
-	}
-	parts := array.New(len(pieces))
-	for i, p := range pieces {
-		parts.SetIndex(i, p)
-	}
-	return parts.Call("join", "")
 }
 
 // liveHeap reads the bytes the heap held at the end of the last collection.

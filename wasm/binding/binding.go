@@ -88,6 +88,14 @@ func (s *Session) CallPieces(method string, argsJSON []byte) []string {
 	return encodePieces(s.call(method, argsJSON))
 }
 
+// CallPiecesTo is CallPieces with each piece handed to emit as soon as it is written, which
+// must copy it out before it returns: a long answer is then never held whole in the module
+// (the WebAssembly binding hands each to JavaScript). Should the answer turn out not to be
+// writable after some pieces, restart is called and the error's reply emitted alone.
+func (s *Session) CallPiecesTo(method string, argsJSON []byte, emit func(piece string), restart func()) {
+	encodeTo(s.call(method, argsJSON), emit, restart)
+}
+
 func (s *Session) call(method string, argsJSON []byte) reply {
 	switch method {
 	case "load_text":

@@ -11,8 +11,8 @@ const unwritable = `{"ok": false, "error": {"code": "invalid_value", "message": 
 
 // encode writes the reply as JSON, the bytes json.Marshal gives, in one block.
 func encode(r reply) string {
-	w, err := marshalReply(r)
-	if err != nil {
+	w := &pieces{}
+	if err := marshalReply(r, w); err != nil {
 		return unwritable
 	}
 	b := w.join()
@@ -23,11 +23,23 @@ func encode(r reply) string {
 
 // encodePieces is encode in pieces, which joined are encode's reply.
 func encodePieces(r reply) []string {
-	w, err := marshalReply(r)
-	if err != nil {
-		return []string{unwritable}
+	var out []string
+	encodeTo(r, func(p string) { out = append(out, p) }, func() { out = out[:0] })
+	return out
+}
+
+// encodeTo is encode handed to emit piece by piece as each block fills, so that a long answer
+// is never held whole: once emit has taken a piece (copied it out of the module), the block is
+// not kept. An answer that cannot be written after some pieces were emitted calls restart,
+// then emits unwritable.
+func encodeTo(r reply, emit func(string), restart func()) {
+	w := &pieces{emit: emit}
+	if err := marshalReply(r, w); err != nil {
+		restart()
+		emit(unwritable)
+		return
 	}
-	return w.strings()
+	w.flush()
 }
 
 // longList is the length from which a list result is written an element at a time.
@@ -38,17 +50,15 @@ const longList = 64
 // size and copies it once more, so a lint of 16,000 findings (4.6 MB) at the largest agency
 // passed through 25 MB, and in WebAssembly every such block raises the module's memory for
 // good unless the heap has a free run as long.
-func marshalReply(r reply) (*pieces, error) {
-	w := &pieces{}
+func marshalReply(r reply, w *pieces) error {
 	v := reflect.ValueOf(r.Result)
 	if !r.OK || r.Error != nil || v.Kind() != reflect.Slice || v.IsNil() || v.Len() < longList || v.Type().Elem().Kind() == reflect.Uint8 {
 		b, err := json.Marshal(r)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		w.done = [][]byte{b}
-		w.n = len(b)
-		return w, nil
+		w.whole(b)
+		return nil
 	}
 	w.write(`{"ok":true,"result":[`)
 	for i := range v.Len() {
@@ -59,20 +69,34 @@ func marshalReply(r reply) (*pieces, error) {
 		// the pointer is called alike
 		b, err := json.Marshal(v.Index(i).Addr().Interface())
 		if err != nil {
-			return nil, err
+			return err
 		}
 		w.write(unsafe.String(unsafe.SliceData(b), len(b)))
 	}
 	w.write("]}")
-	return w, nil
+	return nil
 }
 
 // pieces collects bytes in blocks of pieceSize, small enough to fit the free runs a heap has
-// after a load.
+// after a load; with emit, each block is handed to it when full and not kept.
 type pieces struct {
 	done [][]byte
 	cur  []byte
 	n    int
+	emit func(string)
+}
+
+// whole takes b, written in one block, as all there is.
+func (w *pieces) whole(b []byte) {
+	w.done, w.n = [][]byte{b}, len(b)
+}
+
+// flush hands every block not handed yet to emit, in order.
+func (w *pieces) flush() {
+	for _, p := range w.strings() {
+		w.emit(p)
+	}
+	w.done, w.cur = nil, nil
 }
 
 const pieceSize = 32 << 10
@@ -81,7 +105,9 @@ func (w *pieces) write(s string) {
 	w.n += len(s)
 	for len(s) > 0 {
 		if len(w.cur) == cap(w.cur) {
-			if w.cur != nil {
+			if w.cur != nil && w.emit != nil {
+				w.emit(unsafe.String(unsafe.SliceData(w.cur), len(w.cur))) // never written again
+			} else if w.cur != nil {
 				w.done = append(w.done, w.cur)
 			}
 			w.cur = make([]byte, 0, pieceSize)
