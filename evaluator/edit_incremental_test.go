@@ -108,6 +108,23 @@ func TestIncrementalEqualsReload(t *testing.T) {
 	t.Logf("%d batches accepted (%d adding or removing elements without a reload, %d of them consolidating units), %d refused, %d first lint changes after a load", accepted, structural, consolidated, refused, firstLints)
 }
 
+// compareAccessDiffs: the access diff from m to inc after change ch, which decides only the
+// cells that can differ, equals with its counts the one comparing every changed person on
+// every page and every changed page for every person (accessDiff, from m to rel); it returns
+// the latter and the counts.
+func compareAccessDiffs(t *testing.T, what string, m, inc, rel *Model, people []string, ch *changeSet) ([]AccessChange, diffCounts) {
+	t.Helper()
+	all := m.accessDiff(rel, people)
+	after, counts := m.accessDiffAfter(inc, people, ch, -1)
+	if d := cmp.Diff(all, after); d != "" {
+		t.Fatalf("%s: access diffs differ (-all +known change):\n%s", what, d)
+	}
+	if d := cmp.Diff(tallyChanges(all), counts, cmp.AllowUnexported(diffCounts{})); d != "" {
+		t.Fatalf("%s: the diff's counts differ (-all +known change):\n%s", what, d)
+	}
+	return all, counts
+}
+
 // compareChanges: the changes the what-if finds from what batch ch changed in m (inc, applied
 // in place) equal those found by comparing m with the reloaded rel in full: the people, the
 // access rows, their counts and first rows, the lint changes and the findings kept by scope.
@@ -118,15 +135,8 @@ func compareChanges(t *testing.T, what string, m, inc, rel *Model, ch *changeSet
 	if d := cmp.Diff(people, m.changedPeopleAfter(inc, ch)); d != "" {
 		t.Fatalf("%s: changed people differ (-all +known change):\n%s", what, d)
 	}
-	all := m.accessDiff(rel, people)
-	after, counts := m.accessDiffAfter(inc, people, ch, -1)
-	if d := cmp.Diff(all, after); d != "" {
-		t.Fatalf("%s: access diffs differ (-all +known change):\n%s", what, d)
-	}
+	all, counts := compareAccessDiffs(t, what, m, inc, rel, people, ch)
 	// a diff cut to its first rows lists those rows and counts every change
-	if d := cmp.Diff(tallyChanges(all), counts, cmp.AllowUnexported(diffCounts{})); d != "" {
-		t.Fatalf("%s: the diff's counts differ (-all +known change):\n%s", what, d)
-	}
 	first, cut := m.accessDiffAfter(inc, people, ch, 2)
 	if d := cmp.Diff(firstChanges(all, 2), first, cmpopts.EquateEmpty()); d != "" || cut != counts {
 		t.Fatalf("%s: the first 2 rows of the diff differ (-all +cut):\n%s", what, d)
