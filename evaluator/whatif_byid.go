@@ -189,15 +189,15 @@ func (m *Model) cellAt(p, x int32) cellKey {
 // accessDiffOn compares, matching pairs by id, each changed person on the changed pages and on
 // those with an entry whose answer for them changed (changedElements), or on every page they
 // can reach in either model when their standing changed; and each changed page (by id) for
-// the people who are not among the changed and whose cell on it can differ (pageCandidates). It lists the first n rows (n < 0: all) and
-// counts every change.
+// the people who are not among the changed and whose cell on it can differ (pageCandidates).
+// It lists the first n rows (n < 0: all) and counts every change.
 func (m *Model) accessDiffOn(next *Model, people, pages []string, n int) ([]AccessChange, diffCounts) {
 	pr := m.idPairs(next)
 	d := &byIDDiff{pr: pr, rows: firstRows[byIDRow]{n: n}}
 	dirtyM, dirtyN := make([]bool, len(m.people)), make([]bool, len(next.people))
 	rm, rn := m.reachOf(people), next.reachOf(people)
 	seenM, seenN := make([]int32, len(m.pages)), make([]int32, len(next.pages)) // by person, from 1
-	var changed [][2]int32
+	changed := m.pagePlaces(next, pages)
 	places := make([][2]int32, len(people))
 	for i, id := range people {
 		places[i] = [2]int32{-1, -1}
@@ -211,12 +211,12 @@ func (m *Model) accessDiffOn(next *Model, people, pages []string, n int) ([]Acce
 	plans, byElement := m.dirtyPlans(next, places)
 	for i, id := range people {
 		yieldNow(i)
-		pm, pn := int32(-1), int32(-1)
-		if p, ok := m.personIdx[id]; ok {
-			pm, dirtyM[p] = p, true
+		pm, pn := places[i][0], places[i][1]
+		if pm >= 0 {
+			dirtyM[pm] = true
 		}
-		if p, ok := next.personIdx[id]; ok {
-			pn, dirtyN[p] = p, true
+		if pn >= 0 {
+			dirtyN[pn] = true
 		}
 		before, after := m.personSide(pm), next.personSide(pn)
 		mark := int32(i + 1)
@@ -237,9 +237,6 @@ func (m *Model) accessDiffOn(next *Model, people, pages []string, n int) ([]Acce
 		}
 		if plan := plans[i]; !plan.whole {
 			// the pages whose side changed, and those with an entry whose answer for them did
-			if changed == nil {
-				changed = m.pagePlaces(next, pages)
-			}
 			for _, xy := range changed {
 				compare(xy[0], xy[1])
 			}
@@ -268,18 +265,18 @@ func (m *Model) accessDiffOn(next *Model, people, pages []string, n int) ([]Acce
 			compare(pr.pageM[y], y)
 		}
 	}
-	m.changedPageCells(next, d, pages, dirtyM, dirtyN)
+	m.changedPageCells(next, d, changed, dirtyM, dirtyN)
 	return d.changes(), d.tally.counts()
 }
 
-// changedPageCells compares each changed page for the people who are not dirty and whose cell
-// on it can differ between m and next (pageCandidates).
-func (m *Model) changedPageCells(next *Model, d *byIDDiff, pages []string, dirtyM, dirtyN []bool) {
-	if len(pages) == 0 {
+// changedPageCells compares each changed page (its places in m and next) for the people who
+// are not dirty and whose cell on it can differ between m and next (pageCandidates).
+func (m *Model) changedPageCells(next *Model, d *byIDDiff, changed [][2]int32, dirtyM, dirtyN []bool) {
+	if len(changed) == 0 {
 		return
 	}
 	c := newPageCandidates(d.pr, dirtyM, dirtyN)
-	for i, xy := range m.pagePlaces(next, pages) {
+	for i, xy := range changed {
 		yieldNow(i)
 		x, y := xy[0], xy[1]
 		for _, r := range c.of(x, y, int32(i+1)) {
@@ -328,6 +325,13 @@ type pageCandidates struct {
 	out            []personPair
 	named          []int32
 	count          map[entryID]int
+	idsM           []sideID // m's entries of the page asked, by ids
+}
+
+// sideID is an entry by ids (entryID), ok false for a form that never cancels out.
+type sideID struct {
+	k  entryID
+	ok bool
 }
 
 // newPageCandidates finds candidates between pr's models, but the people dirty in either.
@@ -421,8 +425,11 @@ func (c *pageCandidates) live(x, y int32) (liveM, liveN []bool) {
 	}
 	clear(c.count)
 	liveM, liveN = make([]bool, len(P.sec.entries)), make([]bool, len(N.sec.entries))
+	c.idsM = c.idsM[:0]
 	for i := range P.sec.entries {
-		if k, ok := m.entryID(&P.sec.entries[i], x); ok {
+		k, ok := m.entryID(&P.sec.entries[i], x)
+		c.idsM = append(c.idsM, sideID{k, ok})
+		if ok {
 			c.count[k]++
 		}
 	}
@@ -434,8 +441,8 @@ func (c *pageCandidates) live(x, y int32) (liveM, liveN []bool) {
 		}
 		liveN[i] = true
 	}
-	for i := range P.sec.entries {
-		k, ok := m.entryID(&P.sec.entries[i], x)
+	for i, id := range c.idsM {
+		k, ok := id.k, id.ok
 		if ok && c.count[k] == 0 {
 			continue // matched by one of the other side (the counts left are those unmatched)
 		}
@@ -486,12 +493,11 @@ func (m *Model) entryID(e *entryC, x int32) (entryID, bool) {
 // out-assigned, on any day), the holders of a function; the other forms name their people
 // (namedBy).
 type entryMatchers struct {
-	m         *Model
-	admins    []int32
-	staff     map[int32][]int32
-	inUnit    [][]int32
-	holding   map[int32][]int32
-	unitsRead bool
+	m       *Model
+	admins  []int32
+	staff   map[int32][]int32
+	inUnit  [][]int32 // by unit, made on first use
+	holding map[int32][]int32
 }
 
 func newEntryMatchers(m *Model) *entryMatchers {
@@ -548,9 +554,9 @@ func (s *entryMatchers) members(u int32) []int32 {
 	if u < 0 {
 		return nil
 	}
-	if !s.unitsRead {
+	if s.inUnit == nil {
 		m := s.m
-		s.unitsRead, s.inUnit = true, make([][]int32, len(m.units))
+		s.inUnit = make([][]int32, len(m.units))
 		for a := range m.agencies {
 			for i := range m.agencies[a].records {
 				r := &m.agencies[a].records[i]

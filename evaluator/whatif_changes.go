@@ -337,7 +337,7 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 			touched[k.agency] = true
 		}
 	}
-	dirty := make(map[int32]bool, len(people))
+	dirty := make([]bool, len(m.people))
 	d := m.snap.AsOf
 	changedPages := m.changedPagesAfter(next, ch)
 	places := make([][2]int32, len(people))
@@ -347,9 +347,9 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 	}
 	plans, byElement := m.dirtyPlans(next, places)
 	seen := make([]int32, len(m.pages)) // the person a page was last compared for, from 1
-	for i, id := range people {
+	for i := range people {
 		yieldNow(i)
-		p := m.personIdx[id]
+		p := places[i][0]
 		dirty[p] = true
 		// the pages whose side changed and those with an entry whose answer for them did
 		// (whatif_dirty.go), unless their standing changed
@@ -388,12 +388,11 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 	}
 	// a changed page, for the people not among the changed whose cell on it can differ
 	// (pageCandidates), who sit at the same places in both models
-	same := make([]int32, len(m.people))
-	dirtyAt := make([]bool, len(m.people))
-	for p := range same {
-		same[p], dirtyAt[p] = int32(p), dirty[int32(p)]
+	atPlace := make([]int32, len(m.people))
+	for p := range atPlace {
+		atPlace[p] = int32(p)
 	}
-	c := newPageCandidates(&idPairs{m: m, next: next, personNext: same, personM: same}, dirtyAt, dirtyAt)
+	c := newPageCandidates(&idPairs{m: m, next: next, personNext: atPlace, personM: atPlace}, dirty, dirty)
 	for i, x := range changedPages {
 		yieldNow(i)
 		for _, r := range c.of(x, x, int32(i+1)) {

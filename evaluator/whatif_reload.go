@@ -66,14 +66,6 @@ func (m *Model) reachOf(people []string) *reach {
 	return r
 }
 
-// peopleReaching are the people who can have access to page x: the staff of its agency, the
-// people it names and the administrators given (see reach).
-func (m *Model) peopleReaching(x int32, admins []int32) []int32 {
-	out := m.agencyPeople(m.pages[x].agency)
-	out = m.namedBy(x, out)
-	return append(out, admins...)
-}
-
 func (m *Model) admins() []int32 {
 	var out []int32
 	for p := range m.people {

@@ -67,16 +67,6 @@ type diffCounts struct {
 	creates       int
 }
 
-// tallyChanges counts rows already listed (the paths that match people and pages by id).
-func tallyChanges(rows []AccessChange) diffCounts {
-	var t accessTally[string]
-	rank := map[Level]role{LevelNone: roleNotSet, LevelDenied: roleDenied, LevelReader: roleReader, LevelEditor: roleEditor, LevelFull: roleFull}
-	for _, c := range rows {
-		t.add(c.Subject, c.Resource, rank[c.Before.Level], rank[c.After.Level])
-	}
-	return t.counts()
-}
-
 // firstRows keeps the first n rows (n < 0: all) of a diff in its order: by person, then by
 // page, each a key of two ranks. It holds at most 2n rows at a time, so a diff of any size
 // is listed in memory of its first rows.
@@ -114,13 +104,4 @@ func (f *firstRows[R]) trim() {
 func (f *firstRows[R]) sorted() []keyed[R] {
 	f.trim()
 	return f.rows
-}
-
-// firstChanges is the first n of rows already in the diff's order (n < 0: all), in a list of
-// their own when cut, so that the rest can be let go.
-func firstChanges(rows []AccessChange, n int) []AccessChange {
-	if n >= 0 && len(rows) > n {
-		return slices.Clone(rows[:n])
-	}
-	return rows
 }
