@@ -80,18 +80,13 @@ func (s *Session) CallBytes(method string, argsJSON []byte) string {
 	return encode(s.call(method, argsJSON))
 }
 
-// CallPieces is CallBytes with the reply in pieces, which joined are CallBytes's reply: a
-// long answer (lint's findings, what's accesses) is then never one block as long as itself,
-// which in WebAssembly raises the module's memory for good unless the heap has a free run as
-// long. The pieces are read-only.
-func (s *Session) CallPieces(method string, argsJSON []byte) []string {
-	return encodePieces(s.call(method, argsJSON))
-}
-
-// CallPiecesTo is CallPieces with each piece handed to emit as soon as it is written, which
-// must copy it out before it returns: a long answer is then never held whole in the module
-// (the WebAssembly binding hands each to JavaScript). Should the answer turn out not to be
-// writable after some pieces, restart is called and the error's reply emitted alone.
+// CallPiecesTo is CallBytes with the reply handed to emit in pieces, which joined are
+// CallBytes's reply, each as soon as it is written: emit must copy it out before it returns. A
+// long answer (lint's findings, what's accesses) is then never held whole in the module, nor
+// in one block as long as itself, which in WebAssembly raises the module's memory for good
+// unless the heap has a free run as long (the WebAssembly binding hands each piece to
+// JavaScript). Should the answer turn out not to be writable after some pieces, restart is
+// called and the error's reply emitted alone.
 func (s *Session) CallPiecesTo(method string, argsJSON []byte, emit func(piece string), restart func()) {
 	encodeTo(s.call(method, argsJSON), emit, restart)
 }

@@ -22,13 +22,6 @@ func encode(r reply) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-// encodePieces is encode in pieces, which joined are encode's reply.
-func encodePieces(r reply) []string {
-	var out []string
-	encodeTo(r, func(p string) { out = append(out, p) }, func() { out = out[:0] })
-	return out
-}
-
 // encodeTo is encode handed to emit piece by piece as each block fills, so that a long answer
 // is never held whole: once emit has taken a piece (copied it out of the module), the block is
 // not kept. An answer that cannot be written after some pieces were emitted calls restart,

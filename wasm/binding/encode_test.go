@@ -53,3 +53,10 @@ func TestEncodeAsMarshal(t *testing.T) {
 		}
 	}
 }
+
+// encodePieces is encodeTo's pieces, which joined must be encode's reply.
+func encodePieces(r reply) []string {
+	var out []string
+	encodeTo(r, func(p string) { out = append(out, p) }, func() { out = out[:0] })
+	return out
+}
