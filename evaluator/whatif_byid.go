@@ -102,10 +102,10 @@ func unionRanks(rankM, toM []int32, idM, idN func(int) string) (rm, rn []int32) 
 	return rm, rn
 }
 
-// byIDRow is a changed pair of the diff: the person's and the page's ids, read in place from
-// the model that has them, and both cells.
+// byIDRow is a changed pair of the diff: the person's places in m and next, the page's, and
+// both cells. The ids are read from the model that has them for the rows listed only.
 type byIDRow struct {
-	person, page  string
+	pm, pn, x, y  int32
 	before, after cellKey
 }
 
@@ -113,7 +113,7 @@ type byIDRow struct {
 type byIDDiff struct {
 	pr    *idPairs
 	rows  firstRows[byIDRow]
-	tally accessTally[int32]
+	tally accessTally
 }
 
 // add records the pair of person (pm in m, pn in next) and page (x in m, y in next) when its
@@ -123,20 +123,19 @@ func (d *byIDDiff) add(pm, pn, x, y int32, before, after cellKey) {
 		return
 	}
 	pr := d.pr
-	row := byIDRow{before: before, after: after}
 	var pRank, xRank int32
 	if pm >= 0 {
-		row.person, pRank = pr.m.people[pm].src.ID, pr.personRankM[pm]
+		pRank = pr.personRankM[pm]
 	} else {
-		row.person, pRank = pr.next.people[pn].src.ID, pr.personRankN[pn]
+		pRank = pr.personRankN[pn]
 	}
 	if x >= 0 {
-		row.page, xRank = pr.m.pages[x].src.ID, pr.pageRankM[x]
+		xRank = pr.pageRankM[x]
 	} else {
-		row.page, xRank = pr.next.pages[y].src.ID, pr.pageRankN[y]
+		xRank = pr.pageRankN[y]
 	}
 	d.tally.add(pRank, xRank, before.level, after.level)
-	d.rows.add(uint64(pRank)<<32|uint64(xRank), row)
+	d.rows.add(uint64(pRank)<<32|uint64(xRank), byIDRow{pm: pm, pn: pn, x: x, y: y, before: before, after: after})
 }
 
 // changes are the rows kept, as the diff lists them.
@@ -144,9 +143,21 @@ func (d *byIDDiff) changes() []AccessChange {
 	kept := d.rows.sorted()
 	out := make([]AccessChange, len(kept))
 	cellFor := cellWords()
+	pr := d.pr
 	for i := range kept {
 		r := &kept[i].row
-		out[i] = AccessChange{Subject: r.person, Resource: "page:" + r.page, Before: cellFor(r.before), After: cellFor(r.after)}
+		var person, page string
+		if r.pm >= 0 {
+			person = pr.m.people[r.pm].src.ID
+		} else {
+			person = pr.next.people[r.pn].src.ID
+		}
+		if r.x >= 0 {
+			page = pr.m.pages[r.x].src.ID
+		} else {
+			page = pr.next.pages[r.y].src.ID
+		}
+		out[i] = AccessChange{Subject: person, Resource: "page:" + page, Before: cellFor(r.before), After: cellFor(r.after)}
 	}
 	return out
 }
@@ -193,7 +204,7 @@ func (m *Model) cellAt(p, x int32) cellKey {
 // It lists the first n rows (n < 0: all) and counts every change.
 func (m *Model) accessDiffOn(next *Model, people, pages []string, n int) ([]AccessChange, diffCounts) {
 	pr := m.idPairs(next)
-	d := &byIDDiff{pr: pr, rows: firstRows[byIDRow]{n: n}}
+	d := &byIDDiff{pr: pr, rows: firstRows[byIDRow]{n: n}, tally: newAccessTally(len(m.people)+len(next.people), len(m.pages)+len(next.pages))}
 	dirtyM, dirtyN := make([]bool, len(m.people)), make([]bool, len(next.people))
 	rm, rn := m.reachOf(people), next.reachOf(people)
 	seenM, seenN := make([]int32, len(m.pages)), make([]int32, len(next.pages)) // by person, from 1

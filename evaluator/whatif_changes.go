@@ -320,7 +320,7 @@ func (m *Model) accessDiffAfter(next *Model, people []string, ch *changeSet, n i
 	// in the order of the people's ids, then of "page:" and the pages' ids
 	personRank, pageRank := m.idRanks()
 	rows := firstRows[row]{n: n}
-	var tally accessTally[int32]
+	tally := newAccessTally(len(m.people), len(m.pages))
 	compare := func(p, x int32) {
 		bl, bc := m.cell(p, x)
 		al, ac := next.cell(p, x)
