@@ -93,6 +93,8 @@ func TestIncrementalEqualsReload(t *testing.T) {
 			what := fmt.Sprintf("doc %d batch %s", di, raw)
 			compareModels(t, what, inc, rel)
 			compareChanges(t, what, m, inc, rel, ch)
+			// the model the batch was applied to is left as it was: readers may still hold it
+			compareModels(t, what+", the model it was applied to", m, m)
 			m = inc
 		}
 	}
@@ -153,7 +155,7 @@ func compareChanges(t *testing.T, what string, m, inc, rel *Model, ch *changeSet
 }
 
 // compareModels: inc, from the incremental path, equals rel, from reloading, and both equal
-// a model loaded from inc's document.
+// a model loaded from inc's document (with inc and rel one model: it equals its document).
 func compareModels(t *testing.T, what string, inc, rel *Model) {
 	t.Helper()
 	if string(inc.Snapshot()) != string(rel.Snapshot()) {
