@@ -4,18 +4,18 @@ package main
 
 import (
 	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 	"syscall/js"
 	"unsafe"
 
 	"github.com/connsec/connsec/wasm/binding"
+	"github.com/connsec/connsec/wasm/collector"
 )
 
 // main registers connsec.call on the JavaScript global object and stays alive, so one loaded
 // snapshot serves every later call. connsec.call(method, args) takes the arguments as a JSON
 // string or as its UTF-8 bytes in a Uint8Array (the cheaper way to pass a large snapshot).
 func main() {
+	pace.Start()
 	s := &binding.Session{}
 	uint8Array := js.Global().Get("Uint8Array")
 	api := js.Global().Get("Object").New()
@@ -40,10 +40,9 @@ func main() {
 		// each piece of the reply is copied into a JavaScript string as soon as it is written,
 		// and joined there: a long answer is never held whole in the module
 		parts := array.New()
-		loading(method, func() {
+		paced(method, func() {
 			s.CallPiecesTo(method, argsJSON, func(piece string) { parts.Call("push", piece) }, func() { parts = array.New() })
 		})
-		settled(method)
 		if parts.Length() == 1 {
 			return parts.Index(0)
 		}
@@ -56,6 +55,16 @@ func main() {
 	select {}
 }
 
+// pace is the module's collector (collector.Pace): between calls the heap may grow past what
+// is live by room to work (a quarter, 16 MB at least, and 16 MB for the runtime's own), so
+// that a query that allocates less than that is never collected; a call that goes past it
+// is collected each time the heap grows by a tenth (GOGC 10). A tab has no fixed budget, so
+// there is no floor; what the module's memory reached it keeps. At the largest agency a
+// writer's what-if of a propagation took the module to 154 MB when a call's heap could grow
+// by as much as between calls, and to 137 MB so, in as much time (53 s); its apply to 175.5
+// and 158.5 MB (wasm/bench/memory.mjs).
+var pace = &collector.Pace{Idle: 800, Busy: 10}
+
 // loadGCPercent is the collector's goal while a snapshot loads: the heap may grow by half of
 // what it held at the last collection before the next, not by all of it (GOGC=100). A load
 // holds the document beside what it reads and compiles, and the module keeps whatever it
@@ -63,42 +72,17 @@ func main() {
 // with 50, and a reader's 69.5 and 69 MB (wasm/bench/memory.mjs), for a few more collections.
 const loadGCPercent = 50
 
-// loading runs the call; when it loads a snapshot, with the collector's goal at loadGCPercent.
-func loading(method string, call func()) {
+// paced runs the call: a load with the collector at loadGCPercent, then a collection, so that
+// the pace after it follows the model now held and not the load's peak (the memory a load
+// reached is then reused by the calls after it instead of growing past it). After every call
+// the pace is set from what is live.
+func paced(method string, call func()) {
 	switch method {
 	case "load", "load_text", "read_text":
-		defer debug.SetGCPercent(debug.SetGCPercent(loadGCPercent))
-	}
-	call()
-}
-
-// settled collects after a load, so that the collector's next goal follows the model now held
-// and not the load's peak: the memory a load reached (which a module never gives back) is
-// then reused by the calls after it instead of growing past it. After every call it keeps the
-// module's memory near what it holds (keepNear).
-func settled(method string) {
-	switch method {
-	case "load", "load_text", "read_text":
+		collector.Sparingly(pace, loadGCPercent, func() struct{} { call(); return struct{}{} })
 		runtime.GC()
+	default:
+		call()
 	}
-	keepNear()
-}
-
-// liveHeap reads the bytes the heap held at the end of the last collection.
-var liveHeap = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-
-// keepNear sets the collector's memory limit to what the module holds with room to work: a
-// quarter more, 16 MB at least, and 16 MB for the runtime's own. Go's collector otherwise lets
-// the heap reach twice what it held at the last collection before it collects again, and in
-// WebAssembly that growth is never given back: at the largest agency a writer's what-if of a
-// propagation reached 209 MB, and 176.5 MB with this limit (wasm/bench/memory.mjs), as fast. The
-// limit is set again after every call, so a model that grows is never held under its own
-// size; within a call, past the limit, the collector only runs more often.
-func keepNear() {
-	metrics.Read(liveHeap)
-	if liveHeap[0].Value.Kind() != metrics.KindUint64 {
-		return
-	}
-	live := liveHeap[0].Value.Uint64()
-	debug.SetMemoryLimit(int64(live + max(live/4, 16<<20) + 16<<20))
+	pace.Settle()
 }

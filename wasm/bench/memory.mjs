@@ -7,8 +7,9 @@
 //   node wasm/bench/memory.mjs SNAPSHOT.json [LABEL]
 //
 // prints, for a reader (load, lint, what) and a writer (load, a what-if of a propagation of
-// one of the organization's default sections, then apply it), the size after each step in MB;
-// a module that runs out of memory is reported with the step it reached.
+// one of the organization's default sections, then apply it), the size after each step in MB
+// and the step's time (a collector that runs without end shows there); a module that runs
+// out of memory is reported with the step it reached.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -23,9 +24,14 @@ async function role(name, file) {
   const mod = await loadModule(wasmPath);
   // each step is written as it is reached, so that a module that runs out of memory still
   // tells how far it got
-  const step = (name) => process.stdout.write(JSON.stringify([name, +(mod.memory().buffer.byteLength / MB).toFixed(1)]) + "\n");
+  let since = Date.now();
+  const step = (name) => {
+    process.stdout.write(JSON.stringify([name, +(mod.memory().buffer.byteLength / MB).toFixed(1), Date.now() - since]) + "\n");
+    since = Date.now();
+  };
   step("start");
   const text = readFileSync(file, "utf8");
+  since = Date.now();
   // a reader opens the snapshot for reading only: its model keeps no document
   const loaded = mod.callText(name === "reader" ? "read_text" : "load_text", text);
   if (!loaded.ok) throw new Error(`${file} did not load: ${JSON.stringify(loaded.error)}`);
@@ -75,7 +81,8 @@ for (const r of ["reader", "writer"]) {
   const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--role", r, file], { maxBuffer: 1 << 24 });
   // the Go runtime writes its own messages to the same output: only the steps are JSON
   const steps = run.stdout.toString().split("\n").filter((l) => l.startsWith("[")).map((l) => JSON.parse(l));
-  let line = `${label} ${r}: ` + steps.map(([s, mb]) => `${s} ${mb} MB`).join(", ");
+  const took = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
+  let line = `${label} ${r}: ` + steps.map(([s, mb, ms]) => (s === "start" ? `${s} ${mb} MB` : `${s} ${mb} MB (${took(ms)})`)).join(", ");
   if (run.status !== 0) {
     const err = run.stdout.toString() + run.stderr.toString();
     const oom = /out of memory: cannot allocate (\d+)-byte block \((\d+) in use\)/.exec(err);

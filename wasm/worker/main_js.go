@@ -25,8 +25,7 @@ import (
 func main() {
 	runtime := js.Global().Get("context")
 	binding := runtime.Get("binding")
-	tuneGC() // until a model is loaded the heap is small
-	retuneEachCycle()
+	pace.Start() // until a model is loaded the heap is small
 	if runtime.Get("role").String() == "shard" {
 		serveShard(runtime, binding)
 	}

@@ -1,0 +1,49 @@
+package collector
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+)
+
+const mb = 1 << 20
+
+// TestPercent: the goal is what is live and room to work (a quarter, 16 MB at least, and 16 MB
+// for the runtime), or the floor when that is more, as a GOGC between 10 and the most given.
+func TestPercent(t *testing.T) {
+	for _, c := range []struct {
+		live, floor uint64
+		most, want  int
+	}{
+		{live: 100 * mb, most: 800, want: 41},                 // 25 + 16 MB over 100
+		{live: 40 * mb, most: 800, want: 80},                  // 16 + 16 MB over 40
+		{live: 4 * mb, most: 800, want: 800},                  // 32 MB over 4: capped
+		{live: 20 * mb, floor: 64 * mb, most: 800, want: 220}, // up to the floor
+		{live: 200 * mb, floor: 64 * mb, most: 10, want: 10},
+		{live: 2000 * mb, most: 800, want: 25},
+	} {
+		if got := Percent(c.live, c.floor, c.most); got != c.want {
+			t.Errorf("Percent(%d MB, floor %d MB, most %d) = %d, want %d", c.live/mb, c.floor/mb, c.most, got, c.want)
+		}
+	}
+}
+
+// TestSparingly: in the middle of the call GOGC is the lower of the call's and Busy, and after
+// it the pace is settled from what is live (never below 10, never above Idle).
+func TestSparingly(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, c := range []struct {
+		busy, gogc, want int
+	}{{busy: 10, gogc: 50, want: 10}, {busy: 0, gogc: 25, want: 25}, {busy: 100, gogc: 50, want: 50}} {
+		p := &Pace{Idle: 800, Busy: c.busy}
+		inside := Sparingly(p, c.gogc, func() int { return debug.SetGCPercent(-1) })
+		if inside != c.want {
+			t.Errorf("Busy %d, Sparingly at %d: GOGC %d in the call, want %d", c.busy, c.gogc, inside, c.want)
+		}
+		runtime.GC()
+		p.Settle()
+		if after := debug.SetGCPercent(100); after < 10 || after > 800 {
+			t.Errorf("Busy %d: GOGC %d after the call", c.busy, after)
+		}
+	}
+}
