@@ -20,7 +20,7 @@ import (
 // by room to work: a quarter of what is live, 16 MB at least, and 16 MB for the runtime's
 // own, where Go's default would let it double. A call that ends within that room is never
 // collected. One that collects is paced again after each collection, with GOGC at most Busy
-// (or less, Sparingly), and the room up to Floor is given back once it ends (Settle).
+// (or what At gives it), and the room up to Floor is given back once it ends (Settle).
 type Pace struct {
 	Floor uint64 // the heap may grow to this between collections, whatever is live
 	Idle  int    // the most GOGC between calls
@@ -83,13 +83,12 @@ func Percent(live, floor uint64, most int) int {
 	return int(min(max((goal-live)*100/live, 10), uint64(most)))
 }
 
-// Sparingly runs f with GOGC at most gogc (and Busy) in the middle of it, and settles the
-// pace after it. It is for a call that holds a large part of what it reads while it makes
-// more of it (a load beside its document, a seed, a cut of the state): at 100 the heap grew
-// to twice what each collection found live. Such calls are few, so collecting more often is
-// cheap.
-func Sparingly[T any](p *Pace, gogc int, f func() T) T {
-	gogc = min(gogc, p.busy())
+// At runs f with GOGC at most gogc in the middle of it, in place of Busy, and settles the
+// pace after it. The worker runs so, at a lower GOGC, a step that holds a large part of the
+// state while it makes more of it (a seed, a cut of the state): at 100 the heap grew to twice
+// what each collection found live. The module runs its loads so, at a higher one: a load
+// holds the document beside the model it compiles, and the coordinator waits for it.
+func At[T any](p *Pace, gogc int, f func() T) T {
 	p.mid.Store(int64(gogc))
 	debug.SetGCPercent(gogc)
 	defer func() {

@@ -28,17 +28,20 @@ func TestPercent(t *testing.T) {
 	}
 }
 
-// TestSparingly: in the middle of the call GOGC is the lower of the call's and Busy, and after
-// it the pace is settled from what is live (never below 10, never above Idle).
-func TestSparingly(t *testing.T) {
+// TestAt: in the middle of the call GOGC is the call's, and after it the pace is settled from
+// what is live (never below 10, never above Idle); Busy paces the calls after it again.
+func TestAt(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	for _, c := range []struct {
 		busy, gogc, want int
-	}{{busy: 10, gogc: 50, want: 10}, {busy: 0, gogc: 25, want: 25}, {busy: 100, gogc: 50, want: 50}} {
+	}{{busy: 10, gogc: 50, want: 10}, {busy: 0, gogc: 25, want: 100}, {busy: 100, gogc: 50, want: 100}} {
 		p := &Pace{Idle: 800, Busy: c.busy}
-		inside := Sparingly(p, c.gogc, func() int { return debug.SetGCPercent(-1) })
-		if inside != c.want {
-			t.Errorf("Busy %d, Sparingly at %d: GOGC %d in the call, want %d", c.busy, c.gogc, inside, c.want)
+		inside := At(p, c.gogc, func() int { return debug.SetGCPercent(-1) })
+		if inside != c.gogc {
+			t.Errorf("Busy %d, At %d: GOGC %d in the call", c.busy, c.gogc, inside)
+		}
+		if p.mid.Load() != int64(c.want) {
+			t.Errorf("Busy %d: the calls after At are paced at most at %d, want %d", c.busy, p.mid.Load(), c.want)
 		}
 		runtime.GC()
 		p.Settle()

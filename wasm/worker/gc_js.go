@@ -35,4 +35,4 @@ func tuneGC() { pace.Settle() }
 const lowMidRequest = 25
 
 // sparingly runs f with the collector at lowMidRequest in the middle of it.
-func sparingly[T any](f func() T) T { return collector.Sparingly(pace, lowMidRequest, f) }
+func sparingly[T any](f func() T) T { return collector.At(pace, lowMidRequest, f) }

@@ -202,6 +202,8 @@ async function stateFigures(snapshotPath, floor) {
       }
       console.log(`  memory ${label}: ${parts.join("; ")}`);
     };
+    // the directory's object only: asking an agency's object would start it before its cold check
+    await memory("after the seed", []);
     const headers = { authorization: `Bearer ${token(secret, "service:bench")}`, "content-type": "application/json" };
     for (const [label, a] of [[`largest agency ${a0(largest)}`, largest], [`small agency ${a0(small)}`, small]]) {
       const subject = active(a)[Math.floor(active(a).length / 2)].person;
