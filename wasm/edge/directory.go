@@ -16,11 +16,11 @@ import (
 // holder of a system-scope function). It holds no security: no entry, no record's dates, no
 // function. The writer makes it from the whole model (Ledger.Directory).
 type DirectoryIndex struct {
-	Agencies    []string          // in snapshot order
-	agencyNames []string          // each agency's name ("" when it has none)
-	holder      map[string]uint16 // page, unit or group id → its agency's index
-	units       [][]string        // each agency's units, in snapshot order
-	people      []dirPerson       // in snapshot order
+	Agencies    []string    // in snapshot order
+	agencyNames []string    // each agency's name ("" when it has none)
+	holder      heldIDs     // page, unit or group id → its agency's index
+	units       [][]string  // each agency's units, in snapshot order
+	people      []dirPerson // in snapshot order
 	personAt    map[string]int32
 	caps        []string // every capability, sorted (Model.Capabilities)
 }
@@ -61,7 +61,8 @@ type agencyHolding struct {
 // writer holds them), with agencies, every agency in the state's order, for the pages each
 // agency holds and the ids it names; doc is m's document.
 func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []agencyHolding) (*DirectoryIndex, error) {
-	d := &DirectoryIndex{holder: map[string]uint16{}, personAt: map[string]int32{}, caps: m.Capabilities()}
+	d := &DirectoryIndex{personAt: map[string]int32{}, caps: m.Capabilities()}
+	holder := map[string]uint16{} // laid out once every id is known (heldFrom)
 	for i, id := range m.IDs("person") {
 		d.personAt[id] = int32(i)
 		d.people = append(d.people, dirPerson{id: id})
@@ -87,16 +88,16 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []agencyHolding
 	for _, h := range agencies {
 		ai := agencyAt[h.obj.Get("id").String()]
 		h.obj.Get("pages.#.id").ForEach(func(_, id gjson.Result) bool {
-			d.holder[strings.Clone(id.String())] = ai
+			holder[id.String()] = ai // in place: heldFrom copies the ids
 			return true
 		})
 		for _, id := range h.pages {
-			d.holder[id] = ai
+			holder[id] = ai
 		}
 	}
 	for _, id := range m.IDs("unit") {
 		a := agencyAt[m.AgencyOf(id)]
-		d.holder[id] = a
+		holder[id] = a
 		d.units[a] = append(d.units[a], id)
 	}
 	everywhere := map[string]bool{}
@@ -117,8 +118,8 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []agencyHolding
 		ai := agencyAt[ag.Get("id").String()]
 		d.agencyNames[ai] = strings.Clone(ag.Get("name").String())
 		ag.Get("groups.#.id").ForEach(func(_, g gjson.Result) bool {
-			if _, taken := d.holder[g.String()]; !taken {
-				d.holder[strings.Clone(g.String())] = ai
+			if _, taken := holder[g.String()]; !taken {
+				holder[g.String()] = ai
 			}
 			return true
 		})
@@ -144,6 +145,7 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []agencyHolding
 			}
 		}
 	}
+	d.holder = heldFrom(holder)
 	for i := range d.people {
 		p := &d.people[i]
 		p.everywhere = everywhere[p.id]
@@ -197,7 +199,7 @@ func (d *DirectoryIndex) agencyOf(resource string) string {
 	typ, id, _ := strings.Cut(resource, ":")
 	switch typ {
 	case "page", "unit":
-		if a, ok := d.holder[id]; ok {
+		if a, ok := d.holder.get(id); ok {
 			return d.Agencies[a]
 		}
 	case "agency":
@@ -213,7 +215,7 @@ func (d *DirectoryIndex) agencyOf(resource string) string {
 // AgencyOf names the agency an agency, unit, custom group or page id belongs to, and "" for
 // any other id, as the whole model's AgencyOf does (who may list who has access, SPEC §10).
 func (d *DirectoryIndex) AgencyOf(id string) string {
-	if a, ok := d.holder[id]; ok {
+	if a, ok := d.holder.get(id); ok {
 		return d.Agencies[a]
 	}
 	if slices.Contains(d.Agencies, id) {
@@ -291,9 +293,7 @@ func (d *DirectoryIndex) Size() int64 {
 	for _, name := range d.agencyNames {
 		n += int64(len(name)) + 16
 	}
-	for id := range d.holder {
-		n += int64(len(id)) + 16 + 2 + 8 // the string header, the value, the map's slot overhead
-	}
+	n += d.holder.size()
 	for i := range d.people {
 		p := &d.people[i]
 		n += int64(len(p.id))*2 + int64(len(p.name)) + 16 + 16 + 16 + 4 + 8 + 96 + 2*int64(len(p.records)+len(p.kept)+len(p.coords)+len(p.staff))

@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
+	"strings"
 )
 
 // The directory index travels from the writer to the readers (the Ledger's GET /directory,
@@ -33,8 +33,9 @@ func (d *DirectoryIndex) MarshalBinary() ([]byte, error) {
 			isUnit[u] = true
 		}
 	}
-	for id, a := range d.holder {
-		if !isUnit[id] {
+	for i := range d.holder.len() {
+		if id := d.holder.id(i); !isUnit[id] {
+			a := d.holder.agency[i]
 			others[a] = append(others[a], id)
 		}
 	}
@@ -46,8 +47,7 @@ func (d *DirectoryIndex) MarshalBinary() ([]byte, error) {
 		for _, u := range d.units[a] {
 			str(u)
 		}
-		slices.Sort(others[a])
-		num(len(others[a]))
+		num(len(others[a])) // in order, as the ids are held
 		for _, id := range others[a] {
 			str(id)
 		}
@@ -107,7 +107,10 @@ func (r *directoryReader) num(limit int, what string) int {
 // count reads how many elements follow: each takes a byte at least, so no more than are left.
 func (r *directoryReader) count(what string) int { return r.num(len(r.b), what) }
 
-func (r *directoryReader) str(what string) string {
+func (r *directoryReader) str(what string) string { return strings.Clone(r.view(what)) }
+
+// view is str read in place, over the bytes read: for what is copied before they are let go.
+func (r *directoryReader) view(what string) string {
 	n := r.count(what)
 	if r.err == nil && n > len(r.b) { // the length is read before what is left is known
 		r.fail(what)
@@ -115,7 +118,7 @@ func (r *directoryReader) str(what string) string {
 	if r.err != nil {
 		return ""
 	}
-	s := string(r.b[:n])
+	s := inPlace(r.b[:n])
 	r.b = r.b[n:]
 	return s
 }
@@ -135,7 +138,8 @@ func (d *DirectoryIndex) UnmarshalBinary(data []byte) error {
 		return errors.New("the directory index does not read: it does not begin as connsec.directory/1")
 	}
 	r := &directoryReader{b: data[len(directoryMagic):]}
-	out := DirectoryIndex{holder: map[string]uint16{}, personAt: map[string]int32{}}
+	out := DirectoryIndex{personAt: map[string]int32{}}
+	var held []heldPair // read over data: laid out (copied) once all are read
 	n := r.count("the number of agencies")
 	if n > 0x10000 {
 		r.fail("more than 65,536 agencies")
@@ -147,13 +151,15 @@ func (d *DirectoryIndex) UnmarshalBinary(data []byte) error {
 		for i, k := 0, r.count("the number of units"); i < k && r.err == nil; i++ {
 			u := r.str("a unit id")
 			units = append(units, u)
-			out.holder[u] = uint16(a)
+			held = append(held, heldPair{u, uint16(a)})
 		}
 		out.units = append(out.units, units)
 		for i, k := 0, r.count("the number of pages and groups"); i < k && r.err == nil; i++ {
-			out.holder[r.str("a page or group id")] = uint16(a)
+			held = append(held, heldPair{r.view("a page or group id"), uint16(a)})
 		}
 	}
+	out.holder = heldFromPairs(held)
+	held = nil
 	for i, k := 0, r.count("the number of capabilities"); i < k && r.err == nil; i++ {
 		out.caps = append(out.caps, r.str("a capability"))
 	}

@@ -59,7 +59,7 @@ func TestDirectoryIndexRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("%s: %d bytes for %d agencies, %d people, %d ids held", name, len(raw), len(d.Agencies), len(d.people), len(d.holder))
+		t.Logf("%s: %d bytes for %d agencies, %d people, %d ids held", name, len(raw), len(d.Agencies), len(d.people), d.holder.len())
 		rng := rand.New(rand.NewPCG(1, 2))
 		for i := 0; i < 300; i++ {
 			bad := bytes.Clone(raw[:rng.IntN(len(raw))])
