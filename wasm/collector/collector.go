@@ -36,9 +36,6 @@ func (p *Pace) busy() int {
 	return 100
 }
 
-// liveHeap reads the bytes the heap held at the end of the last collection.
-var liveHeap = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-
 // Settle sets the pace after a call, from what the last collection found live.
 func (p *Pace) Settle() { p.upTo(p.Idle) }
 
@@ -64,6 +61,9 @@ type sentinel struct{ _ [16]byte } // not zero-sized: a zero-sized value may nev
 
 // upTo sets GOGC for the goal of Pace, at most most.
 func (p *Pace) upTo(most int) {
+	// the bytes the heap held at the end of the last collection (a sample of its own: the
+	// finalizer and a call may read at once where there are threads)
+	liveHeap := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(liveHeap)
 	if liveHeap[0].Value.Kind() != metrics.KindUint64 {
 		return

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 const mb = 1 << 20
@@ -48,5 +49,29 @@ func TestAt(t *testing.T) {
 		if after := debug.SetGCPercent(100); after < 10 || after > 800 {
 			t.Errorf("Busy %d: GOGC %d after the call", c.busy, after)
 		}
+	}
+}
+
+// TestStart: once started, each collection paces the heap at Busy at most, until the call
+// settles it again.
+func TestStart(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	p := &Pace{Idle: 800, Busy: 10}
+	p.Start()
+	defer p.mid.Store(100) // the sentinel lives on in this process: pace it as Go would
+	paced := false
+	for i := 0; i < 100 && !paced; i++ {
+		runtime.GC()
+		time.Sleep(time.Millisecond) // the finalizer runs on a goroutine of its own
+		g := debug.SetGCPercent(-1)
+		debug.SetGCPercent(g)
+		paced = g == 10
+	}
+	if !paced {
+		t.Fatal("after collections the heap is not paced at Busy")
+	}
+	p.Settle()
+	if g := debug.SetGCPercent(100); g <= 10 {
+		t.Errorf("after the call settled, GOGC is %d: the room between calls was not given back", g)
 	}
 }
