@@ -62,7 +62,9 @@ type agencyHolding struct {
 // agency holds and the ids it names; doc is m's document.
 func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []agencyHolding) (*DirectoryIndex, error) {
 	d := &DirectoryIndex{personAt: map[string]int32{}, caps: m.Capabilities()}
-	holder := map[string]uint16{} // laid out once every id is known (heldFrom)
+	// the ids placed: pages, then units (a later one holds an id), then custom groups (where no
+	// page or unit holds it, the first); laid out once all are known (heldLayered)
+	var held, groups []heldPair
 	for i, id := range m.IDs("person") {
 		d.personAt[id] = int32(i)
 		d.people = append(d.people, dirPerson{id: id})
@@ -88,16 +90,16 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []agencyHolding
 	for _, h := range agencies {
 		ai := agencyAt[h.obj.Get("id").String()]
 		h.obj.Get("pages.#.id").ForEach(func(_, id gjson.Result) bool {
-			holder[id.String()] = ai // in place: heldFrom copies the ids
+			held = append(held, heldPair{id.String(), ai}) // in place: laying out copies the ids
 			return true
 		})
 		for _, id := range h.pages {
-			holder[id] = ai
+			held = append(held, heldPair{id, ai})
 		}
 	}
 	for _, id := range m.IDs("unit") {
 		a := agencyAt[m.AgencyOf(id)]
-		holder[id] = a
+		held = append(held, heldPair{id, a})
 		d.units[a] = append(d.units[a], id)
 	}
 	everywhere := map[string]bool{}
@@ -118,9 +120,7 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []agencyHolding
 		ai := agencyAt[ag.Get("id").String()]
 		d.agencyNames[ai] = strings.Clone(ag.Get("name").String())
 		ag.Get("groups.#.id").ForEach(func(_, g gjson.Result) bool {
-			if _, taken := holder[g.String()]; !taken {
-				holder[g.String()] = ai
-			}
+			groups = append(groups, heldPair{g.String(), ai})
 			return true
 		})
 		named := map[string]bool{}
@@ -145,7 +145,8 @@ func newDirectory(m *evaluator.Model, doc gjson.Result, agencies []agencyHolding
 			}
 		}
 	}
-	d.holder = heldFrom(holder)
+	d.holder = heldLayered(held, groups)
+	held, groups = nil, nil
 	for i := range d.people {
 		p := &d.people[i]
 		p.everywhere = everywhere[p.id]

@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"maps"
 	"slices"
 	"strings"
 )
@@ -16,17 +15,6 @@ type heldIDs struct {
 	agency []uint16 // the agency holding each id
 }
 
-// heldFrom lays out the ids of a map.
-func heldFrom(m map[string]uint16) heldIDs {
-	ids := slices.Sorted(maps.Keys(m))
-	var b heldBuilder
-	b.grow(ids)
-	for _, id := range ids {
-		b.add(id, m[id])
-	}
-	return b.done()
-}
-
 // heldPair is an id read with its agency, before they are put in order.
 type heldPair struct {
 	id     string
@@ -35,48 +23,54 @@ type heldPair struct {
 
 // heldFromPairs lays out pairs in any order; where an id comes twice the later pair holds it,
 // as a map written in their order would.
-func heldFromPairs(pairs []heldPair) heldIDs {
-	slices.SortStableFunc(pairs, func(p, q heldPair) int { return strings.Compare(p.id, q.id) })
-	ids := make([]string, 0, len(pairs))
-	for i, p := range pairs {
-		if i+1 < len(pairs) && pairs[i+1].id == p.id {
-			continue
+func heldFromPairs(pairs []heldPair) heldIDs { return heldLayered(pairs, nil) }
+
+// heldLayered lays out over, where an id's later pair holds it, and under, where its first
+// does, but only an id over does not hold: as a map written with over in its order, then with
+// under where it holds nothing yet. Both are put in order in place.
+func heldLayered(over, under []heldPair) heldIDs {
+	byID := func(p, q heldPair) int { return strings.Compare(p.id, q.id) }
+	slices.SortStableFunc(over, byID)
+	slices.SortStableFunc(under, byID)
+	merge := func(add func(heldPair)) {
+		i, j := 0, 0
+		for i < len(over) || j < len(under) {
+			if i < len(over) && i+1 < len(over) && over[i+1].id == over[i].id {
+				i++ // a later pair holds it
+				continue
+			}
+			if j > 0 && j < len(under) && under[j].id == under[j-1].id {
+				j++ // the first pair holds it
+				continue
+			}
+			switch {
+			case j == len(under) || i < len(over) && over[i].id < under[j].id:
+				add(over[i])
+				i++
+			case i == len(over) || under[j].id < over[i].id:
+				add(under[j])
+				j++
+			default: // both: over holds it
+				add(over[i])
+				i, j = i+1, j+1
+			}
 		}
-		ids = append(ids, p.id)
 	}
-	var b heldBuilder
-	b.grow(ids)
-	for i, p := range pairs {
-		if i+1 < len(pairs) && pairs[i+1].id == p.id {
-			continue
-		}
-		b.add(p.id, p.agency)
-	}
-	return b.done()
+	n, size := 0, 0
+	merge(func(p heldPair) { n, size = n+1, size+len(p.id) })
+	b := heldBuilder{text: make([]byte, 0, size), ends: make([]uint32, 0, n), agency: make([]uint16, 0, n)}
+	merge(func(p heldPair) {
+		b.text = append(b.text, p.id...)
+		b.ends = append(b.ends, uint32(len(b.text)))
+		b.agency = append(b.agency, p.agency)
+	})
+	return heldIDs{text: string(b.text), ends: b.ends, agency: b.agency}
 }
 
 type heldBuilder struct {
 	text   []byte
 	ends   []uint32
 	agency []uint16
-}
-
-func (b *heldBuilder) grow(ids []string) {
-	n := 0
-	for _, id := range ids {
-		n += len(id)
-	}
-	b.text, b.ends, b.agency = make([]byte, 0, n), make([]uint32, 0, len(ids)), make([]uint16, 0, len(ids))
-}
-
-func (b *heldBuilder) add(id string, a uint16) {
-	b.text = append(b.text, id...)
-	b.ends = append(b.ends, uint32(len(b.text)))
-	b.agency = append(b.agency, a)
-}
-
-func (b *heldBuilder) done() heldIDs {
-	return heldIDs{text: string(b.text), ends: b.ends, agency: b.agency}
 }
 
 func (h *heldIDs) len() int { return len(h.ends) }
