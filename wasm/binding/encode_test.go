@@ -54,9 +54,10 @@ func TestEncodeAsMarshal(t *testing.T) {
 	}
 }
 
-// encodePieces is encodeTo's pieces, which joined must be encode's reply.
+// encodePieces is encodeTo's pieces, which joined must be encode's reply; each is copied, as
+// CallPiecesTo asks of emit (the block under it is written again after emit returns).
 func encodePieces(r reply) []string {
 	var out []string
-	encodeTo(r, func(p string) { out = append(out, p) }, func() { out = out[:0] })
+	encodeTo(r, func(p string) { out = append(out, strings.Clone(p)) }, func() { out = out[:0] })
 	return out
 }
