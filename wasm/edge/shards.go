@@ -75,8 +75,17 @@ type agencyModel struct {
 	m      *evaluator.Model
 	v      Versions  // the state its document was cut from
 	doc    int       // the document's bytes
+	from   string    // how the document came (ShardFrom), when the source says
 	size   int64     // estimated heap bytes
 	used   time.Time // when an answer last read it
+}
+
+// ShardFrom is a ShardSource in another instance than the writers that says how the shard
+// it gave last for an agency came: "agency" when taken from the agency's own object, which
+// keeps a long one for the reader (edge.ShardTicket), "directory" when the directory's object
+// carried it on. /v1/readers reports it with each model.
+type ShardFrom interface {
+	ShardFrom(agency string) string
 }
 
 // errMoved: a writer moved on while a request gathered its shards; it starts again.
@@ -186,13 +195,17 @@ func (w *view) model(a string) (*evaluator.Model, error) {
 	if v.String() != w.v.String() {
 		return nil, errMoved
 	}
+	from := ""
+	if f, ok := s.Source.(ShardFrom); ok {
+		from = f.ShardFrom(a)
+	}
 	size := int64(float64(len(doc)) * s.factor())
 	n := len(doc)
 	m, err := evaluator.LoadForReading(doc)
 	if err != nil {
 		return nil, fail(http.StatusInternalServerError, codeFailed, "the writers' shard of %s at %s does not load (%v); the service cannot answer about it until it does", a, v, err)
 	}
-	s.keep(&agencyModel{agency: a, m: m, v: v, doc: n, size: size, used: s.now()})
+	s.keep(&agencyModel{agency: a, m: m, v: v, doc: n, from: from, size: size, used: s.now()})
 	if s.Loaded != nil {
 		s.Loaded()
 	}
@@ -261,6 +274,7 @@ type ModelStats struct {
 	Agency   string `json:"agency"`
 	Version  string `json:"version"`
 	DocBytes int    `json:"document_bytes"`
+	From     string `json:"from,omitempty"` // ShardFrom: "agency" or "directory"
 	Bytes    int64  `json:"estimated_bytes"`
 	LastUsed string `json:"last_used"` // RFC 3339, UTC
 }
@@ -299,7 +313,7 @@ func (s *Shards) Stats() ShardStats {
 	}
 	for e := s.lru.Front(); e != nil; e = e.Next() {
 		am := e.Value.(*agencyModel)
-		st.Models = append(st.Models, ModelStats{Agency: am.agency, Version: am.v.String(), DocBytes: am.doc, Bytes: am.size, LastUsed: am.used.UTC().Format(time.RFC3339)})
+		st.Models = append(st.Models, ModelStats{Agency: am.agency, Version: am.v.String(), DocBytes: am.doc, From: am.from, Bytes: am.size, LastUsed: am.used.UTC().Format(time.RFC3339)})
 	}
 	return st
 }

@@ -34,6 +34,9 @@ type agencyWriter struct {
 	// clean: no claim of this agency is pending in the directory (only its writer settles
 	// them, so it knows; false at a start, until the directory says)
 	clean bool
+	// shardKept: the readers' shard written last, kept for the reader it was written for
+	// (writers_shard_step.go)
+	shardKept keptShard
 }
 
 // published is an agency's state as readers take it. The directory's object keeps of each
@@ -54,6 +57,7 @@ type published struct {
 func (a *agencyWriter) submit(batch []byte, key string) (Answer, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.shardKept.drop() // a shard kept for a reader is let go at a batch, as its state moves on
 	if err := a.settle(); err != nil {
 		return Answer{}, err
 	}

@@ -411,6 +411,9 @@ func (w *Writers) objectStep(step string, body []byte) (out []byte, handled bool
 	case "shard": // the readers' shard of this agency, from the parts the directory sends
 		out, err := shardStep(aw, body)
 		return out, true, err
+	case "take": // a shard the "shard" step kept for the reader that asked
+		out, err := takeStep(aw, body)
+		return out, true, err
 	case "state":
 		st := agencyStateAnswer{}
 		if aw != nil {

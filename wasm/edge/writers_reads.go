@@ -242,34 +242,37 @@ func (w *Writers) writeAt(st readState, whole string) ([]byte, error) {
 // (evaluator's AgencyShardFrom): the top level, the agency's object and every other agency
 // thin, with no model of the state, which for the largest agency would not fit the
 // directory's object.
-func (w *Writers) shardFromParts(st readState, agency string) ([]byte, error) {
+// A shard longer than keepOver (> 0) that the agency's object writes it keeps for the reader,
+// and kept is its key (writers_shard_step.go).
+func (w *Writers) shardFromParts(st readState, agency string, keepOver int) (out []byte, kept string, err error) {
 	if w.objects != nil && st.pubs[agency].state == nil {
 		// the agency's object holds its state: it writes the shard (writers_shard_step.go)
-		if out, err := w.shardInObject(st, agency); !errors.Is(err, errNotHeld) {
-			return out, err
+		if out, kept, err := w.shardInObject(st, agency, keepOver); !errors.Is(err, errNotHeld) {
+			return out, kept, err
 		}
 	}
 	full, err := w.stateAt(st, agency)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	thins, err := w.thinsAt(st, agency)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	st.d.mu.Lock()
 	defer st.d.mu.Unlock()
 	top, err := topAt(st)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return evaluator.AgencyShardFrom(top, full, func(yield func([]byte) bool) {
+	out, err = evaluator.AgencyShardFrom(top, full, func(yield func([]byte) bool) {
 		for _, a := range st.d.order {
 			if a != agency && !yield(thinAt(st, thins, a).thin) {
 				return
 			}
 		}
 	})
+	return out, "", err
 }
 
 // topAt is st's top level as the document of the state has it: its agencies left out, and
@@ -285,39 +288,64 @@ func topAt(st readState) ([]byte, error) {
 // AgencyShard is agency's shard document (evaluator's AgencyShard) at the newest state, as the
 // whole state's model writes it, and that state's versions.
 func (w *Writers) AgencyShard(_ context.Context, agency string) ([]byte, Versions, error) {
+	doc, _, v, err := w.agencyShardOrTicket(agency, 0)
+	return doc, v, err
+}
+
+// DefaultShardCarryMost is the longest shard the directory's object carries on to a reader
+// in another instance (AgencyShardOrTicket) unless told otherwise; a longer one its agency's
+// object keeps for the reader to take. The small agencies' shards stay carried, and kept for
+// the next isolate that asks (shardDocsBudget).
+const DefaultShardCarryMost = 2 << 20
+
+// AgencyShardOrTicket is AgencyShard for a reader in another instance: a shard longer than
+// carryMost bytes that the agency's object writes is kept there for the reader, and the
+// answer is the ticket it takes it with (ShardTicket), in place of the document, so that the
+// directory's object never holds it.
+func (w *Writers) AgencyShardOrTicket(_ context.Context, agency string, carryMost int) ([]byte, *ShardTicket, Versions, error) {
+	return w.agencyShardOrTicket(agency, max(carryMost, 1))
+}
+
+func (w *Writers) agencyShardOrTicket(agency string, keepOver int) ([]byte, *ShardTicket, Versions, error) {
 	for try := 0; ; try++ {
-		doc, v, err := w.agencyShard(agency)
+		doc, kept, v, err := w.agencyShard(agency, keepOver)
 		if err != errStateMoved || try == 2 {
-			return doc, v, err
+			if kept != "" {
+				return nil, &ShardTicket{Object: Shard{Agency: agency}.String(), Key: kept}, v, err
+			}
+			return doc, nil, v, err
 		}
 	}
 }
 
-func (w *Writers) agencyShard(agency string) ([]byte, Versions, error) {
+func (w *Writers) agencyShard(agency string, keepOver int) ([]byte, string, Versions, error) {
 	st, err := w.readState()
 	if err != nil {
-		return nil, Versions{}, err
+		return nil, "", Versions{}, err
 	}
 	if _, ok := st.pubs[agency]; !ok {
-		return nil, Versions{}, &evaluator.RequestError{Code: evaluator.CodeUnknownReference, Message: fmt.Sprintf("there is no agency %s in this snapshot", agency)}
+		return nil, "", Versions{}, &evaluator.RequestError{Code: evaluator.CodeUnknownReference, Message: fmt.Sprintf("there is no agency %s in this snapshot", agency)}
 	}
 	w.readsMu.Lock()
 	defer w.readsMu.Unlock()
 	r := w.readsAt(st)
 	if doc, ok := r.docs[agency]; ok {
-		return doc, st.v, nil
+		return doc, "", st.v, nil
 	}
-	out, err := w.shardFromParts(st, agency)
+	out, kept, err := w.shardFromParts(st, agency, keepOver)
 	if errors.Is(err, evaluator.ErrNotByParts) {
 		out, err = w.shardFromModel(st, agency)
 	}
 	if err != nil {
-		return nil, Versions{}, err
+		return nil, "", Versions{}, err
+	}
+	if kept != "" {
+		return nil, kept, st.v, nil
 	}
 	if r.bytes+len(out) <= shardDocsBudget {
 		r.docs[agency], r.bytes = out, r.bytes+len(out)
 	}
-	return out, st.v, nil
+	return out, "", st.v, nil
 }
 
 // shardFromModel writes agency's shard at st from a model of the state with that agency whole

@@ -193,6 +193,16 @@ func serveStep(w *edge.Writers, name, step string, body []byte) stepAnswer {
 	return run()
 }
 
+// shardCarryMost is the longest shard the directory's object carries on to a reader: the
+// worker's variable CONNSEC_SHARD_CARRY_MOST (bytes), else edge.DefaultShardCarryMost (2 MB).
+// A longer one the reader takes from the agency's object (edge.ShardTicket).
+func shardCarryMost() int {
+	if n, err := strconv.Atoi(cloudflare.Getenv("CONNSEC_SHARD_CARRY_MOST")); err == nil && n > 0 {
+		return n
+	}
+	return edge.DefaultShardCarryMost
+}
+
 // serveRead answers a reader's question to the directory's object. It composes them from
 // every agency's object, which it asks for its newest state (README "The edge": the whole
 // state, its log and the export are the directory's to answer, as the single writer's were):
@@ -201,7 +211,10 @@ func serveStep(w *edge.Writers, name, step string, body []byte) stepAnswer {
 //	snapshot               the whole document, with its versions
 //	log?after=SEQ          the accepted batches after the whole state's version SEQ
 //	directory              the directory index (edge.DirectoryIndex.MarshalBinary)
-//	agency?id=ID           the agency's shard document (evaluator's AgencyShard)
+//	agency?id=ID           the agency's shard document (evaluator's AgencyShard), or for a
+//	                       long one the ticket to take it from the agency's object with
+//	                       (edge.ShardTicket, as shardTicketType); with &carry=1 the document
+//	                       always, carried from the agency's object
 //	export?at=T            the export's head at the state T (edge.ExportHead.MarshalBinary)
 //	export/agency?id=ID&at=T  the agency's object in the document at the state T
 //
@@ -273,7 +286,27 @@ func serveRead(w *edge.Writers, name, question, query string) stepAnswer {
 		if err != nil {
 			return refusal(err)
 		}
-		// NYC's shard is 27 MB, carried from its agency's object
+		if q.Get("carry") == "" {
+			// a long shard (NYC's is 27 MB) is kept in its agency's object, and the reader
+			// takes it there with the ticket answered here (edge.ShardTicket); the parts sent
+			// to the agency's object are made here all the same
+			return sparingly(func() stepAnswer {
+				doc, ticket, v, err := w.AgencyShardOrTicket(ctx, id, shardCarryMost())
+				if err != nil {
+					return refusal(err)
+				}
+				if ticket != nil {
+					raw, err := json.Marshal(ticket)
+					if err != nil {
+						return failed(err)
+					}
+					return answered(shardTicketType, v, raw)
+				}
+				return answered("application/json", v, doc)
+			})
+		}
+		// carry=1: a reader that found the shard kept for it gone has it carried from the
+		// agency's object, through this one
 		return sparingly(func() stepAnswer {
 			doc, v, err := w.AgencyShard(ctx, id)
 			if err != nil {

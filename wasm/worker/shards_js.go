@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"syscall/js"
 
 	"github.com/connsec/connsec/wasm/edge"
@@ -119,26 +121,72 @@ func (s directorySource) Directory(ctx context.Context) (*edge.DirectoryIndex, e
 	return &d, v, nil
 }
 
+// shardTicketType is the type of the directory's answer for a long shard: the ticket to take
+// it from its agency's object with (edge.ShardTicket).
+const shardTicketType = "application/vnd.connsec.shard-ticket+json"
+
+// AgencyShard asks the directory's object for agency's shard; for a long one it answers a
+// ticket, and the shard is taken from the agency's object that keeps it (the "take" step),
+// so that it never passes through the directory's. A shard found gone (another isolate's ask
+// replaced it, or a batch let it go) is asked for again once, then carried (carry=1).
 func (s directorySource) AgencyShard(ctx context.Context, agency string) ([]byte, edge.Versions, error) {
-	return s.versioned(ctx, "/agency?id="+url.QueryEscape(agency))
+	path := "/agency?id=" + url.QueryEscape(agency)
+	for range 2 {
+		res, body, v, err := s.versionedAnswer(ctx, path)
+		if err != nil {
+			return nil, edge.Versions{}, err
+		}
+		if res.Header.Get("Content-Type") != shardTicketType {
+			shardsFrom.Store(agency, "directory")
+			return body, v, nil
+		}
+		var t edge.ShardTicket
+		if err := json.Unmarshal(body, &t); err != nil {
+			return nil, edge.Versions{}, fmt.Errorf("the directory's ticket for the shard of %s does not read: %w", agency, err)
+		}
+		if doc, err := sent(t.Object, "/step/take", jsBytes(t.Take())); err == nil {
+			shardsFrom.Store(agency, "agency")
+			return doc, v, nil
+		}
+	}
+	doc, v, err := s.versioned(ctx, path+"&carry=1")
+	if err == nil {
+		shardsFrom.Store(agency, "directory")
+	}
+	return doc, v, err
+}
+
+// shardsFrom is how the shard given last for each agency came (edge.ShardFrom).
+var shardsFrom sync.Map
+
+func (directorySource) ShardFrom(agency string) string {
+	from, _ := shardsFrom.Load(agency)
+	s, _ := from.(string)
+	return s
 }
 
 // versioned asks the directory's object for a document and the versions of the state it was
 // cut from.
 func (s directorySource) versioned(ctx context.Context, path string) ([]byte, edge.Versions, error) {
+	_, body, v, err := s.versionedAnswer(ctx, path)
+	return body, v, err
+}
+
+// versionedAnswer is versioned with the answer's head.
+func (s directorySource) versionedAnswer(ctx context.Context, path string) (*http.Response, []byte, edge.Versions, error) {
 	res, body, err := s.directory(ctx, path)
 	if err != nil {
-		return nil, edge.Versions{}, err
+		return nil, nil, edge.Versions{}, err
 	}
 	switch res.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotFound:
-		return nil, edge.Versions{}, edge.ErrNotSeeded
+		return nil, nil, edge.Versions{}, edge.ErrNotSeeded
 	case http.StatusConflict:
-		return nil, edge.Versions{}, edge.ErrExportMoved
+		return nil, nil, edge.Versions{}, edge.ErrExportMoved
 	default:
-		return nil, edge.Versions{}, fmt.Errorf("the directory's writer failed (%d): %s", res.StatusCode, body)
+		return nil, nil, edge.Versions{}, fmt.Errorf("the directory's writer failed (%d): %s", res.StatusCode, body)
 	}
 	v, err := edge.ParseVersions(res.Header.Get("X-Connsec-Versions"))
-	return body, v, err
+	return res, body, v, err
 }

@@ -1,5 +1,6 @@
 // The worker's readers answer from agency read models (edge.Shards over the directory object's
-// /directory and /agency?id=): on a generated snapshot of six agencies, a few hundred
+// /directory and /agency?id=, a long shard taken from its agency's object with the ticket the
+// directory answers): on a generated snapshot of six agencies, a few hundred
 // evaluations — single and in batches — through workerd are answered with the very bytes the
 // native server (go run ./wasm/worker, also over Shards) gives, and GET /v1/readers reports the
 // agency models the isolate loaded for them and its WebAssembly memory. The coordinator's read
@@ -17,6 +18,7 @@ import { conforms } from "./openapi.mjs";
 const secret = randomBytes(24).toString("base64url");
 const port = Number(process.env.CONNSEC_TEST_PORT || 8791);
 const nativePort = Number(process.env.CONNSEC_NATIVE_PORT || 8795);
+const carryMost = 150000;
 let dir, snapshot, doc, w, native;
 
 async function post(base, p, t, body) {
@@ -41,7 +43,9 @@ before(async () => {
   execFileSync("go", ["run", "./tools/connsec", "gen", "--agencies", "6", "--staff", "300", "--pages", "1500", "--seed", "7", "--out", snapshot], { cwd: root, stdio: "ignore" });
   doc = JSON.parse(await readFile(snapshot, "utf8"));
   native = await startNative({ dir, snapshot, secret, port: nativePort });
-  w = await startWrangler({ port, persistTo: path.join(dir, "state"), vars: { CONNSEC_JWT_SECRET: secret, CONNSEC_SEED_ADMIN: doc.administrators[0] } });
+  // shards of more than carryMost bytes (three of the six here, 177–201 KB against 98–104)
+  // are taken from their agency's object; the others the directory's object carries on
+  w = await startWrangler({ port, persistTo: path.join(dir, "state"), vars: { CONNSEC_JWT_SECRET: secret, CONNSEC_SEED_ADMIN: doc.administrators[0], CONNSEC_SHARD_CARRY_MOST: String(carryMost) } });
   const seeded = await fetch(w.url + "/v1/snapshot", { method: "PUT", headers: { authorization: `Bearer ${token(secret, doc.administrators[0])}` }, body: await readFile(snapshot) });
   assert.equal(seeded.status, 200, await seeded.text());
 });
@@ -100,6 +104,10 @@ test("evaluations through workerd answer as the native server, from the agency m
   const held = new Set(readers.json.models.map((m) => m.agency));
   for (const a of asked) assert.ok(held.has(a), `the isolate holds no model of ${a}, which it answered about: ${readers.text}`);
   assert.equal(readers.json.evictions, 0, readers.text);
+  // a long shard is taken from its agency's object, never carried by the directory's
+  for (const m of readers.json.models) assert.equal(m.from, m.document_bytes > carryMost ? "agency" : "directory", readers.text);
+  const from = new Set(readers.json.models.map((m) => m.from));
+  assert.ok(from.has("agency") && from.has("directory"), `the shards all came one way (${[...from]}): carryMost no longer splits them: ${readers.text}`);
   assert.ok(readers.json.loads >= asked.size && readers.json.memory.sys_bytes > 0, readers.text);
   const mb = (n) => (n / (1 << 20)).toFixed(1);
   console.log(`# ${evaluations} evaluations compared; the reader isolate holds ${held.size} agency models (${mb(readers.json.used_bytes)} MB estimated, directory ${mb(readers.json.directory_bytes)} MB); Go heap ${mb(readers.json.memory.heap_alloc_bytes)} MB, WebAssembly memory taken ${mb(readers.json.memory.sys_bytes)} MB`);
