@@ -160,6 +160,22 @@ func seededObjects(t *testing.T, snapshot []byte) (*objects, *Front) {
 	return o, f
 }
 
+// seededBeside is seededObjects with the directory's object, and the whole model of the same
+// snapshot (a Ledger) to compare its reads with.
+func seededBeside(t *testing.T, snapshot []byte) (*objects, *Front, *Writers, *Ledger) {
+	t.Helper()
+	o, f := seededObjects(t, snapshot)
+	d, err := o.object(Directory.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewMemoryStore(snapshot, writersClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, f, d, l
+}
+
 func (o *objects) whole(t *testing.T) ([]byte, Versions) {
 	t.Helper()
 	d, err := o.object(Directory.String())

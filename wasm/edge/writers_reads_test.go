@@ -109,15 +109,7 @@ func isCode(err error, code string) bool {
 func TestObjectShardReadsEqualTheWholeState(t *testing.T) {
 	snapshot := exampleSnapshot(t)
 	for seed := range uint64(2) {
-		o, f := seededObjects(t, snapshot)
-		d, err := o.object(Directory.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := NewMemoryStore(snapshot, writersClock)
-		if err != nil {
-			t.Fatal(err)
-		}
+		o, f, d, l := seededBeside(t, snapshot)
 		sameShardReads(t, l, d, "after the seed")
 		b := newBatchMaker(seed, snapshot)
 		for i := range 48 {

@@ -55,15 +55,7 @@ func TestShardStepAnswersAtTheVersionAsked(t *testing.T) {
 func TestLongShardsAreTakenFromTheirAgency(t *testing.T) {
 	snapshot := exampleSnapshot(t)
 	ctx := context.Background()
-	o, f := seededObjects(t, snapshot)
-	d, err := o.object(Directory.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := NewMemoryStore(snapshot, writersClock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	o, f, d, l := seededBeside(t, snapshot)
 	index, _, err := l.Directory(ctx)
 	if err != nil {
 		t.Fatal(err)
