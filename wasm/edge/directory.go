@@ -1,7 +1,10 @@
 package edge
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -303,4 +306,56 @@ func (d *DirectoryIndex) Size() int64 {
 		n += int64(len(c)) + 16
 	}
 	return n
+}
+
+// indexKey is a digest of everything newDirectory reads of a state of the directory's writer
+// — the top level (top: people, administrators, site defaults, the catalog), the agencies in
+// their order (order), and of each agency (its holding: the thin object as the directory
+// holds it, and the pages and names it leaves out) only what the index is made of: its id and
+// name, the ids of its pages, units and custom groups in order, its coordinators, each staff
+// record's person, dates and functions (the records any agency holds, and Standing: active
+// staff on the day, coordinators while active, holders of a system-scope function), and the
+// set of texts it holds that may name a person (collectIDs). Two states with one key have one
+// index, so the directory makes it again only when one of those moved: a batch that changes
+// reports-to, a page's security or a unit's approver leaves it as it was.
+func indexKey(top []byte, order []string, agencies []agencyHolding) [sha256.Size]byte {
+	h := sha256.New()
+	put := func(s string) {
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		h.Write([]byte(s))
+	}
+	put(string(top))
+	for _, a := range order {
+		put(a)
+	}
+	for _, ag := range agencies {
+		obj := ag.obj
+		for _, path := range []string{"id", "name", "pages.#.id", "units.#.id", "groups.#.id", "coordinators"} {
+			put(obj.Get(path).Raw)
+		}
+		obj.Get("staff").ForEach(func(_, rec gjson.Result) bool {
+			for _, f := range []string{"person", "start", "end", "functions"} {
+				put(rec.Get(f).Raw)
+			}
+			return true
+		})
+		put("|")
+		for _, id := range ag.pages {
+			put(id)
+		}
+		names := map[string]bool{}
+		collectIDs(obj, names)
+		for _, id := range ag.named {
+			names[id] = true
+		}
+		put("|")
+		for _, id := range slices.Sorted(maps.Keys(names)) {
+			put(id)
+		}
+		put("|")
+	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	return key
 }
