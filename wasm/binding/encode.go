@@ -28,8 +28,8 @@ func encode(r reply) string {
 // is never held whole: once emit has taken a piece (copied it out of the module), the same
 // block takes the next one, so that an answer of any length makes one block of garbage, not
 // one per piece (in the module, a coordinator's what at the largest agency, 12.5 MB of JSON,
-// made the collector mark the heap about once a call, wasm/bench/memory.mjs). An answer that cannot be written after some pieces were emitted calls restart,
-// then emits unwritable.
+// made the collector mark the heap about once a call, wasm/bench/memory.mjs). An answer that
+// cannot be written after some pieces were emitted calls restart, then emits unwritable.
 func encodeTo(r reply, emit func(string), restart func()) {
 	w := &pieces{emit: emit}
 	if err := marshalReply(r, w); err != nil {

@@ -252,8 +252,8 @@ func (w *Writers) writeListing(st readState, whole string, elsewhere bool) ([]by
 // (evaluator's AgencyShardFrom): the top level, the agency's object and every other agency
 // thin, with no model of the state, which for the largest agency would not fit the
 // directory's object.
-// A shard longer than keepOver (> 0) that the agency's object writes it keeps for the reader,
-// and kept is its key (writers_shard_step.go).
+// When keepOver > 0, the agency's object keeps a shard it writes longer than that for the
+// reader, and kept is its key (writers_shard_step.go).
 func (w *Writers) shardFromParts(st readState, agency string, keepOver int) (out []byte, kept string, err error) {
 	if w.objects != nil && st.pubs[agency].state == nil {
 		// the agency's object holds its state: it writes the shard (writers_shard_step.go)
@@ -309,11 +309,11 @@ func (w *Writers) AgencyShard(_ context.Context, agency string) ([]byte, Version
 const DefaultShardCarryMost = 2 << 20
 
 // AgencyShardOrTicket is AgencyShard for a reader in another instance: a shard longer than
-// carryMost bytes that the agency's object writes is kept there for the reader, and the
-// answer is the ticket it takes it with (ShardTicket), in place of the document, so that the
-// directory's object never holds it.
+// carryMost bytes (> 0; 0, as AgencyShard, carries every shard) that the agency's object
+// writes is kept there for the reader, and the answer is the ticket it takes it with
+// (ShardTicket), in place of the document, so that the directory's object never holds it.
 func (w *Writers) AgencyShardOrTicket(_ context.Context, agency string, carryMost int) ([]byte, *ShardTicket, Versions, error) {
-	return w.agencyShardOrTicket(agency, max(carryMost, 1))
+	return w.agencyShardOrTicket(agency, carryMost)
 }
 
 func (w *Writers) agencyShardOrTicket(agency string, keepOver int) ([]byte, *ShardTicket, Versions, error) {

@@ -202,8 +202,7 @@ func (w *Writers) shardInObject(st readState, agency string, keepOver int) (shar
 	if err != nil {
 		return nil, "", fmt.Errorf("agency %s's object did not write its shard: %w", agency, err)
 	}
-	line, rest, _ := bytes.Cut(out, []byte("\n"))
-	shard = rest
+	line, shard, _ := bytes.Cut(out, []byte("\n"))
 	var head shardHead
 	if err := json.Unmarshal(line, &head); err != nil {
 		return nil, "", fmt.Errorf("agency %s's object answered its shard so that it does not read: %w", agency, err)

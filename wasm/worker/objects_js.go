@@ -286,31 +286,25 @@ func serveRead(w *edge.Writers, name, question, query string) stepAnswer {
 		if err != nil {
 			return refusal(err)
 		}
-		if q.Get("carry") == "" {
-			// a long shard (NYC's is 27 MB) is kept in its agency's object, and the reader
-			// takes it there with the ticket answered here (edge.ShardTicket); the parts sent
-			// to the agency's object are made here all the same
-			return sparingly(func() stepAnswer {
-				doc, ticket, v, err := w.AgencyShardOrTicket(ctx, id, shardCarryMost())
-				if err != nil {
-					return refusal(err)
-				}
-				if ticket != nil {
-					raw, err := json.Marshal(ticket)
-					if err != nil {
-						return failed(err)
-					}
-					return answered(shardTicketType, v, raw)
-				}
-				return answered("application/json", v, doc)
-			})
+		// a long shard (NYC's is 27 MB) is kept in its agency's object, and the reader takes
+		// it there with the ticket answered here (edge.ShardTicket); the parts sent to the
+		// agency's object are made here all the same. carry=1: a reader that found the shard
+		// kept for it gone has it carried from the agency's object, through this one.
+		carryMost := shardCarryMost()
+		if q.Get("carry") != "" {
+			carryMost = 0
 		}
-		// carry=1: a reader that found the shard kept for it gone has it carried from the
-		// agency's object, through this one
 		return sparingly(func() stepAnswer {
-			doc, v, err := w.AgencyShard(ctx, id)
+			doc, ticket, v, err := w.AgencyShardOrTicket(ctx, id, carryMost)
 			if err != nil {
 				return refusal(err)
+			}
+			if ticket != nil {
+				raw, err := json.Marshal(ticket)
+				if err != nil {
+					return failed(err)
+				}
+				return answered(shardTicketType, v, raw)
 			}
 			return answered("application/json", v, doc)
 		})
