@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/connsec/connsec/evaluator"
 	"github.com/tidwall/gjson"
@@ -311,51 +312,89 @@ func (d *DirectoryIndex) Size() int64 {
 // indexKey is a digest of everything newDirectory reads of a state of the directory's writer
 // — the top level (top: people, administrators, site defaults, the catalog), the agencies in
 // their order (order), and of each agency (its holding: the thin object as the directory
-// holds it, and the pages and names it leaves out) only what the index is made of: its id and
-// name, the ids of its pages, units and custom groups in order, its coordinators, each staff
-// record's person, dates and functions (the records any agency holds, and Standing: active
-// staff on the day, coordinators while active, holders of a system-scope function), and the
-// set of texts it holds that may name a person (collectIDs). Two states with one key have one
-// index, so the directory makes it again only when one of those moved: a batch that changes
-// reports-to, a page's security or a unit's approver leaves it as it was.
-func indexKey(top []byte, order []string, agencies []agencyHolding) [sha256.Size]byte {
+// holds it, and the pages and names it leaves out) only what the index is made of
+// (holdingKey). Two states with one key have one index, so the directory makes it again only
+// when one of those moved: a batch that changes reports-to, a page's security or a unit's
+// approver leaves it as it was. agencies[i] is order[i]'s holding; keys keeps each agency's
+// digest with the holding it was made of, so that only an agency whose holding is another
+// one (it moved) is read again.
+func indexKey(top []byte, order []string, agencies []agencyHolding, keys map[string]agencyKey) [sha256.Size]byte {
 	h := sha256.New()
-	put := func(s string) {
-		var n [binary.MaxVarintLen64]byte
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-		h.Write([]byte(s))
+	h.Write(lengthOf(len(top)))
+	h.Write(top)
+	for i, a := range order {
+		k, ok := keys[a]
+		if !ok || !k.of(agencies[i]) {
+			k = agencyKey{h: agencies[i], sum: holdingKey(agencies[i])}
+			keys[a] = k
+		}
+		h.Write(lengthOf(len(a)))
+		h.Write([]byte(a))
+		h.Write(k.sum[:])
 	}
-	put(string(top))
-	for _, a := range order {
-		put(a)
-	}
-	for _, ag := range agencies {
-		obj := ag.obj
-		for _, path := range []string{"id", "name", "pages.#.id", "units.#.id", "groups.#.id", "coordinators"} {
-			put(obj.Get(path).Raw)
-		}
-		obj.Get("staff").ForEach(func(_, rec gjson.Result) bool {
-			for _, f := range []string{"person", "start", "end", "functions"} {
-				put(rec.Get(f).Raw)
-			}
-			return true
-		})
-		put("|")
-		for _, id := range ag.pages {
-			put(id)
-		}
-		names := map[string]bool{}
-		collectIDs(obj, names)
-		for _, id := range ag.named {
-			names[id] = true
-		}
-		put("|")
-		for _, id := range slices.Sorted(maps.Keys(names)) {
-			put(id)
-		}
-		put("|")
+	if len(keys) > len(order) { // an agency no longer in the state: its holding is let go
+		maps.DeleteFunc(keys, func(a string, _ agencyKey) bool { return !slices.Contains(order, a) })
 	}
 	var key [sha256.Size]byte
 	h.Sum(key[:0])
 	return key
+}
+
+// agencyKey is an agency's holdingKey with the holding it was made of.
+type agencyKey struct {
+	h   agencyHolding
+	sum [sha256.Size]byte
+}
+
+// of reports whether h is the holding k was made of: the same texts, not only equal ones
+// (the directory never writes to a holding it made; a new state of the agency is a new one).
+func (k agencyKey) of(h agencyHolding) bool {
+	same := func(a, b []string) bool { return len(a) == len(b) && unsafe.SliceData(a) == unsafe.SliceData(b) }
+	return len(k.h.obj.Raw) == len(h.obj.Raw) && unsafe.StringData(k.h.obj.Raw) == unsafe.StringData(h.obj.Raw) &&
+		same(k.h.pages, h.pages) && same(k.h.named, h.named)
+}
+
+// holdingKey is a digest of what the index is made of in one agency's holding: its id and
+// name, the ids of its pages, units and custom groups in order, its coordinators, each staff
+// record's person, dates and functions (the records any agency holds, and Standing: active
+// staff on the day, coordinators while active, holders of a system-scope function), and the
+// set of texts it holds that may name a person (collectIDs, and the names of the pages it
+// leaves out).
+func holdingKey(ag agencyHolding) [sha256.Size]byte {
+	h := sha256.New()
+	put := func(s string) {
+		h.Write(lengthOf(len(s)))
+		h.Write([]byte(s))
+	}
+	obj := ag.obj
+	for _, path := range []string{"id", "name", "pages.#.id", "units.#.id", "groups.#.id", "coordinators"} {
+		put(obj.Get(path).Raw)
+	}
+	obj.Get("staff").ForEach(func(_, rec gjson.Result) bool {
+		for _, f := range []string{"person", "start", "end", "functions"} {
+			put(rec.Get(f).Raw)
+		}
+		return true
+	})
+	put("|")
+	for _, id := range ag.pages {
+		put(id)
+	}
+	names := map[string]bool{}
+	collectIDs(obj, names)
+	for _, id := range ag.named {
+		names[id] = true
+	}
+	put("|")
+	for _, id := range slices.Sorted(maps.Keys(names)) {
+		put(id)
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// lengthOf is n as a varint, which each text a digest reads is prefixed with.
+func lengthOf(n int) []byte {
+	return binary.AppendUvarint(nil, uint64(n))
 }

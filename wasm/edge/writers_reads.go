@@ -43,6 +43,8 @@ type shardReads struct {
 	// across states: a state whose key is the same has the same index
 	made    *DirectoryIndex
 	madeKey [32]byte
+	// keys: each agency's part of indexKey, with the holding it was read of
+	keys map[string]agencyKey
 }
 
 type agencyReadOf struct {
@@ -124,6 +126,9 @@ func (w *Writers) readsAt(st readState) *shardReads {
 	}
 	if r.held == nil {
 		r.held = map[string]agencyReadOf{}
+	}
+	if r.keys == nil {
+		r.keys = map[string]agencyKey{}
 	}
 	return r
 }
@@ -433,7 +438,7 @@ func (w *Writers) directory() (*DirectoryIndex, Versions, error) {
 	// the index made last is this state's when what it is made of did not move (indexKey):
 	// making it again loads a model of the state with every agency thin (20 MB at the state
 	// profile, beside the directory's own 38)
-	key := indexKey(top, order, agencies)
+	key := indexKey(top, order, agencies, r.keys)
 	if r.made != nil && r.madeKey == key {
 		r.index = r.made
 		return r.made, st.v, nil
